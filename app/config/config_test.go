@@ -1,0 +1,77 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr string
+	}{
+		{name: "no credentials is local mode", env: nil,
+			want: Config{Mode: ModeLocal, SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme}},
+		{name: "direct mode", env: map[string]string{EnvProjectID: "project-test-abc", EnvSecret: "secret-test-x"},
+			want: Config{Mode: ModeDirect, ProjectID: "project-test-abc", Secret: "secret-test-x", SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme}},
+		{name: "direct against a loopback API", env: map[string]string{EnvProjectID: "project-test-abc", EnvSecret: "s", EnvBaseURL: "http://127.0.0.1:8787/"},
+			want: Config{Mode: ModeDirect, ProjectID: "project-test-abc", Secret: "s", BaseURL: "http://127.0.0.1:8787", SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme}},
+		{name: "organization and duration in minutes", env: map[string]string{EnvOrganization: "acme", EnvSessionDuration: "60"},
+			want: Config{Mode: ModeLocal, Organization: "acme", SessionDuration: time.Hour, Scheme: DefaultScheme}},
+		{name: "duration as Go duration", env: map[string]string{EnvSessionDuration: "48h"},
+			want: Config{Mode: ModeLocal, SessionDuration: 48 * time.Hour, Scheme: DefaultScheme}},
+		{name: "custom scheme", env: map[string]string{EnvScheme: "acme-desktop"},
+			want: Config{Mode: ModeLocal, SessionDuration: DefaultSessionDuration, Scheme: "acme-desktop"}},
+		{name: "half credentials: id only", env: map[string]string{EnvProjectID: "project-test-abc"}, wantErr: "set both STYTCH_PROJECT_ID and STYTCH_SECRET"},
+		{name: "half credentials: secret only", env: map[string]string{EnvSecret: "x"}, wantErr: "set both"},
+		{name: "bad project id", env: map[string]string{EnvProjectID: "abc", EnvSecret: "x"}, wantErr: "project-test-"},
+		{name: "base URL without credentials", env: map[string]string{EnvBaseURL: "http://127.0.0.1:1"}, wantErr: "STYTCH_API_BASE_URL is set but"},
+		{name: "malformed base URL", env: map[string]string{EnvProjectID: "project-test-a", EnvSecret: "x", EnvBaseURL: "::nope"}, wantErr: "absolute URL"},
+		{name: "http off loopback", env: map[string]string{EnvProjectID: "project-test-a", EnvSecret: "x", EnvBaseURL: "http://example.com"}, wantErr: "loopback"},
+		{name: "base URL with path", env: map[string]string{EnvProjectID: "project-test-a", EnvSecret: "x", EnvBaseURL: "https://example.com/v1"}, wantErr: "without user, path"},
+		{name: "ftp base URL", env: map[string]string{EnvProjectID: "project-test-a", EnvSecret: "x", EnvBaseURL: "ftp://example.com"}, wantErr: "https"},
+		{name: "duration too short", env: map[string]string{EnvSessionDuration: "1"}, wantErr: "between 5m"},
+		{name: "duration junk", env: map[string]string{EnvSessionDuration: "soon"}, wantErr: "between 5m"},
+		{name: "bad organization", env: map[string]string{EnvOrganization: "a b"}, wantErr: "organization id or slug"},
+		{name: "bad scheme", env: map[string]string{EnvScheme: "https"}, wantErr: "URL scheme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := FromEnv(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSecretNeverInStringOrErrors(t *testing.T) {
+	const secret = "secret-test-DO-NOT-PRINT"
+	c, err := FromEnv(func(k string) string {
+		return map[string]string{EnvProjectID: "project-test-a", EnvSecret: secret}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(c.String(), secret) {
+		t.Fatal("Config.String leaks the secret")
+	}
+	_, err = FromEnv(func(k string) string {
+		return map[string]string{EnvSecret: secret, EnvBaseURL: "http://10.0.0.1"}[k]
+	})
+	if err == nil || strings.Contains(err.Error(), secret) {
+		t.Fatalf("error missing or leaks the secret: %v", err)
+	}
+}
