@@ -1,0 +1,102 @@
+package signin
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind says what went wrong in words the screens can act on. The values are
+// part of the contract with the frontend (docs/view-contract.md).
+type Kind string
+
+const (
+	KindInvalidEmail         Kind = "invalid_email"
+	KindRateLimited          Kind = "rate_limited"
+	KindLinkExpired          Kind = "link_expired"         // expired or already used
+	KindLinkOtherDevice      Kind = "link_other_device"    // PKCE mismatch
+	KindLinkNotRequested     Kind = "link_not_requested"   // no flow started here is waiting
+	KindLinkMalformed        Kind = "link_malformed"       // not our link
+	KindSlugTaken            Kind = "slug_taken"           // organization slug already used
+	KindInvalidOrganization  Kind = "invalid_organization" // bad organization name or slug
+	KindOrganizationNotFound Kind = "organization_not_found"
+	KindNotAllowed           Kind = "not_allowed"     // the organization doesn't let this address join
+	KindSessionExpired       Kind = "session_expired" // expired or revoked
+	KindIntermediateExpired  Kind = "intermediate_expired"
+	KindNetwork              Kind = "network" // unreachable, timed out, 5xx
+	KindKeychainUnavailable  Kind = "keychain_unavailable"
+	KindKeychainLocked       Kind = "keychain_locked" // locked or timed out
+	KindKeychainTooBig       Kind = "keychain_too_big"
+	KindBusy                 Kind = "busy"         // another operation is in flight
+	KindUnauthorized         Kind = "unauthorized" // project credentials rejected
+	KindUnknown              Kind = "unknown"
+)
+
+// Error is the one error type the flows return. Op names the operation so a
+// top-level error reads like a trail; Err is the cause (never a secret).
+type Error struct {
+	Kind       Kind
+	Op         string
+	RetryAfter time.Duration // for KindRateLimited and transient failures
+	Err        error
+}
+
+func (e *Error) Error() string {
+	msg := string(e.Kind)
+	if e.Op != "" {
+		msg = e.Op + ": " + msg
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, &Error{Kind: K}) match on the kind alone.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Kind == e.Kind && t.Op == "" && t.Err == nil
+}
+
+// E builds an *Error; a shorthand used by the flows and the adapters.
+func E(op string, kind Kind, err error) *Error { return &Error{Op: op, Kind: kind, Err: err} }
+
+// Errorf builds an *Error with a formatted cause.
+func Errorf(op string, kind Kind, format string, args ...any) *Error {
+	return &Error{Op: op, Kind: kind, Err: fmt.Errorf(format, args...)}
+}
+
+// KindOf returns the Kind of err, KindUnknown for foreign errors and "" for nil.
+func KindOf(err error) Kind {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindUnknown
+}
+
+// RetryAfterOf returns the retry hint carried by err, if any.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// withOp re-labels an adapter error with the flow operation, keeping its kind.
+func withOp(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return &Error{Op: op, Kind: e.Kind, RetryAfter: e.RetryAfter, Err: err}
+	}
+	return &Error{Op: op, Kind: KindUnknown, Err: err}
+}

@@ -1,0 +1,247 @@
+package signin_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/localstytch"
+	"stytch-desktop/app/signin"
+	"stytch-desktop/app/stytchclient"
+)
+
+// clock is the one clock shared by the local API and the flows, so tests can
+// expire links, intermediate sessions and sessions without sleeping.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Now().UTC().Truncate(time.Second)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// portFactory builds a signin.Stytch talking to the local API. Every flow test
+// runs once per implementation of the port (today: stytch-go; next: the broker).
+type portFactory func(t *testing.T, srv *localstytch.Server, baseURL string) signin.Stytch
+
+var ports = map[string]portFactory{
+	"stytch-go": func(t *testing.T, srv *localstytch.Server, baseURL string) signin.Stytch {
+		c, err := stytchclient.New(context.Background(), stytchclient.Config{
+			ProjectID: srv.ProjectID(), Secret: srv.Secret(), BaseURL: baseURL,
+		})
+		if err != nil {
+			t.Fatalf("stytch client: %v", err)
+		}
+		if !c.JWKSReady {
+			t.Fatal("stytch-go could not fetch the local API's JWKS")
+		}
+		return c
+	},
+}
+
+// harness is one device running the flows against one local API.
+type harness struct {
+	t       *testing.T
+	clock   *clock
+	srv     *localstytch.Server
+	baseURL string
+	port    portFactory
+	store   *keychain.Memory
+	logs    *syncBuffer
+	views   *viewLog
+	flows   *signin.Flows
+	cfg     signin.Config
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// viewLog records every view the screens would receive, as JSON.
+type viewLog struct {
+	mu   sync.Mutex
+	json []string
+}
+
+func (l *viewLog) add(v signin.View) {
+	b, _ := json.Marshal(v)
+	l.mu.Lock()
+	l.json = append(l.json, string(b))
+	l.mu.Unlock()
+}
+
+func (l *viewLog) all() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.json, "\n")
+}
+
+func newHarness(t *testing.T, port portFactory, mutate ...func(*signin.Config)) *harness {
+	t.Helper()
+	c := newClock()
+	srv, err := localstytch.New(localstytch.Options{Seed: true, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close(context.Background()) })
+	h := &harness{t: t, clock: c, srv: srv, baseURL: base, port: port, store: keychain.NewMemory()}
+	h.cfg = signin.Config{Mode: "local", Now: c.Now, ResendInterval: 2 * time.Second}
+	for _, m := range mutate {
+		m(&h.cfg)
+	}
+	h.flows = h.newDevice(h.store)
+	return h
+}
+
+// newDevice starts another copy of the app (same API, given keychain).
+func (h *harness) newDevice(store signin.Secrets) *signin.Flows {
+	h.logs = &syncBuffer{}
+	h.views = &viewLog{}
+	cfg := h.cfg
+	cfg.Logger = slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f := signin.New(cfg, h.port(h.t, h.srv, h.baseURL), store)
+	f.Subscribe(h.views.add)
+	return f
+}
+
+// linkFor takes the newest email to addr from the local API's outbox and
+// follows its redirect hop, returning the stytch-desktop:// URL the OS would
+// hand to the app.
+func (h *harness) linkFor(addr string) string {
+	h.t.Helper()
+	for _, m := range h.srv.Messages() {
+		if m.To == addr {
+			return h.follow(m.Link)
+		}
+	}
+	h.t.Fatalf("no email to %s in the outbox", addr)
+	return ""
+}
+
+// follow clicks an email link without following the redirect into the app.
+func (h *harness) follow(emailLink string) string {
+	h.t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(emailLink)
+	if err != nil {
+		h.t.Fatalf("follow email link: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther {
+		h.t.Fatalf("email link answered %d, want a redirect", resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
+func (h *harness) parse(raw string) deeplink.Link {
+	h.t.Helper()
+	l, err := deeplink.DefaultParser.Parse(raw)
+	if err != nil {
+		h.t.Fatalf("parse %s link: %v", "redirect", err)
+	}
+	return l
+}
+
+// signInDiscovery runs send → link → organization list on f.
+func (h *harness) signInDiscovery(f *signin.Flows, addr string) {
+	h.t.Helper()
+	ctx := context.Background()
+	if f.View().Screen == signin.ScreenRestoring {
+		if err := f.Restore(ctx); err != nil {
+			h.t.Fatalf("Restore: %v", err)
+		}
+	}
+	if err := f.StartSignIn(ctx, addr); err != nil {
+		h.t.Fatalf("StartSignIn: %v", err)
+	}
+	if err := f.CompleteLink(ctx, h.parse(h.linkFor(addr))); err != nil {
+		h.t.Fatalf("CompleteLink: %v", err)
+	}
+	if got := f.View().Screen; got != signin.ScreenChoosingOrganization {
+		h.t.Fatalf("screen = %s, want choosing_organization", got)
+	}
+}
+
+func orgBySlug(t *testing.T, v signin.View, slug string) signin.Organization {
+	t.Helper()
+	for _, o := range v.Organizations {
+		if o.Slug == slug {
+			return o
+		}
+	}
+	t.Fatalf("organization %q not discovered; have %+v", slug, v.Organizations)
+	return signin.Organization{}
+}
+
+// storedSession reads the raw session record from the keychain.
+func (h *harness) storedSession() (token string, ok bool) {
+	b, err := h.store.Get(context.Background(), "session")
+	if err != nil {
+		return "", false
+	}
+	var rec struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		h.t.Fatalf("stored session unreadable: %v", err)
+	}
+	return rec.Token, true
+}
+
+func wantKind(t *testing.T, err error, want signin.Kind) {
+	t.Helper()
+	if got := signin.KindOf(err); got != want {
+		t.Fatalf("error kind = %q (%v), want %q", got, err, want)
+	}
+}
+
+func wantScreen(t *testing.T, f *signin.Flows, want signin.Screen) signin.View {
+	t.Helper()
+	v := f.View()
+	if v.Screen != want {
+		t.Fatalf("screen = %q, want %q (notice %+v)", v.Screen, want, v.Notice)
+	}
+	return v
+}
+
+func eachPort(t *testing.T, fn func(t *testing.T, port portFactory)) {
+	for name, p := range ports {
+		t.Run(name, func(t *testing.T) { fn(t, p) })
+	}
+}

@@ -1,0 +1,75 @@
+package signin
+
+import (
+	"context"
+	"time"
+)
+
+// Stytch is the narrow port the flows need from Stytch's B2B API: only the calls
+// they make. The stytch-go adapter (app/stytchclient) implements it today; a
+// broker that keeps the project secret off employees' machines will implement
+// it next, and the flow tests run against any implementation.
+//
+// Implementations return *Error values whose Kind the flows and screens can
+// tell apart, and must never put a token, verifier or secret in an error text.
+type Stytch interface {
+	SendDiscoveryLink(ctx context.Context, req DiscoveryLinkRequest) error
+	SendOrganizationLink(ctx context.Context, req OrganizationLinkRequest) error
+	AuthenticateDiscoveryLink(ctx context.Context, token, verifier string) (Discovery, error)
+	AuthenticateOrganizationLink(ctx context.Context, token, verifier string, sessionMinutes int) (Authentication, error)
+	ExchangeIntermediateSession(ctx context.Context, ist, organizationID string, sessionMinutes int) (Authentication, error)
+	CreateOrganization(ctx context.Context, ist string, org NewOrganization, sessionMinutes int) (Authentication, error)
+	AuthenticateSession(ctx context.Context, sessionToken string, sessionMinutes int) (Authentication, error)
+	RevokeSession(ctx context.Context, sessionToken string) error
+}
+
+// DiscoveryLinkRequest asks for a discovery magic link bound to a PKCE challenge.
+type DiscoveryLinkRequest struct {
+	Email         string
+	RedirectURL   string
+	PKCEChallenge string
+}
+
+// OrganizationLinkRequest asks for a login-or-signup link into one organization.
+type OrganizationLinkRequest struct {
+	Organization  string // organization id or slug
+	Email         string
+	RedirectURL   string
+	PKCEChallenge string
+}
+
+// NewOrganization is what a member types to create an organization.
+type NewOrganization struct {
+	Name string
+	Slug string
+}
+
+// Discovery is the answer to a discovery magic link. The intermediate session
+// token is a secret: it stays in Go memory and is never serialised.
+type Discovery struct {
+	IntermediateSessionToken string `json:"-"`
+	Email                    string
+	Organizations            []Organization
+}
+
+// Authentication is the outcome of any call that may end in a member session.
+// When Authenticated is false the organization needs more (MFA or another
+// primary method) and no session exists.
+type Authentication struct {
+	Authenticated            bool
+	SessionToken             string `json:"-"`
+	IntermediateSessionToken string `json:"-"`
+	Member                   Member
+	Organization             Organization
+	ExpiresAt                time.Time
+	MFARequired              bool
+	PrimaryRequired          []string
+}
+
+// String keeps tokens out of any accidental %v.
+func (a Authentication) String() string {
+	return "authentication{member=" + a.Member.ID + " organization=" + a.Organization.ID + "}"
+}
+
+// String keeps the intermediate session token out of any accidental %v.
+func (d Discovery) String() string { return "discovery{email=" + d.Email + "}" }

@@ -1,0 +1,108 @@
+package signin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"stytch-desktop/app/keychain"
+)
+
+// Flow kinds stored with a pending sign-in.
+const (
+	flowDiscovery    = "discovery"
+	flowOrganization = "organization"
+)
+
+// pendingFlow is what a link needs to complete after an app restart. It holds
+// the PKCE verifier, so it lives only in memory and in the keychain.
+type pendingFlow struct {
+	Email        string    `json:"email"`
+	Verifier     string    `json:"verifier"`
+	Kind         string    `json:"kind"`
+	Organization string    `json:"organization,omitempty"`
+	SentAt       time.Time `json:"sent_at"`
+	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+// sessionRecord is the keychain item for a member session: the opaque session
+// token plus the display data needed to show the signed-in screen. Logo URLs
+// are left out to keep the item well under keychain size limits.
+type sessionRecord struct {
+	Token        string       `json:"token"`
+	Member       Member       `json:"member"`
+	Organization Organization `json:"organization"`
+	ExpiresAt    time.Time    `json:"expires_at"`
+}
+
+var errNoRecord = errors.New("no stored record")
+
+func (f *Flows) storeRecord(ctx context.Context, key string, v any) error {
+	if r, ok := v.(*sessionRecord); ok {
+		c := *r
+		c.Organization.LogoURL = ""
+		c.Organization.Membership = ""
+		v = &c
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return E("keychain store", KindUnknown, err)
+	}
+	kctx, cancel := f.keychainCtx(ctx)
+	defer cancel()
+	return keychainError("keychain store", f.secrets.Set(kctx, key, b))
+}
+
+// loadRecord reads key into v; errNoRecord when absent or unreadable.
+func (f *Flows) loadRecord(ctx context.Context, key string, v any) error {
+	kctx, cancel := f.keychainCtx(ctx)
+	defer cancel()
+	b, err := f.secrets.Get(kctx, key)
+	if errors.Is(err, keychain.ErrNotFound) {
+		return errNoRecord
+	}
+	if err != nil {
+		return keychainError("keychain load", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		// A record we cannot read is not a session; drop it so it can't wedge start-up.
+		f.log.Warn("unreadable keychain record deleted", "key", key)
+		f.deleteRecord(ctx, key)
+		return errNoRecord
+	}
+	return nil
+}
+
+func (f *Flows) deleteRecord(ctx context.Context, key string) {
+	if err := f.deleteRecordErr(ctx, key); err != nil {
+		f.log.Warn("keychain delete failed", "key", key, "error", err.Error())
+	}
+}
+
+func (f *Flows) deleteRecordErr(ctx context.Context, key string) error {
+	kctx, cancel := f.keychainCtx(ctx)
+	defer cancel()
+	err := f.secrets.Delete(kctx, key)
+	if errors.Is(err, keychain.ErrNotFound) {
+		return nil
+	}
+	return keychainError("keychain delete", err)
+}
+
+// keychainError classifies a keychain failure for the screens.
+func keychainError(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, keychain.ErrUnavailable):
+		return E(op, KindKeychainUnavailable, err)
+	case errors.Is(err, keychain.ErrLocked), errors.Is(err, keychain.ErrTimeout),
+		errors.Is(err, context.DeadlineExceeded):
+		return E(op, KindKeychainLocked, err)
+	case errors.Is(err, keychain.ErrTooBig):
+		return E(op, KindKeychainTooBig, err)
+	default:
+		return E(op, KindKeychainUnavailable, err)
+	}
+}

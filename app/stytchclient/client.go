@@ -1,0 +1,236 @@
+// Package stytchclient implements the sign-in flows' Stytch port with the
+// official stytch-go client, talking HTTP to Stytch or to the local
+// Stytch-compatible API.
+package stytchclient
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
+	discoveryorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks"
+	mldiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/discovery"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
+	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
+
+	"stytch-desktop/app/signin"
+)
+
+// Config says which Stytch project to talk to and where.
+type Config struct {
+	ProjectID string
+	Secret    string
+	BaseURL   string            // empty: Stytch's test or live API, chosen by the project id as the SDK does
+	Transport http.RoundTripper // optional; tests and fault injection
+}
+
+// Client adapts stytch-go's B2B client to signin.Stytch.
+type Client struct {
+	api *b2bstytchapi.API
+	// JWKSReady is false when the signing keys could not be fetched at start
+	// (e.g. offline); remote session checks still work.
+	JWKSReady bool
+}
+
+var _ signin.Stytch = (*Client)(nil)
+
+// New builds the client. stytch-go fetches the project's JWKS while it is
+// constructed; when that fails (offline start) we still return a client that
+// validates sessions remotely, so a network blip at start never blocks sign-in.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	base := cfg.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	// No overall http.Client timeout: every call carries its own deadline.
+	hc := &http.Client{Transport: &retryAfterTransport{base: base}}
+	opts := []b2bstytchapi.Option{b2bstytchapi.WithHTTPClient(hc), b2bstytchapi.WithInitializationContext(ctx)}
+	if cfg.BaseURL != "" {
+		opts = append(opts, b2bstytchapi.WithBaseURI(cfg.BaseURL))
+	}
+	api, err := b2bstytchapi.NewClient(cfg.ProjectID, cfg.Secret, opts...)
+	if err == nil {
+		return &Client{api: api, JWKSReady: true}, nil
+	}
+	api, err2 := b2bstytchapi.NewClient(cfg.ProjectID, cfg.Secret, append(opts, b2bstytchapi.WithSkipJWKSInitialization())...)
+	if err2 != nil {
+		return nil, fmt.Errorf("stytch client: %w", err2)
+	}
+	return &Client{api: api}, nil
+}
+
+func (c *Client) SendDiscoveryLink(ctx context.Context, req signin.DiscoveryLinkRequest) error {
+	const op = "send discovery link"
+	ctx, box := withRetryBox(ctx)
+	_, err := c.api.MagicLinks.Email.Discovery.Send(ctx, &emaildiscovery.SendParams{
+		EmailAddress:         req.Email,
+		DiscoveryRedirectURL: req.RedirectURL,
+		PkceCodeChallenge:    req.PKCEChallenge,
+	})
+	return mapError(op, err, box)
+}
+
+func (c *Client) SendOrganizationLink(ctx context.Context, req signin.OrganizationLinkRequest) error {
+	const op = "send organization link"
+	ctx, box := withRetryBox(ctx)
+	_, err := c.api.MagicLinks.Email.LoginOrSignup(ctx, &email.LoginOrSignupParams{
+		OrganizationID:    req.Organization,
+		EmailAddress:      req.Email,
+		LoginRedirectURL:  req.RedirectURL,
+		SignupRedirectURL: req.RedirectURL,
+		PkceCodeChallenge: req.PKCEChallenge,
+	})
+	return mapError(op, err, box)
+}
+
+func (c *Client) AuthenticateDiscoveryLink(ctx context.Context, token, verifier string) (signin.Discovery, error) {
+	const op = "authenticate discovery link"
+	ctx, box := withRetryBox(ctx)
+	resp, err := c.api.MagicLinks.Discovery.Authenticate(ctx, &mldiscovery.AuthenticateParams{
+		DiscoveryMagicLinksToken: token,
+		PkceCodeVerifier:         verifier,
+	})
+	if err != nil {
+		return signin.Discovery{}, mapError(op, err, box)
+	}
+	return signin.Discovery{
+		IntermediateSessionToken: resp.IntermediateSessionToken,
+		Email:                    resp.EmailAddress,
+		Organizations:            discovered(resp.DiscoveredOrganizations),
+	}, nil
+}
+
+func (c *Client) AuthenticateOrganizationLink(ctx context.Context, token, verifier string, minutes int) (signin.Authentication, error) {
+	const op = "authenticate organization link"
+	ctx, box := withRetryBox(ctx)
+	resp, err := c.api.MagicLinks.Authenticate(ctx, &magiclinks.AuthenticateParams{
+		MagicLinksToken:        token,
+		PkceCodeVerifier:       verifier,
+		SessionDurationMinutes: int32(minutes),
+	})
+	if err != nil {
+		return signin.Authentication{}, mapError(op, err, box)
+	}
+	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+}
+
+func (c *Client) ExchangeIntermediateSession(ctx context.Context, ist, organizationID string, minutes int) (signin.Authentication, error) {
+	const op = "exchange intermediate session"
+	ctx, box := withRetryBox(ctx)
+	resp, err := c.api.Discovery.IntermediateSessions.Exchange(ctx, &intermediatesessions.ExchangeParams{
+		IntermediateSessionToken: ist,
+		OrganizationID:           organizationID,
+		SessionDurationMinutes:   int32(minutes),
+	})
+	if err != nil {
+		return signin.Authentication{}, mapError(op, err, box)
+	}
+	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+}
+
+func (c *Client) CreateOrganization(ctx context.Context, ist string, org signin.NewOrganization, minutes int) (signin.Authentication, error) {
+	const op = "create organization"
+	ctx, box := withRetryBox(ctx)
+	resp, err := c.api.Discovery.Organizations.Create(ctx, &discoveryorgs.CreateParams{
+		IntermediateSessionToken: ist,
+		OrganizationName:         org.Name,
+		OrganizationSlug:         org.Slug,
+		SessionDurationMinutes:   int32(minutes),
+	})
+	if err != nil {
+		return signin.Authentication{}, mapError(op, err, box)
+	}
+	var o organizations.Organization
+	if resp.Organization != nil {
+		o = *resp.Organization
+	}
+	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
+		resp.Member, o, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+}
+
+func (c *Client) AuthenticateSession(ctx context.Context, sessionToken string, minutes int) (signin.Authentication, error) {
+	const op = "authenticate session"
+	ctx, box := withRetryBox(ctx)
+	resp, err := c.api.Sessions.Authenticate(ctx, &sessions.AuthenticateParams{
+		SessionToken:           sessionToken,
+		SessionDurationMinutes: int32(minutes),
+	})
+	if err != nil {
+		return signin.Authentication{}, mapError(op, err, box)
+	}
+	ms := resp.MemberSession
+	return authentication(true, resp.SessionToken, "", resp.Member, resp.Organization, &ms, false, nil), nil
+}
+
+func (c *Client) RevokeSession(ctx context.Context, sessionToken string) error {
+	const op = "revoke session"
+	ctx, box := withRetryBox(ctx)
+	_, err := c.api.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionToken: sessionToken})
+	return mapError(op, err, box)
+}
+
+func authentication(ok bool, token, ist string, m organizations.Member, o organizations.Organization,
+	ms *sessions.MemberSession, mfa bool, primary []string) signin.Authentication {
+	a := signin.Authentication{
+		Authenticated:            ok && token != "",
+		SessionToken:             token,
+		IntermediateSessionToken: ist,
+		Member:                   signin.Member{ID: m.MemberID, Name: m.Name, Email: m.EmailAddress},
+		Organization:             organization(o),
+		MFARequired:              mfa,
+		PrimaryRequired:          primary,
+	}
+	if ms != nil && ms.ExpiresAt != nil {
+		a.ExpiresAt = *ms.ExpiresAt
+	}
+	return a
+}
+
+func organization(o organizations.Organization) signin.Organization {
+	return signin.Organization{ID: o.OrganizationID, Name: o.OrganizationName, Slug: o.OrganizationSlug, LogoURL: o.OrganizationLogoURL}
+}
+
+func primary(p *sessions.PrimaryRequired) []string {
+	if p == nil {
+		return nil
+	}
+	if len(p.AllowedAuthMethods) == 0 {
+		return []string{}
+	}
+	return p.AllowedAuthMethods
+}
+
+// memberships maps Stytch's membership types to the screens'. OAuth-tenant
+// eligibility is left out: this app signs in with email links only.
+var memberships = map[string]signin.Membership{
+	"active_member":                    signin.MembershipMember,
+	"invited_member":                   signin.MembershipInvited,
+	"pending_member":                   signin.MembershipPending,
+	"eligible_to_join_by_email_domain": signin.MembershipEligibleByDomain,
+}
+
+func discovered(in []discovery.DiscoveredOrganization) []signin.Organization {
+	out := make([]signin.Organization, 0, len(in))
+	for _, d := range in {
+		if d.Organization == nil || d.Membership == nil {
+			continue
+		}
+		m, ok := memberships[d.Membership.Type]
+		if !ok {
+			continue
+		}
+		o := organization(*d.Organization)
+		o.Membership = m
+		o.NeedsMoreAuth = d.MFARequired != nil || d.PrimaryRequired != nil
+		out = append(out, o)
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package stytchclient
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
+
+	"stytch-desktop/app/signin"
+)
+
+// kinds maps Stytch's error_type values to what the screens tell apart. It is
+// the one place to correct when Stytch's behaviour is learnt better.
+var kinds = map[string]signin.Kind{
+	"unable_to_auth_magic_link":          signin.KindLinkExpired,
+	"magic_link_not_found":               signin.KindLinkExpired,
+	"pkce_mismatch":                      signin.KindLinkOtherDevice,
+	"pkce_expected_code_verifier":        signin.KindLinkOtherDevice,
+	"pkce_did_not_expect_code_verifier":  signin.KindLinkOtherDevice,
+	"too_many_requests":                  signin.KindRateLimited,
+	"invalid_email":                      signin.KindInvalidEmail,
+	"organization_slug_already_used":     signin.KindSlugTaken,
+	"invalid_organization_slug":          signin.KindInvalidOrganization,
+	"invalid_organization_name":          signin.KindInvalidOrganization,
+	"organization_not_found":             signin.KindOrganizationNotFound,
+	"invalid_organization_id":            signin.KindOrganizationNotFound,
+	"email_jit_provisioning_not_allowed": signin.KindNotAllowed,
+	"invalid_email_for_jit_provisioning": signin.KindNotAllowed,
+	"session_not_found":                  signin.KindSessionExpired,
+	"intermediate_session_not_found":     signin.KindIntermediateExpired,
+	"unauthorized_credentials":           signin.KindUnauthorized,
+}
+
+// mapError turns a stytch-go error into a *signin.Error. stytcherror.Error
+// comes back by value, so errors.As must target a value, not a pointer.
+func mapError(op string, err error, box *retryBox) error {
+	if err == nil {
+		return nil
+	}
+	var se stytcherror.Error
+	if errors.As(err, &se) {
+		kind, ok := kinds[string(se.ErrorType)]
+		switch {
+		case ok:
+		case se.StatusCode >= 500 || se.StatusCode == http.StatusRequestTimeout:
+			kind = signin.KindNetwork
+		default:
+			kind = signin.KindUnknown
+		}
+		e := &signin.Error{Op: op, Kind: kind, Err: errors.New(describe(se))}
+		if kind == signin.KindRateLimited {
+			e.RetryAfter = box.get()
+			if e.RetryAfter <= 0 {
+				e.RetryAfter = time.Second // Stytch's per-email limit is one send a second
+			}
+		}
+		return e
+	}
+	// Anything else never reached a well-formed Stytch answer: connection
+	// refused or reset, a deadline, or a body that wasn't JSON. All transient.
+	if errors.Is(err, context.Canceled) {
+		return &signin.Error{Op: op, Kind: signin.KindNetwork, Err: errors.New("cancelled")}
+	}
+	return &signin.Error{Op: op, Kind: signin.KindNetwork, Err: err}
+}
+
+// describe keeps Stytch's type, status and request id (useful for support)
+// and drops nothing secret: Stytch's messages never echo tokens.
+func describe(se stytcherror.Error) string {
+	return "stytch " + strconv.Itoa(se.StatusCode) + " " + string(se.ErrorType) + " (" + se.RequestID + ")"
+}
+
+// retryBox carries a 429's Retry-After header from the transport back to the
+// call that made the request; stytch-go drops response headers.
+type retryBox struct {
+	mu sync.Mutex
+	d  time.Duration
+}
+
+func (b *retryBox) set(d time.Duration) {
+	b.mu.Lock()
+	b.d = d
+	b.mu.Unlock()
+}
+
+func (b *retryBox) get() time.Duration {
+	if b == nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.d
+}
+
+type retryKey struct{}
+
+func withRetryBox(ctx context.Context) (context.Context, *retryBox) {
+	b := &retryBox{}
+	return context.WithValue(ctx, retryKey{}, b), b
+}
+
+type retryAfterTransport struct{ base http.RoundTripper }
+
+func (t *retryAfterTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+		return resp, err
+	}
+	if b, ok := req.Context().Value(retryKey{}).(*retryBox); ok {
+		b.set(parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()))
+	}
+	return resp, nil
+}
+
+// parseRetryAfter reads delta-seconds or an HTTP date, bounded to an hour.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		d = time.Duration(s) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	if d < 0 {
+		return 0
+	}
+	if d > time.Hour {
+		return time.Hour
+	}
+	return d
+}
