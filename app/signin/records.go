@@ -62,10 +62,10 @@ func (f *Flows) loadRecord(ctx context.Context, key string, v any) error {
 	if errors.Is(err, keychain.ErrNotFound) {
 		return errNoRecord
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, keychain.ErrCorrupt) {
 		return keychainError("keychain load", err)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err != nil || json.Unmarshal(b, v) != nil {
 		// A record we cannot read is not a session; drop it so it can't wedge start-up.
 		f.log.Warn("unreadable keychain record deleted", "key", key)
 		f.deleteRecord(ctx, key)
