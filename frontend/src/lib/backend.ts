@@ -1,0 +1,83 @@
+import type { View } from "./types";
+
+// Backend is everything the screens may ask of the Go side. Every action
+// returns the new View; failures arrive as view.notice, not as rejections.
+export interface Backend {
+  State(): Promise<View>;
+  SendLink(email: string): Promise<View>;
+  Resend(): Promise<View>;
+  UseAnotherEmail(): Promise<View>;
+  SubmitLink(pastedLink: string): Promise<View>;
+  ChooseOrganization(organizationId: string): Promise<View>;
+  CreateOrganization(name: string, slug: string): Promise<View>;
+  SignOut(): Promise<View>;
+  OpenInbox(): Promise<View>;
+  DismissNotice(): Promise<View>;
+  SuggestSlug(name: string): Promise<string>;
+  /** Subscribes to the backend's "state" event; returns an unsubscribe function. */
+  onState(cb: (view: View) => void): () => void;
+}
+
+export const STATE_EVENT = "state";
+
+// The subset of what Wails v2 injects (window.go.<pkg>.<Struct> and
+// window.runtime) that we use. Declared here instead of importing the
+// generated wailsjs/ files so the frontend builds and tests without Go.
+interface WailsApp {
+  State(): Promise<View>;
+  SendLink(email: string): Promise<View>;
+  Resend(): Promise<View>;
+  UseAnotherEmail(): Promise<View>;
+  SubmitLink(pastedLink: string): Promise<View>;
+  ChooseOrganization(organizationId: string): Promise<View>;
+  CreateOrganization(name: string, slug: string): Promise<View>;
+  SignOut(): Promise<View>;
+  OpenInbox(): Promise<View>;
+  DismissNotice(): Promise<View>;
+  SuggestSlug(name: string): Promise<string>;
+}
+
+interface WailsRuntime {
+  EventsOn(name: string, cb: (...data: unknown[]) => void): (() => void) | void;
+  EventsOff(name: string, ...more: string[]): void;
+  BrowserOpenURL(url: string): void;
+}
+
+declare global {
+  interface Window {
+    go?: { app?: { App?: WailsApp } };
+    runtime?: WailsRuntime;
+  }
+}
+
+/** True when running inside the Wails webview with the Go bindings present. */
+export function hasWails(w: Window = window): boolean {
+  return typeof w.go?.app?.App?.State === "function" && typeof w.runtime?.EventsOn === "function";
+}
+
+/** The real backend: thin forwarding to the Go methods Wails bound. */
+export function wailsBackend(w: Window = window): Backend {
+  const app = w.go?.app?.App;
+  const rt = w.runtime;
+  if (!app || !rt) {
+    throw new Error("wailsBackend: Wails bindings (window.go.app.App, window.runtime) are missing");
+  }
+  return {
+    State: () => app.State(),
+    SendLink: (email) => app.SendLink(email),
+    Resend: () => app.Resend(),
+    UseAnotherEmail: () => app.UseAnotherEmail(),
+    SubmitLink: (link) => app.SubmitLink(link),
+    ChooseOrganization: (id) => app.ChooseOrganization(id),
+    CreateOrganization: (name, slug) => app.CreateOrganization(name, slug),
+    SignOut: () => app.SignOut(),
+    OpenInbox: () => app.OpenInbox(),
+    DismissNotice: () => app.DismissNotice(),
+    SuggestSlug: (name) => app.SuggestSlug(name),
+    onState(cb) {
+      // Go's EventsEmit(ctx, "state", view) delivers the view as the first argument.
+      const off = rt.EventsOn(STATE_EVENT, (data: unknown) => cb(data as View));
+      return typeof off === "function" ? off : () => rt.EventsOff(STATE_EVENT);
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { formatDuration } from "./time";
+import type { Notice, NoticeKind } from "./types";
+
+export type Severity = "error" | "warning" | "info";
+
+export interface NoticeText {
+  /** What happened and what to do next, in one or two sentences. */
+  message: string;
+  severity: Severity;
+  /** A Retry button makes sense (repeat the last action). */
+  retry: boolean;
+}
+
+type Entry = Omit<NoticeText, "message"> & { message: string | ((n: Notice) => string) };
+
+// Kinds the Go backend (app/signin/errors.go) can send that the contract
+// doesn't list yet. Worded here so they don't read as "something went wrong".
+export const EXTRA_KINDS = ["busy", "unauthorized"] as const;
+type ExtraKind = (typeof EXTRA_KINDS)[number];
+
+// One wording per error kind in docs/view-contract.md. The backend sends kinds;
+// the wording lives only here.
+export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
+  invalid_email: {
+    message: "That email address wasn't accepted. Check it for typos and try again.",
+    severity: "error",
+    retry: false,
+  },
+  rate_limited: {
+    message: (n) =>
+      n.retryAfterSeconds && n.retryAfterSeconds > 0
+        ? `Too many sign-in requests. Wait ${formatDuration(n.retryAfterSeconds)}, then try again.`
+        : "Too many sign-in requests. Wait a moment, then try again.",
+    severity: "error",
+    retry: false,
+  },
+  link_expired: {
+    message: "That sign-in link has expired or was already used. Send yourself a new one.",
+    severity: "error",
+    retry: false,
+  },
+  link_other_device: {
+    message:
+      "That link was requested from another device or app, so it can't sign you in here. Send a new link from this app.",
+    severity: "error",
+    retry: false,
+  },
+  link_not_requested: {
+    message: "This app isn't waiting for a sign-in link. Enter your email here to start signing in.",
+    severity: "error",
+    retry: false,
+  },
+  link_malformed: {
+    message:
+      "That isn't a stytch-desktop sign-in link. Copy the whole link from the email (or the stytch-desktop:// address) and paste it again.",
+    severity: "error",
+    retry: false,
+  },
+  slug_taken: {
+    message: "That URL slug is taken — try another.",
+    severity: "error",
+    retry: false,
+  },
+  invalid_organization: {
+    message: "The organization name or URL slug wasn't accepted. Check both fields and try again.",
+    severity: "error",
+    retry: false,
+  },
+  organization_not_found: {
+    message: "That organization couldn't be found. It may have been deleted — choose another one.",
+    severity: "error",
+    retry: false,
+  },
+  not_allowed: {
+    message:
+      "That organization doesn't let this email address join. Ask one of its admins for an invitation, or choose another organization.",
+    severity: "error",
+    retry: false,
+  },
+  session_expired: {
+    message: "Your session ended. Sign in again.",
+    severity: "info",
+    retry: false,
+  },
+  intermediate_expired: {
+    message: "Choosing an organization took too long, so that sign-in expired. Send yourself a new link.",
+    severity: "error",
+    retry: false,
+  },
+  network: {
+    message: "Can't reach Stytch right now. Check your internet connection and try again.",
+    severity: "error",
+    retry: true,
+  },
+  keychain_unavailable: {
+    message:
+      "Your system keychain isn't available, so you'll stay signed in only until you quit the app.",
+    severity: "warning",
+    retry: false,
+  },
+  keychain_locked: {
+    message: "Your keychain is locked or didn't answer in time. Unlock it, then try again.",
+    severity: "warning",
+    retry: true,
+  },
+  keychain_too_big: {
+    message:
+      "Your session couldn't be saved to the keychain because it's too large. You're signed in until you quit. Please report this bug.",
+    severity: "warning",
+    retry: false,
+  },
+  signed_out: {
+    message: "You're signed out.",
+    severity: "info",
+    retry: false,
+  },
+  busy: {
+    message: "Still working on the previous step. Wait a moment, then try again.",
+    severity: "info",
+    retry: false,
+  },
+  unauthorized: {
+    message:
+      "Stytch rejected this app's project credentials, so nobody can sign in with it right now. Tell whoever set up stytch-desktop.",
+    severity: "error",
+    retry: false,
+  },
+  unknown: {
+    message: "Something went wrong. Try again; if it keeps happening, restart the app.",
+    severity: "error",
+    retry: true,
+  },
+};
+
+export function isKnownKind(kind: string): kind is NoticeKind | ExtraKind {
+  return Object.prototype.hasOwnProperty.call(NOTICES, kind);
+}
+
+/** The wording for a notice; kinds this build doesn't know read as "unknown". */
+export function noticeText(n: Notice): NoticeText {
+  const entry = NOTICES[isKnownKind(n.kind) ? n.kind : "unknown"];
+  const message = typeof entry.message === "function" ? entry.message(n) : entry.message;
+  return { message, severity: entry.severity, retry: entry.retry };
+}

@@ -1,0 +1,20 @@
+import type { Membership, Organization } from "./types";
+
+export interface OrgAction {
+  /** Visible button text. */
+  label: string;
+  /** Accessible name: includes the organization, so a list of buttons is distinguishable. */
+  ariaLabel: string;
+}
+
+/** The action that fits the user's relation to the organization. */
+export function orgAction(org: Pick<Organization, "name" | "membership">): OrgAction {
+  const byMembership: Record<Membership, OrgAction> = {
+    member: { label: "Continue", ariaLabel: `Continue to ${org.name}` },
+    pending: { label: "Continue", ariaLabel: `Continue to ${org.name}` },
+    invited: { label: "Accept invitation", ariaLabel: `Accept invitation to ${org.name}` },
+    eligible_by_domain: { label: "Join", ariaLabel: `Join ${org.name}` },
+  };
+  // A membership value this build doesn't know: "Continue" is the neutral choice.
+  return byMembership[org.membership] ?? byMembership.member;
+}

@@ -1,0 +1,81 @@
+// Mirrors the View JSON the Go backend sends (docs/view-contract.md).
+// The backend owns the state; these types only describe what arrives.
+
+export const SCREENS = [
+  "restoring",
+  "signed_out",
+  "link_sent",
+  "completing",
+  "choosing_organization",
+  "entering",
+  "needs_more_auth",
+  "signed_in",
+] as const;
+export type Screen = (typeof SCREENS)[number];
+
+export type Mode = "local" | "direct";
+
+export const MEMBERSHIPS = ["member", "invited", "pending", "eligible_by_domain"] as const;
+export type Membership = (typeof MEMBERSHIPS)[number];
+
+export const NOTICE_KINDS = [
+  "invalid_email",
+  "rate_limited",
+  "link_expired",
+  "link_other_device",
+  "link_not_requested",
+  "link_malformed",
+  "slug_taken",
+  "invalid_organization",
+  "organization_not_found",
+  "not_allowed",
+  "session_expired",
+  "intermediate_expired",
+  "network",
+  "keychain_unavailable",
+  "keychain_locked",
+  "keychain_too_big",
+  "signed_out",
+  "unknown",
+] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+export interface Organization {
+  id: string;
+  name: string;
+  slug: string;
+  logoUrl?: string;
+  membership: Membership;
+  needsMoreAuth?: boolean;
+}
+
+export interface Member {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface Notice {
+  // string, not NoticeKind: a newer backend may send a kind this build does not know yet.
+  kind: NoticeKind | string;
+  retryAfterSeconds?: number;
+}
+
+export interface View {
+  screen: Screen;
+  mode: Mode;
+  inboxUrl?: string;
+  directOrganization?: string;
+  email?: string;
+  linkExpiresAt?: string;
+  resendAfter?: string;
+  // Go encodes an empty slice as null.
+  organizations?: Organization[] | null;
+  member?: Member | null;
+  organization?: Organization | null;
+  sessionExpiresAt?: string;
+  offline?: boolean;
+  keychainWarning?: "" | "not_remembered";
+  busy?: boolean;
+  notice?: Notice | null;
+}
