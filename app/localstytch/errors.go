@@ -1,0 +1,107 @@
+package localstytch
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// errorSpec is the HTTP status and default message of one Stytch error_type.
+type errorSpec struct {
+	status  int
+	message string
+}
+
+// errorTable is the ONE place that maps error_type to HTTP status. Entries
+// marked "?" in the comment have no public evidence for the status; they are
+// the most plausible choice and are kept here so they are easy to correct
+// (see /work/shared/reference/stytch-b2b-api.md §2).
+var errorTable = map[string]errorSpec{
+	// Evidence: Stytch docs / SDK integration tests.
+	"unauthorized_credentials":       {http.StatusUnauthorized, "Unauthorized credentials."},
+	"unable_to_auth_magic_link":      {http.StatusUnauthorized, "The magic link could not be authenticated because it was either already used or expired. Send another magic link to this user."},
+	"magic_link_not_found":           {http.StatusNotFound, "The magic link could not be authenticated, try sending another magic link to the user."},
+	"session_not_found":              {http.StatusNotFound, "Session could not be found."},
+	"too_many_requests":              {http.StatusTooManyRequests, "Too many requests have been made."},
+	"internal_server_error":          {http.StatusInternalServerError, "Oops, something went wrong. Please try again."},
+	"intermediate_session_not_found": {http.StatusNotFound, "Intermediate session could not be found."},
+	"invalid_organization_slug":      {http.StatusBadRequest, "organization_slug must be 2-128 characters and contain only letters, digits and - . _ ~."},
+
+	// "?" — status not documented; 400 for client mistakes, 404 for unknown objects.
+	"pkce_mismatch":                      {http.StatusBadRequest, "The submitted code_verifier does not match the code_challenge sent at the start of the flow."},
+	"pkce_expected_code_verifier":        {http.StatusBadRequest, "A code_verifier is required because a code_challenge was sent at the start of the flow."},
+	"pkce_did_not_expect_code_verifier":  {http.StatusBadRequest, "A code_verifier was submitted but no code_challenge was sent at the start of the flow."},
+	"organization_slug_already_used":     {http.StatusBadRequest, "The provided organization_slug is already used in another organization."},
+	"invalid_organization_name":          {http.StatusBadRequest, "organization_name must be 1-128 characters."},
+	"invalid_email":                      {http.StatusBadRequest, "Email format is invalid."},
+	"invalid_discovery_redirect_url":     {http.StatusBadRequest, "The discovery_redirect_url is not in the project's list of allowed redirect URLs."},
+	"invalid_login_redirect_url":         {http.StatusBadRequest, "The login_redirect_url is not in the project's list of allowed redirect URLs."},
+	"invalid_signup_redirect_url":        {http.StatusBadRequest, "The signup_redirect_url is not in the project's list of allowed redirect URLs."},
+	"invalid_session_duration_minutes":   {http.StatusBadRequest, "session_duration_minutes must be between 5 and 527040."},
+	"invalid_expiration_minutes":         {http.StatusBadRequest, "Magic link expiration minutes must be between 5 and 10080."},
+	"too_many_session_arguments":         {http.StatusBadRequest, "Only one of session_token or session_jwt may be provided."},
+	"no_session_arguments":               {http.StatusBadRequest, "One of session_token or session_jwt is required."},
+	"custom_claims_too_large":            {http.StatusBadRequest, "session_custom_claims must be at most 4KB."},
+	"organization_not_found":             {http.StatusNotFound, "Organization could not be found."},
+	"member_not_found":                   {http.StatusNotFound, "Member could not be found."},
+	"email_jit_provisioning_not_allowed": {http.StatusForbidden, "This email address is not allowed to join the organization."},
+	"invalid_mfa_policy":                 {http.StatusBadRequest, "mfa_policy must be REQUIRED_FOR_ALL or OPTIONAL."},
+	"invalid_email_jit_provisioning":     {http.StatusBadRequest, "email_jit_provisioning must be RESTRICTED or NOT_ALLOWED."},
+	"project_not_found":                  {http.StatusNotFound, "Project could not be found."},
+
+	// Emulator-chosen types for generic request problems (Stytch's exact
+	// types for these are unknown).
+	"invalid_request":        {http.StatusBadRequest, "The request body is not valid JSON for this endpoint."},
+	"missing_required_field": {http.StatusBadRequest, "A required field is missing."},
+	"request_body_too_large": {http.StatusRequestEntityTooLarge, "The request body is too large."},
+	"route_not_found":        {http.StatusNotFound, "No such endpoint in the local Stytch emulator."},
+	"method_not_allowed":     {http.StatusMethodNotAllowed, "HTTP method not allowed for this endpoint."},
+	"forbidden_host":         {http.StatusForbidden, "This emulator only answers requests addressed to a loopback host."},
+}
+
+// apiError is a Stytch-style error produced by a handler. message overrides
+// the table's default message (used e.g. for "email_address is required.").
+type apiError struct {
+	errorType string
+	message   string
+}
+
+func (e *apiError) Error() string { return e.errorType + ": " + e.messageText() }
+
+func (e *apiError) messageText() string {
+	if e.message != "" {
+		return e.message
+	}
+	if spec, ok := errorTable[e.errorType]; ok {
+		return spec.message
+	}
+	return "Unknown error."
+}
+
+func (e *apiError) status() int {
+	if spec, ok := errorTable[e.errorType]; ok {
+		return spec.status
+	}
+	return http.StatusInternalServerError
+}
+
+func newErr(errorType string) *apiError { return &apiError{errorType: errorType} }
+
+func newErrMsg(errorType, message string) *apiError {
+	return &apiError{errorType: errorType, message: message}
+}
+
+func missingField(name string) *apiError {
+	return newErrMsg("missing_required_field", name+" is required.")
+}
+
+// errorBody builds the JSON error object Stytch returns; status_code is in the
+// body because the Node SDK reads it from there.
+func errorBody(status int, requestID, errorType, message string) map[string]any {
+	return map[string]any{
+		"status_code":   status,
+		"request_id":    requestID,
+		"error_type":    errorType,
+		"error_message": message,
+		"error_url":     "https://stytch.com/docs/api/errors/" + strconv.Itoa(status) + "#" + errorType,
+	}
+}

@@ -1,0 +1,308 @@
+package localstytch
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// discoveredOrgsLocked lists the organizations email can enter. With an IST
+// all membership types are listed; with a member session only existing
+// memberships (reference §1.5). Caller holds s.mu.
+func (s *Server) discoveredOrgsLocked(email string, includeEligible bool) []map[string]any {
+	out := []map[string]any{}
+	for _, o := range s.st.orgsInOrder() {
+		var typ string
+		var details map[string]any
+		var member any // null when no Member exists yet
+		if m := s.st.member(o.ID, email); m != nil {
+			switch m.Status {
+			case statusActive:
+				typ = "active_member"
+			case statusPending:
+				typ = "pending_member"
+			case statusInvited:
+				typ = "invited_member"
+			default:
+				continue
+			}
+			member = memberJSON(m)
+		} else if domain, ok := eligibleByDomain(o, email); ok && includeEligible {
+			typ = "eligible_to_join_by_email_domain"
+			details = map[string]any{"domain": domain}
+		} else {
+			continue
+		}
+		// The email magic link satisfies primary authentication everywhere
+		// here; only an MFA policy leaves the member unauthenticated.
+		mfa := o.MFAPolicy == mfaRequiredForAll
+		var mfaRequired any
+		if mfa {
+			mfaRequired = mfaRequiredJSON()
+		}
+		out = append(out, map[string]any{
+			"member_authenticated": !mfa,
+			"organization":         orgJSON(o),
+			"membership":           map[string]any{"type": typ, "details": details, "member": member},
+			"primary_required":     nil,
+			"mfa_required":         mfaRequired,
+		})
+	}
+	return out
+}
+
+// lookupISTLocked returns a live, unused IST. Caller holds s.mu.
+func (s *Server) lookupISTLocked(token string, now time.Time) (*istRecord, *apiError) {
+	if token == "" {
+		return nil, missingField("intermediate_session_token")
+	}
+	ist, ok := s.st.ISTs[token]
+	if !ok || ist.Used || !now.Before(ist.ExpiresAt) {
+		return nil, newErr("intermediate_session_not_found")
+	}
+	return ist, nil
+}
+
+// --- POST /v1/b2b/discovery/intermediate_sessions/exchange ---
+
+type istExchangeReq struct {
+	IST                    string         `json:"intermediate_session_token"`
+	OrganizationID         string         `json:"organization_id"`
+	SessionDurationMinutes int64          `json:"session_duration_minutes"`
+	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
+	Locale                 string         `json:"locale"`
+	TelemetryID            string         `json:"telemetry_id"`
+}
+
+func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
+	var req istExchangeReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	if req.IST == "" {
+		return nil, missingField("intermediate_session_token")
+	}
+	if req.OrganizationID == "" {
+		return nil, missingField("organization_id")
+	}
+	dur, _, e := sessionDuration(req.SessionDurationMinutes)
+	if e != nil {
+		return nil, e
+	}
+	claims, e := customClaims(req.SessionCustomClaims)
+	if e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	ist, e := s.lookupISTLocked(req.IST, now)
+	if e != nil {
+		return nil, e
+	}
+	o := s.st.orgByIDOrSlug(req.OrganizationID)
+	if o == nil {
+		return nil, newErr("organization_not_found")
+	}
+	m := s.st.member(o.ID, ist.Email)
+	if m == nil {
+		if _, ok := eligibleByDomain(o, ist.Email); !ok {
+			// IST not consumed: the user can still pick another org.
+			return nil, newErr("email_jit_provisioning_not_allowed")
+		}
+		m = s.newMemberLocked(o, ist.Email, statusActive, now) // JIT by email domain
+	}
+	// Invited/pending members are activated (the IST proves the address).
+	// This also happens when MFA is still required, so member_id is stable.
+	activateLocked(m, now)
+	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
+	if o.MFAPolicy == mfaRequiredForAll {
+		// Not consumed: Stytch returns the same IST for the MFA step.
+		ist.OrgID = o.ID
+		s.persistLocked()
+		return withMFARequired(resp, req.IST), nil
+	}
+	ist.Used = true
+	sess := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
+	jwt, err := s.sessionJWTLocked(sess, m, o, now)
+	if err != nil {
+		return nil, newErr("internal_server_error")
+	}
+	s.persistLocked()
+	return withSession(resp, sess, m, o, jwt), nil
+}
+
+// --- POST /v1/b2b/discovery/organizations/create ---
+
+type orgCreateReq struct {
+	IST                    string         `json:"intermediate_session_token"`
+	SessionDurationMinutes int64          `json:"session_duration_minutes"`
+	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
+	OrganizationName       string         `json:"organization_name"`
+	OrganizationSlug       string         `json:"organization_slug"`
+	OrganizationExternalID string         `json:"organization_external_id"`
+	OrganizationLogoURL    string         `json:"organization_logo_url"`
+	TrustedMetadata        map[string]any `json:"trusted_metadata"`
+	EmailAllowedDomains    []string       `json:"email_allowed_domains"`
+	EmailJITProvisioning   string         `json:"email_jit_provisioning"`
+	MFAPolicy              string         `json:"mfa_policy"`
+}
+
+func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
+	var req orgCreateReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	if req.IST == "" {
+		return nil, missingField("intermediate_session_token")
+	}
+	dur, _, e := sessionDuration(req.SessionDurationMinutes)
+	if e != nil {
+		return nil, e
+	}
+	claims, e := customClaims(req.SessionCustomClaims)
+	if e != nil {
+		return nil, e
+	}
+	if req.OrganizationName != "" && !validOrgName(req.OrganizationName) {
+		return nil, newErr("invalid_organization_name")
+	}
+	if req.OrganizationSlug != "" && !validSlug(req.OrganizationSlug) {
+		return nil, newErr("invalid_organization_slug")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	ist, e := s.lookupISTLocked(req.IST, now)
+	if e != nil {
+		return nil, e
+	}
+	name := req.OrganizationName
+	if name == "" {
+		name = defaultOrgName(ist.Email)
+	}
+	slug := req.OrganizationSlug
+	if slug == "" {
+		slug = s.uniqueSlugLocked(slugify(name))
+	}
+	o, e := s.createOrgLocked(orgSpec{
+		name: name, slug: slug, logoURL: req.OrganizationLogoURL, domains: req.EmailAllowedDomains,
+		jit: req.EmailJITProvisioning, mfa: req.MFAPolicy, externalID: req.OrganizationExternalID,
+		trustedMetadata: req.TrustedMetadata,
+	}, now)
+	if e != nil {
+		return nil, e
+	}
+	m := s.newMemberLocked(o, ist.Email, statusActive, now)
+	m.IsAdmin = true // the creator gets stytch_admin
+	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
+	if o.MFAPolicy == mfaRequiredForAll {
+		ist.OrgID = o.ID
+		s.persistLocked()
+		return withMFARequired(resp, req.IST), nil
+	}
+	ist.Used = true
+	sess := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
+	jwt, err := s.sessionJWTLocked(sess, m, o, now)
+	if err != nil {
+		return nil, newErr("internal_server_error")
+	}
+	s.persistLocked()
+	return withSession(resp, sess, m, o, jwt), nil
+}
+
+// defaultOrgName derives a name from the email domain ("acme.io" → "Acme"),
+// standing in for Stytch's undocumented derivation.
+func defaultOrgName(email string) string {
+	domain := email[strings.LastIndexByte(email, '@')+1:]
+	label, _, _ := strings.Cut(domain, ".")
+	if label == "" {
+		return "My Organization"
+	}
+	return strings.ToUpper(label[:1]) + label[1:]
+}
+
+func slugify(name string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(name) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '~' {
+			b.WriteRune(c)
+		} else if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
+			b.WriteByte('-')
+		}
+	}
+	slug := strings.Trim(b.String(), "-")
+	if len(slug) > maxSlugLen-8 {
+		slug = slug[:maxSlugLen-8]
+	}
+	if len(slug) < minSlugLen {
+		slug = "org-" + slug
+	}
+	return slug
+}
+
+func (s *Server) uniqueSlugLocked(base string) string {
+	slug := base
+	for i := 2; s.st.slugTaken(slug); i++ {
+		slug = base + "-" + strconv.Itoa(i)
+	}
+	return slug
+}
+
+// --- POST /v1/b2b/discovery/organizations (list; consumes nothing) ---
+
+type orgListReq struct {
+	IST          string `json:"intermediate_session_token"`
+	SessionToken string `json:"session_token"`
+	SessionJWT   string `json:"session_jwt"`
+}
+
+func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
+	var req orgListReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	n := 0
+	for _, v := range []string{req.IST, req.SessionToken, req.SessionJWT} {
+		if v != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, newErr("no_session_arguments")
+	}
+	if n > 1 {
+		return nil, newErr("too_many_session_arguments")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	if req.IST != "" {
+		ist, e := s.lookupISTLocked(req.IST, now)
+		if e != nil {
+			return nil, e
+		}
+		return map[string]any{
+			"email_address":            ist.Email,
+			"discovered_organizations": s.discoveredOrgsLocked(ist.Email, true),
+			"organization_id_hint":     ist.OrgID,
+		}, nil
+	}
+	sess, _, _, e := s.findSessionLocked(req.SessionToken, req.SessionJWT, now)
+	if e != nil {
+		return nil, e
+	}
+	orgs := s.discoveredOrgsLocked(sess.Email, false)
+	for _, d := range orgs {
+		// The session already satisfies its own organization's policy.
+		if d["organization"].(map[string]any)["organization_id"] == sess.OrgID {
+			d["member_authenticated"] = true
+			d["mfa_required"] = nil
+		}
+	}
+	return map[string]any{
+		"email_address":            sess.Email,
+		"discovered_organizations": orgs,
+		"organization_id_hint":     "",
+	}, nil
+}

@@ -1,0 +1,289 @@
+package localstytch
+
+import (
+	"net/http"
+	"time"
+)
+
+// newSessionLocked creates a member session. Caller holds s.mu.
+func (s *Server) newSessionLocked(rc *reqCtx, m *memberRecord, o *orgRecord, email, emailID string,
+	authenticatedAt, now time.Time, dur time.Duration, claims map[string]any) *sessionRecord {
+	sess := &sessionRecord{
+		ID: newID("member-session"), Token: newOpaqueToken(), MemberID: m.ID, OrgID: o.ID,
+		Email: email, EmailID: emailID, StartedAt: now, LastAccessedAt: now,
+		ExpiresAt: now.Add(dur), AuthenticatedAt: authenticatedAt, CustomClaims: claims,
+	}
+	s.st.addSession(sess)
+	return sess
+}
+
+// sessionJWTLocked signs a 5-minute session JWT with Stytch's claim layout
+// (reference §1.11): stytch-go and the Node SDK both parse these claims.
+func (s *Server) sessionJWTLocked(sess *sessionRecord, m *memberRecord, o *orgRecord, now time.Time) (string, error) {
+	claims := map[string]any{}
+	for k, v := range sess.CustomClaims {
+		claims[k] = v
+	}
+	claims["iss"] = "stytch.com/" + s.projectID
+	claims["aud"] = []string{s.projectID}
+	claims["sub"] = m.ID
+	claims["iat"] = now.Unix()
+	claims["nbf"] = now.Unix()
+	claims["exp"] = now.Add(sessionJWTLifetime).Unix()
+	claims["https://stytch.com/session"] = map[string]any{
+		"id":                     sess.ID,
+		"started_at":             ts(sess.StartedAt),
+		"last_accessed_at":       ts(sess.LastAccessedAt),
+		"expires_at":             ts(sess.ExpiresAt),
+		"attributes":             map[string]any{"ip_address": sess.IPAddress, "user_agent": sess.UserAgent},
+		"authentication_factors": []map[string]any{factorJSON(sess.Email, sess.EmailID, sess.AuthenticatedAt)},
+		"roles":                  roleIDs(m),
+	}
+	claims["https://stytch.com/organization"] = map[string]any{"organization_id": o.ID, "slug": o.Slug}
+	return s.signer.sign(claims)
+}
+
+// findSessionLocked resolves a live session from a token or a JWT signed by
+// this server. Expired sessions are deleted and reported as not found, the
+// same as revoked or unknown ones. A JWT that does not verify is also
+// reported as session_not_found (Stytch's exact type for a forged JWT is
+// unknown; to the app both mean "sign in again").
+func (s *Server) findSessionLocked(token, jwt string, now time.Time) (*sessionRecord, *memberRecord, *orgRecord, *apiError) {
+	var sess *sessionRecord
+	switch {
+	case token != "":
+		sess = s.st.sessionByToken[token]
+	case jwt != "":
+		claims, err := s.signer.verify(jwt)
+		if err == nil {
+			if sc, ok := claims["https://stytch.com/session"].(map[string]any); ok {
+				if id, ok := sc["id"].(string); ok {
+					sess = s.st.Sessions[id]
+				}
+			}
+		}
+	}
+	if sess == nil {
+		return nil, nil, nil, newErr("session_not_found")
+	}
+	if !now.Before(sess.ExpiresAt) {
+		s.st.deleteSession(sess)
+		return nil, nil, nil, newErr("session_not_found")
+	}
+	m, o := s.st.Members[sess.MemberID], s.st.Orgs[sess.OrgID]
+	if m == nil || o == nil {
+		return nil, nil, nil, newErr("session_not_found")
+	}
+	return sess, m, o, nil
+}
+
+func oneSessionArg(token, jwt string) *apiError {
+	switch {
+	case token != "" && jwt != "":
+		return newErr("too_many_session_arguments")
+	case token == "" && jwt == "":
+		return newErr("no_session_arguments")
+	}
+	return nil
+}
+
+// --- POST /v1/b2b/sessions/authenticate ---
+
+type sessionAuthReq struct {
+	SessionToken           string         `json:"session_token"`
+	SessionJWT             string         `json:"session_jwt"`
+	SessionDurationMinutes int64          `json:"session_duration_minutes"`
+	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
+	AuthorizationCheck     map[string]any `json:"authorization_check"` // accepted, not evaluated (no RBAC here)
+}
+
+func (s *Server) handleSessionAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+	var req sessionAuthReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	if e := oneSessionArg(req.SessionToken, req.SessionJWT); e != nil {
+		return nil, e
+	}
+	dur, extend, e := sessionDuration(req.SessionDurationMinutes)
+	if e != nil {
+		return nil, e
+	}
+	claims, e := customClaims(req.SessionCustomClaims)
+	if e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	sess, m, o, e := s.findSessionLocked(req.SessionToken, req.SessionJWT, now)
+	if e != nil {
+		s.persistLocked() // an expired session may have been deleted
+		return nil, e
+	}
+	sess.LastAccessedAt = now
+	// Stytch extends the session only when a duration is passed.
+	if extend {
+		sess.ExpiresAt = now.Add(dur)
+	}
+	if claims != nil {
+		if sess.CustomClaims == nil {
+			sess.CustomClaims = map[string]any{}
+		}
+		for k, v := range claims {
+			sess.CustomClaims[k] = v
+		}
+	}
+	jwt, err := s.sessionJWTLocked(sess, m, o, now)
+	if err != nil {
+		return nil, newErr("internal_server_error")
+	}
+	s.persistLocked()
+	return map[string]any{
+		"member_session": sessionJSON(sess, m, o),
+		"session_token":  sess.Token,
+		"session_jwt":    jwt,
+		"member":         memberJSON(m),
+		"organization":   orgJSON(o),
+		"verdict":        nil,
+	}, nil
+}
+
+// --- POST /v1/b2b/sessions/revoke ---
+
+type sessionRevokeReq struct {
+	MemberSessionID string `json:"member_session_id"`
+	SessionToken    string `json:"session_token"`
+	SessionJWT      string `json:"session_jwt"`
+	MemberID        string `json:"member_id"`
+}
+
+func (s *Server) handleSessionRevoke(rc *reqCtx) (map[string]any, *apiError) {
+	var req sessionRevokeReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	n := 0
+	for _, v := range []string{req.MemberSessionID, req.SessionToken, req.SessionJWT, req.MemberID} {
+		if v != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, newErr("no_session_arguments")
+	}
+	if n > 1 {
+		return nil, newErr("too_many_session_arguments")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	switch {
+	case req.MemberID != "":
+		if s.st.Members[req.MemberID] == nil {
+			return nil, newErr("member_not_found")
+		}
+		for _, sess := range s.st.Sessions {
+			if sess.MemberID == req.MemberID {
+				s.st.deleteSession(sess)
+			}
+		}
+	case req.MemberSessionID != "":
+		sess := s.st.Sessions[req.MemberSessionID]
+		if sess == nil || !now.Before(sess.ExpiresAt) {
+			return nil, newErr("session_not_found")
+		}
+		s.st.deleteSession(sess)
+	default:
+		sess, _, _, e := s.findSessionLocked(req.SessionToken, req.SessionJWT, now)
+		if e != nil {
+			return nil, e
+		}
+		s.st.deleteSession(sess)
+	}
+	s.persistLocked()
+	return map[string]any{}, nil
+}
+
+// --- POST /v1/b2b/sessions/exchange ---
+
+type sessionExchangeReq struct {
+	OrganizationID         string         `json:"organization_id"`
+	SessionToken           string         `json:"session_token"`
+	SessionJWT             string         `json:"session_jwt"`
+	SessionDurationMinutes int64          `json:"session_duration_minutes"`
+	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
+	Locale                 string         `json:"locale"`
+}
+
+// handleSessionExchange switches organization. Like Stytch it can accept an
+// invite but cannot JIT-create a member (→ member_not_found). The original
+// session is left valid (Stytch does not document revoking it).
+func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
+	var req sessionExchangeReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	if req.OrganizationID == "" {
+		return nil, missingField("organization_id")
+	}
+	if e := oneSessionArg(req.SessionToken, req.SessionJWT); e != nil {
+		return nil, e
+	}
+	dur, _, e := sessionDuration(req.SessionDurationMinutes)
+	if e != nil {
+		return nil, e
+	}
+	claims, e := customClaims(req.SessionCustomClaims)
+	if e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	old, _, _, e := s.findSessionLocked(req.SessionToken, req.SessionJWT, now)
+	if e != nil {
+		return nil, e
+	}
+	o := s.st.orgByIDOrSlug(req.OrganizationID)
+	if o == nil {
+		return nil, newErr("organization_not_found")
+	}
+	m := s.st.member(o.ID, old.Email)
+	if m == nil {
+		return nil, newErr("member_not_found")
+	}
+	activateLocked(m, now)
+	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
+	if o.MFAPolicy == mfaRequiredForAll {
+		ist := newOpaqueToken()
+		s.st.ISTs[ist] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
+			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: now.Add(istLifetime)}
+		s.persistLocked()
+		return withMFARequired(resp, ist), nil
+	}
+	sess := s.newSessionLocked(rc, m, o, old.Email, old.EmailID, old.AuthenticatedAt, now, dur, claims)
+	jwt, err := s.sessionJWTLocked(sess, m, o, now)
+	if err != nil {
+		return nil, newErr("internal_server_error")
+	}
+	s.persistLocked()
+	return withSession(resp, sess, m, o, jwt), nil
+}
+
+// --- GET /v1/b2b/sessions/jwks/{project_id} (no auth, like Stytch) ---
+
+func (s *Server) handleJWKS(rc *reqCtx, projectID string) {
+	if rc.r.Method != http.MethodGet && rc.r.Method != http.MethodHead {
+		s.writeError(rc, newErr("method_not_allowed"))
+		return
+	}
+	if projectID != s.projectID {
+		s.writeError(rc, newErr("project_not_found"))
+		return
+	}
+	s.mu.Lock()
+	key := s.signer.jwk()
+	s.mu.Unlock()
+	s.writeOK(rc, map[string]any{"keys": []map[string]any{key}})
+}

@@ -1,0 +1,119 @@
+package localstytch
+
+import (
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Message is one email in the emulator's outbox. Link is the email's magic
+// link: the /v1/magic_links/redirect URL on this server.
+type Message struct {
+	ID        string    `json:"id"`
+	To        string    `json:"to"`
+	Subject   string    `json:"subject"`
+	Link      string    `json:"link"`
+	TokenType string    `json:"token_type"`
+	SentAt    time.Time `json:"sent_at"`
+}
+
+// Messages returns the outbox, newest first.
+func (s *Server) Messages() []Message { return s.messages("") }
+
+func (s *Server) messages(to string) []Message {
+	base := s.BaseURL()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, 0, len(s.st.Messages))
+	for i := len(s.st.Messages) - 1; i >= 0; i-- {
+		m := s.st.Messages[i]
+		if to != "" && !strings.EqualFold(m.To, to) {
+			continue
+		}
+		origin := base
+		if origin == "" {
+			origin = m.Origin // served via ServeHTTP only (e.g. httptest)
+		}
+		out = append(out, Message{ID: m.ID, To: m.To, Subject: m.Subject, Link: origin + m.PathQuery,
+			TokenType: m.TokenType, SentAt: m.SentAt})
+	}
+	return out
+}
+
+// handleMessages serves GET /emulator/messages[?to=address].
+func (s *Server) handleMessages(rc *reqCtx) {
+	if rc.r.Method != http.MethodGet {
+		s.writeError(rc, newErr("method_not_allowed"))
+		return
+	}
+	writeJSON(rc.w, http.StatusOK, map[string]any{"messages": s.messages(rc.r.URL.Query().Get("to"))})
+}
+
+var inboxTemplate = template.Must(template.New("inbox").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Local Stytch inbox</title>
+<style>
+  :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
+  body { margin: 0 auto; max-width: 56rem; padding: 1.5rem; }
+  header { display: flex; align-items: baseline; justify-content: space-between; gap: 1rem; flex-wrap: wrap; }
+  h1 { font-size: 1.3rem; margin: 0; }
+  .muted { opacity: .7; font-size: .85rem; }
+  form { display: flex; gap: .5rem; }
+  input { padding: .35rem .5rem; }
+  ul { list-style: none; padding: 0; }
+  li { border: 1px solid color-mix(in srgb, currentColor 20%, transparent); border-radius: .5rem; padding: .8rem 1rem; margin: .6rem 0; }
+  .row { display: flex; justify-content: space-between; gap: 1rem; flex-wrap: wrap; }
+  .subject { font-weight: 600; }
+  a.button { display: inline-block; margin-top: .5rem; padding: .35rem .8rem; border-radius: .4rem; background: #2563eb; color: #fff; text-decoration: none; }
+  code { font-size: .8rem; word-break: break-all; }
+</style>
+</head>
+<body>
+<header>
+  <h1>Local Stytch inbox</h1>
+  <form method="get" action="/"><input type="email" name="to" placeholder="Filter by address" value="{{.Filter}}"><button>Filter</button> <a href="/">All</a></form>
+</header>
+<p class="muted">Emails the local Stytch emulator would have sent. Nothing leaves this computer. Newest first; reload to refresh.</p>
+{{if .Messages}}
+<ul>
+{{range .Messages}}
+  <li>
+    <div class="row"><span class="subject">{{.Subject}}</span><span class="muted">{{.SentAt.Format "2006-01-02 15:04:05 MST"}}</span></div>
+    <div class="muted">To: {{.To}} · type: {{.TokenType}}</div>
+    <a class="button" href="{{.Link}}" rel="noreferrer">Open sign-in link</a>
+    <div><code>{{.Link}}</code></div>
+  </li>
+{{end}}
+</ul>
+{{else}}
+<p>No emails yet{{if .Filter}} for {{.Filter}}{{end}}.</p>
+{{end}}
+</body>
+</html>
+`))
+
+// handleInbox serves the HTML inbox at GET /.
+func (s *Server) handleInbox(rc *reqCtx) {
+	if rc.r.Method != http.MethodGet && rc.r.Method != http.MethodHead {
+		s.writeError(rc, newErr("method_not_allowed"))
+		return
+	}
+	filter := rc.r.URL.Query().Get("to")
+	h := rc.w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	data := struct {
+		Filter   string
+		Messages []Message
+	}{filter, s.messages(filter)}
+	if err := inboxTemplate.Execute(rc.w, data); err != nil {
+		s.log.Error("localstytch: render inbox", "err", err)
+	}
+}

@@ -1,0 +1,456 @@
+// Package localstytch is a local, in-process emulator of the subset of
+// Stytch's B2B backend API that the desktop app uses: discovery and
+// organization-specific email magic links (with PKCE), intermediate
+// sessions, discovery organizations, member sessions, session JWTs and JWKS.
+//
+// It speaks Stytch's exact paths and JSON so the real stytch-go client
+// (b2bstytchapi.NewClient(..., b2bstytchapi.WithBaseURI(baseURL))) and
+// Stytch's Node SDK work against it unchanged. Instead of sending email it
+// keeps an outbox, served as JSON at /emulator/messages and as an HTML inbox
+// at /. Tests can inject latency, errors, dropped connections and malformed
+// bodies per endpoint (SetFault / POST /emulator/faults).
+//
+// Deliberate choices where Stytch's behaviour is undocumented are commented
+// at the point of use; all error statuses live in errorTable (errors.go).
+package localstytch
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fixed, obviously-local defaults. They are not secrets: anyone can read
+// them here, and they only unlock this local emulator.
+const (
+	DefaultProjectID   = "project-test-00000000-0000-4000-8000-000000000000"
+	DefaultSecret      = "secret-test-local-emulator-not-a-real-secret"
+	DefaultPublicToken = "public-token-test-00000000-0000-4000-8000-000000000000"
+)
+
+// DefaultRedirectURLs is the redirect allow-list used when
+// Options.RedirectURLs is empty: the desktop app's deep link and Stytch's
+// test-environment default.
+var DefaultRedirectURLs = []string{
+	"stytch-desktop://auth/callback",
+	"http://localhost:3000/authenticate",
+}
+
+// Options configure a Server. The zero value is usable.
+type Options struct {
+	ProjectID    string           // default DefaultProjectID
+	Secret       string           // default DefaultSecret
+	RedirectURLs []string         // exact-match allow-list; default DefaultRedirectURLs
+	Now          func() time.Time // default time.Now; tests inject a clock to expire tokens
+	Seed         bool             // add demo organizations (see seed.go)
+	StatePath    string           // optional JSON file (0600) persisting all state across restarts
+	Logger       *slog.Logger     // optional; tokens and the secret are never logged
+
+	// AllowAnyHost disables the loopback Host-header check on the
+	// browser-facing endpoints (inbox, messages, faults, redirect hop). The
+	// check defends against DNS rebinding; turn it off only when serving on
+	// a non-loopback address on purpose.
+	AllowAnyHost bool
+}
+
+// Server is the emulator. It is an http.Handler; Start additionally runs it
+// on a listener.
+type Server struct {
+	projectID, secret string
+	redirectURLs      []string
+	now               func() time.Time
+	statePath         string
+	log               *slog.Logger
+	allowAnyHost      bool
+
+	mu       sync.Mutex // guards st, signer and lastSend
+	st       *state
+	signer   *signer
+	lastSend map[string]time.Time // email -> last email-sending request (rate limit)
+
+	faultMu sync.Mutex
+	faults  map[string]*Fault
+
+	srvMu   sync.Mutex
+	httpSrv *http.Server
+	baseURL string
+	done    chan struct{}
+}
+
+// New builds a Server, loading Options.StatePath if it exists.
+func New(opts Options) (*Server, error) {
+	s := &Server{
+		projectID:    opts.ProjectID,
+		secret:       opts.Secret,
+		redirectURLs: append([]string(nil), opts.RedirectURLs...),
+		now:          opts.Now,
+		statePath:    opts.StatePath,
+		log:          opts.Logger,
+		allowAnyHost: opts.AllowAnyHost,
+		lastSend:     map[string]time.Time{},
+		faults:       map[string]*Fault{},
+	}
+	if s.projectID == "" {
+		s.projectID = DefaultProjectID
+	}
+	if s.secret == "" {
+		s.secret = DefaultSecret
+	}
+	if len(s.redirectURLs) == 0 {
+		s.redirectURLs = append([]string(nil), DefaultRedirectURLs...)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if strings.ContainsAny(s.projectID, "/?#") {
+		return nil, fmt.Errorf("localstytch.New: project id %q must not contain / ? #", s.projectID)
+	}
+
+	var st *state
+	if s.statePath != "" {
+		loaded, err := loadState(s.statePath)
+		if err != nil {
+			return nil, fmt.Errorf("localstytch.New: %w", err)
+		}
+		st = loaded
+	}
+	if st == nil {
+		st = newState()
+	}
+	if len(st.SigningKey) > 0 {
+		sg, err := signerFromPKCS8(st.SigningKey, st.KeyID)
+		if err != nil {
+			return nil, fmt.Errorf("localstytch.New: %w", err)
+		}
+		s.signer = sg
+	} else {
+		sg, err := newSigner()
+		if err != nil {
+			return nil, fmt.Errorf("localstytch.New: %w", err)
+		}
+		der, err := sg.pkcs8()
+		if err != nil {
+			return nil, fmt.Errorf("localstytch.New: %w", err)
+		}
+		s.signer = sg
+		st.SigningKey, st.KeyID = der, sg.kid
+	}
+	s.st = st
+
+	now := s.clock()
+	s.ensureSandbox(now)
+	if opts.Seed {
+		if err := s.seedDemo(now); err != nil {
+			return nil, fmt.Errorf("localstytch.New: seed: %w", err)
+		}
+	}
+	if s.statePath != "" {
+		if err := s.st.save(s.statePath); err != nil {
+			return nil, fmt.Errorf("localstytch.New: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// ProjectID returns the project id clients must use.
+func (s *Server) ProjectID() string { return s.projectID }
+
+// Secret returns the (local, fake) project secret clients must use.
+func (s *Server) Secret() string { return s.secret }
+
+// BaseURL returns the URL Start is serving on, or "" before Start.
+func (s *Server) BaseURL() string {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	return s.baseURL
+}
+
+func (s *Server) clock() time.Time { return s.now().UTC() }
+
+// Start listens on addr (e.g. "127.0.0.1:0") and serves in the background.
+// It returns the base URL without a trailing slash.
+func (s *Server) Start(addr string) (string, error) {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	if s.httpSrv != nil {
+		return "", errors.New("localstytch.Start: already started")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("localstytch.Start: %w", err)
+	}
+	s.httpSrv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	s.baseURL = "http://" + ln.Addr().String()
+	s.done = make(chan struct{})
+	go func(srv *http.Server, done chan struct{}) {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("localstytch: serve failed", "err", err)
+		}
+	}(s.httpSrv, s.done)
+	return s.baseURL, nil
+}
+
+// Close stops the server started by Start (waiting for in-flight requests
+// until ctx ends) and writes the state file one last time. It is safe to call
+// more than once and without Start.
+func (s *Server) Close(ctx context.Context) error {
+	s.srvMu.Lock()
+	srv, done := s.httpSrv, s.done
+	s.srvMu.Unlock()
+	var errs []error
+	if srv != nil {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("localstytch.Close: %w", err))
+			_ = srv.Close()
+		}
+		<-done
+	}
+	if s.statePath != "" {
+		s.mu.Lock()
+		err := s.st.save(s.statePath)
+		s.mu.Unlock()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("localstytch.Close: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// persistLocked saves state after a mutation. Caller holds s.mu. A failed
+// write is logged rather than failing the API call: the in-memory state is
+// still correct, only durability is lost.
+func (s *Server) persistLocked() {
+	if s.statePath == "" {
+		return
+	}
+	if err := s.st.save(s.statePath); err != nil {
+		s.log.Error("localstytch: persist state", "err", err)
+	}
+}
+
+// --- HTTP plumbing ---
+
+// maxBodyBytes bounds request bodies; Stytch requests are small.
+const maxBodyBytes = 64 << 10
+
+// reqCtx is one API request being served.
+type reqCtx struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	requestID string
+	body      []byte
+	extra     bool // ExtraFields fault: add unknown fields to a success body
+}
+
+type apiHandler func(*Server, *reqCtx) (map[string]any, *apiError)
+
+// postRoutes are the Basic-auth protected POST endpoints.
+var postRoutes = map[string]apiHandler{
+	"/v1/b2b/magic_links/email/discovery/send":         (*Server).handleDiscoverySend,
+	"/v1/b2b/magic_links/discovery/authenticate":       (*Server).handleDiscoveryAuthenticate,
+	"/v1/b2b/discovery/intermediate_sessions/exchange": (*Server).handleISTExchange,
+	"/v1/b2b/discovery/organizations/create":           (*Server).handleOrgCreate,
+	"/v1/b2b/discovery/organizations":                  (*Server).handleOrgList,
+	"/v1/b2b/magic_links/email/login_or_signup":        (*Server).handleLoginOrSignup,
+	"/v1/b2b/magic_links/authenticate":                 (*Server).handleMagicLinkAuthenticate,
+	"/v1/b2b/sessions/authenticate":                    (*Server).handleSessionAuthenticate,
+	"/v1/b2b/sessions/revoke":                          (*Server).handleSessionRevoke,
+	"/v1/b2b/sessions/exchange":                        (*Server).handleSessionExchange,
+}
+
+const jwksPrefix = "/v1/b2b/sessions/jwks/"
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		// Only the path is logged: query strings carry magic-link tokens.
+		s.log.Debug("localstytch request", "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration", time.Since(start))
+	}()
+	s.serve(rec, r)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	rc := &reqCtx{w: w, r: r, requestID: newID("request-id")}
+	path := r.URL.Path
+
+	if !strings.HasPrefix(path, "/v1/b2b/") || path == "/v1/magic_links/redirect" {
+		// Browser-facing endpoints: refuse foreign Host headers so a web page
+		// using DNS rebinding cannot read the outbox (it holds live tokens).
+		if !s.allowAnyHost && !isLoopbackHost(r.Host) {
+			s.writeError(rc, newErr("forbidden_host"))
+			return
+		}
+	}
+
+	if strings.HasPrefix(path, "/v1/") {
+		if !s.applyFaults(rc) {
+			return
+		}
+	}
+
+	switch {
+	case path == "/v1/magic_links/redirect":
+		s.handleRedirectHop(rc)
+	case strings.HasPrefix(path, jwksPrefix):
+		s.handleJWKS(rc, strings.TrimPrefix(path, jwksPrefix))
+	case strings.HasPrefix(path, "/v1/"):
+		s.serveAPI(rc)
+	case path == "/emulator/messages":
+		s.handleMessages(rc)
+	case path == "/emulator/faults":
+		s.handleFaults(rc)
+	case path == "/":
+		s.handleInbox(rc)
+	default:
+		s.writeError(rc, newErr("route_not_found"))
+	}
+}
+
+func (s *Server) serveAPI(rc *reqCtx) {
+	h, ok := postRoutes[rc.r.URL.Path]
+	if !ok {
+		s.writeError(rc, newErr("route_not_found"))
+		return
+	}
+	if !s.authorized(rc.r) {
+		s.writeError(rc, newErr("unauthorized_credentials"))
+		return
+	}
+	if rc.r.Method != http.MethodPost {
+		s.writeError(rc, newErr("method_not_allowed"))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rc.w, rc.r.Body, maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.writeError(rc, newErr("request_body_too_large"))
+			return
+		}
+		s.writeError(rc, newErrMsg("invalid_request", "The request body could not be read."))
+		return
+	}
+	rc.body = body
+	resp, apiErr := h(s, rc)
+	if apiErr != nil {
+		s.writeError(rc, apiErr)
+		return
+	}
+	s.writeOK(rc, resp)
+}
+
+// authorized checks HTTP Basic project_id:secret in constant time.
+func (s *Server) authorized(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	u := subtle.ConstantTimeCompare([]byte(user), []byte(s.projectID))
+	p := subtle.ConstantTimeCompare([]byte(pass), []byte(s.secret))
+	return u&p == 1
+}
+
+// decodeBody parses the JSON request body into dst. An empty body counts as
+// {} so that "missing field" errors (not parse errors) are reported.
+func decodeBody(rc *reqCtx, dst any) *apiError {
+	if len(bytes.TrimSpace(rc.body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(rc.body))
+	if err := dec.Decode(dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return newErrMsg("invalid_request", "Invalid type for field "+typeErr.Field+".")
+		}
+		return newErrMsg("invalid_request", "The request body is not valid JSON.")
+	}
+	if dec.More() {
+		return newErrMsg("invalid_request", "The request body must be a single JSON object.")
+	}
+	return nil
+}
+
+func (s *Server) writeOK(rc *reqCtx, resp map[string]any) {
+	if resp == nil {
+		resp = map[string]any{}
+	}
+	resp["request_id"] = rc.requestID
+	resp["status_code"] = http.StatusOK
+	if rc.extra {
+		addExtraFields(resp)
+	}
+	writeJSON(rc.w, http.StatusOK, resp)
+}
+
+func (s *Server) writeError(rc *reqCtx, e *apiError) {
+	status := e.status()
+	writeJSON(rc.w, status, errorBody(status, rc.requestID, e.errorType, e.messageText()))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only possible with a programming error (e.g. a channel in a map).
+		http.Error(w, `{"status_code":500,"error_type":"internal_server_error"}`, http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// isLoopbackHost accepts localhost and loopback IPs (with or without port).
+func isLoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

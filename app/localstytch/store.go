@@ -1,0 +1,337 @@
+package localstytch
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Token kinds double as the stytch_token_type put on the redirect URL.
+const (
+	kindDiscovery   = "discovery"
+	kindMultiTenant = "multi_tenant_magic_links"
+)
+
+// Member statuses as Stytch names them.
+const (
+	statusActive  = "active"
+	statusInvited = "invited"
+	statusPending = "pending"
+)
+
+// Organization policy values.
+const (
+	mfaRequiredForAll = "REQUIRED_FOR_ALL"
+	mfaOptional       = "OPTIONAL"
+	jitRestricted     = "RESTRICTED"
+	jitNotAllowed     = "NOT_ALLOWED"
+	allAllowed        = "ALL_ALLOWED"
+)
+
+// The records below are the emulator's own model. Their exported fields exist
+// only so encoding/json can persist them; they are never sent on the wire
+// (wire.go builds responses).
+
+type orgRecord struct {
+	ID                   string
+	Seq                  int64 // creation order, for stable listings
+	Name                 string
+	Slug                 string
+	LogoURL              string
+	EmailAllowedDomains  []string
+	EmailJITProvisioning string
+	MFAPolicy            string
+	ExternalID           string
+	TrustedMetadata      map[string]any
+	CreatedAt, UpdatedAt time.Time
+}
+
+type memberRecord struct {
+	ID, OrgID, Email, EmailID, Name, Status string
+	EmailVerified, IsAdmin                  bool
+	CreatedAt, UpdatedAt                    time.Time
+}
+
+type sessionRecord struct {
+	ID, Token, MemberID, OrgID string
+	Email, EmailID             string
+	StartedAt, LastAccessedAt  time.Time
+	ExpiresAt, AuthenticatedAt time.Time
+	CustomClaims               map[string]any
+	IPAddress, UserAgent       string
+}
+
+type magicTokenRecord struct {
+	Kind          string
+	Email         string
+	OrgID         string // multi_tenant only
+	MemberID      string // multi_tenant only
+	PKCEChallenge string
+	RedirectURL   string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	Used          bool
+}
+
+type istRecord struct {
+	Email, EmailID  string
+	OrgID           string // set when the IST stands for an unfinished MFA step in one org
+	AuthenticatedAt time.Time
+	ExpiresAt       time.Time
+	Used            bool
+}
+
+type messageRecord struct {
+	ID, To, Subject, TokenType string
+	Origin                     string // scheme://host the link was minted for when the server's base URL is unknown
+	PathQuery                  string // /v1/magic_links/redirect?...
+	SentAt                     time.Time
+}
+
+// state is everything the emulator remembers; it is persisted as one JSON
+// document when Options.StatePath is set.
+type state struct {
+	Version     int
+	OrgSeq      int64
+	Orgs        map[string]*orgRecord
+	Members     map[string]*memberRecord
+	Sessions    map[string]*sessionRecord    // by member_session_id
+	MagicTokens map[string]*magicTokenRecord // by token
+	ISTs        map[string]*istRecord        // by token
+	Messages    []*messageRecord             // oldest first
+	EmailIDs    map[string]string            // email -> email-test-<uuid>, for discovery factors
+	SigningKey  []byte                       // PKCS#8 DER
+	KeyID       string
+
+	// Indexes rebuilt after load; not persisted.
+	sessionByToken map[string]*sessionRecord
+	memberByKey    map[string]*memberRecord // orgID + "\x00" + email
+}
+
+const stateVersion = 1
+
+func newState() *state {
+	st := &state{
+		Version:     stateVersion,
+		Orgs:        map[string]*orgRecord{},
+		Members:     map[string]*memberRecord{},
+		Sessions:    map[string]*sessionRecord{},
+		MagicTokens: map[string]*magicTokenRecord{},
+		ISTs:        map[string]*istRecord{},
+		EmailIDs:    map[string]string{},
+	}
+	st.reindex()
+	return st
+}
+
+func (st *state) reindex() {
+	st.sessionByToken = make(map[string]*sessionRecord, len(st.Sessions))
+	for _, s := range st.Sessions {
+		st.sessionByToken[s.Token] = s
+	}
+	st.memberByKey = make(map[string]*memberRecord, len(st.Members))
+	for _, m := range st.Members {
+		st.memberByKey[memberKey(m.OrgID, m.Email)] = m
+	}
+}
+
+func memberKey(orgID, email string) string { return orgID + "\x00" + email }
+
+// loadState reads a persisted state file. A missing file is not an error
+// (first run); a corrupt file is, so a user's sessions are never silently
+// thrown away.
+func loadState(path string) (*state, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load emulator state: %w", err)
+	}
+	st := newState()
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("load emulator state %s: %w", path, err)
+	}
+	if st.Version != stateVersion {
+		return nil, fmt.Errorf("load emulator state %s: unsupported version %d", path, st.Version)
+	}
+	// Maps may be null in a hand-edited file.
+	if st.Orgs == nil {
+		st.Orgs = map[string]*orgRecord{}
+	}
+	if st.Members == nil {
+		st.Members = map[string]*memberRecord{}
+	}
+	if st.Sessions == nil {
+		st.Sessions = map[string]*sessionRecord{}
+	}
+	if st.MagicTokens == nil {
+		st.MagicTokens = map[string]*magicTokenRecord{}
+	}
+	if st.ISTs == nil {
+		st.ISTs = map[string]*istRecord{}
+	}
+	if st.EmailIDs == nil {
+		st.EmailIDs = map[string]string{}
+	}
+	st.reindex()
+	return st, nil
+}
+
+// save writes the state atomically (temp file + rename) with 0600
+// permissions: the file holds live session tokens and the signing key.
+func (st *state) save(path string) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".stytch-emulator-state-*")
+	if err != nil {
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName) // no-op after a successful rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	if err := os.Rename(tmpName, path); err != nil {
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	return nil
+}
+
+// --- queries (caller holds Server.mu) ---
+
+func (st *state) orgByIDOrSlug(idOrSlug string) *orgRecord {
+	if o, ok := st.Orgs[idOrSlug]; ok {
+		return o
+	}
+	for _, o := range st.Orgs {
+		if strings.EqualFold(o.Slug, idOrSlug) || (o.ExternalID != "" && o.ExternalID == idOrSlug) {
+			return o
+		}
+	}
+	return nil
+}
+
+func (st *state) slugTaken(slug string) bool {
+	for _, o := range st.Orgs {
+		if strings.EqualFold(o.Slug, slug) {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *state) orgsInOrder() []*orgRecord {
+	out := make([]*orgRecord, 0, len(st.Orgs))
+	for _, o := range st.Orgs {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
+func (st *state) member(orgID, email string) *memberRecord {
+	return st.memberByKey[memberKey(orgID, email)]
+}
+
+func (st *state) emailID(email string) string {
+	id, ok := st.EmailIDs[email]
+	if !ok {
+		id = newID("email")
+		st.EmailIDs[email] = id
+	}
+	return id
+}
+
+// eligibleByDomain reports whether email may JIT-join org by email domain.
+func eligibleByDomain(o *orgRecord, email string) (string, bool) {
+	if o.EmailJITProvisioning != jitRestricted {
+		return "", false
+	}
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return "", false
+	}
+	domain := email[at+1:]
+	for _, d := range o.EmailAllowedDomains {
+		if strings.EqualFold(d, domain) {
+			return strings.ToLower(d), true
+		}
+	}
+	return "", false
+}
+
+// --- mutations (caller holds Server.mu) ---
+
+func (st *state) addOrg(o *orgRecord) {
+	st.OrgSeq++
+	o.Seq = st.OrgSeq
+	st.Orgs[o.ID] = o
+}
+
+func (st *state) addMember(m *memberRecord) {
+	st.Members[m.ID] = m
+	st.memberByKey[memberKey(m.OrgID, m.Email)] = m
+}
+
+func (st *state) addSession(s *sessionRecord) {
+	st.Sessions[s.ID] = s
+	st.sessionByToken[s.Token] = s
+}
+
+func (st *state) deleteSession(s *sessionRecord) {
+	delete(st.Sessions, s.ID)
+	delete(st.sessionByToken, s.Token)
+}
+
+// maxMessages bounds the outbox so a long-running emulator cannot grow
+// without limit.
+const maxMessages = 10000
+
+func (st *state) addMessage(m *messageRecord) {
+	st.Messages = append(st.Messages, m)
+	if over := len(st.Messages) - maxMessages; over > 0 {
+		st.Messages = append([]*messageRecord(nil), st.Messages[over:]...)
+	}
+}
+
+// prune drops records that can no longer matter. Used/expired magic-link
+// tokens are kept for a day so a late click still gets Stytch's 401
+// ("already used or expired") instead of a confusing 404.
+func (st *state) prune(now time.Time) {
+	for tok, t := range st.MagicTokens {
+		if now.Sub(t.ExpiresAt) > 24*time.Hour {
+			delete(st.MagicTokens, tok)
+		}
+	}
+	for tok, i := range st.ISTs {
+		if now.After(i.ExpiresAt) || i.Used {
+			delete(st.ISTs, tok)
+		}
+	}
+	for _, s := range st.Sessions {
+		if !now.Before(s.ExpiresAt) {
+			st.deleteSession(s)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package localstytch
+
+import (
+	"time"
+)
+
+// Wire encoders. Responses are built as maps rather than with the SDK's
+// structs: every SDK field is `omitempty`, so encoding them would drop
+// fields Stytch always sends (member_authenticated:false, an empty
+// intermediate_session_token, null member_session) — see reference §9.5.
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func orEmptyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func orgJSON(o *orgRecord) map[string]any {
+	jit := o.EmailJITProvisioning
+	if jit == "" {
+		jit = jitNotAllowed
+	}
+	mfa := o.MFAPolicy
+	if mfa == "" {
+		mfa = mfaOptional
+	}
+	return map[string]any{
+		"organization_id":                          o.ID,
+		"organization_name":                        o.Name,
+		"organization_logo_url":                    o.LogoURL,
+		"organization_slug":                        o.Slug,
+		"organization_external_id":                 o.ExternalID,
+		"sso_jit_provisioning":                     allAllowed,
+		"sso_jit_provisioning_allowed_connections": []string{},
+		"sso_active_connections":                   []any{},
+		"sso_default_connection_id":                nil,
+		"scim_active_connection":                   nil,
+		"email_allowed_domains":                    orEmpty(o.EmailAllowedDomains),
+		"email_jit_provisioning":                   jit,
+		"email_invites":                            allAllowed,
+		"auth_methods":                             allAllowed,
+		"allowed_auth_methods":                     []string{},
+		"mfa_policy":                               mfa,
+		"mfa_methods":                              allAllowed,
+		"allowed_mfa_methods":                      []string{},
+		"rbac_email_implicit_role_assignments":     []any{},
+		"oauth_tenant_jit_provisioning":            jitNotAllowed,
+		"allowed_oauth_tenants":                    map[string]any{},
+		"claimed_email_domains":                    []string{},
+		"first_party_connected_apps_allowed_type":  allAllowed,
+		"allowed_first_party_connected_apps":       []string{},
+		"third_party_connected_apps_allowed_type":  allAllowed,
+		"allowed_third_party_connected_apps":       []string{},
+		"trusted_metadata":                         orEmptyMap(o.TrustedMetadata),
+		"created_at":                               ts(o.CreatedAt),
+		"updated_at":                               ts(o.UpdatedAt),
+	}
+}
+
+// roleIDs is the flat list used in member_session.roles and the JWT.
+func roleIDs(m *memberRecord) []string {
+	if m.IsAdmin {
+		return []string{"stytch_member", "stytch_admin"}
+	}
+	return []string{"stytch_member"}
+}
+
+func memberJSON(m *memberRecord) map[string]any {
+	roles := []map[string]any{}
+	for _, id := range roleIDs(m) {
+		roles = append(roles, map[string]any{
+			"role_id": id,
+			"sources": []map[string]any{{"type": "direct_assignment", "details": map[string]any{}}},
+		})
+	}
+	return map[string]any{
+		"organization_id":           m.OrgID,
+		"member_id":                 m.ID,
+		"email_address":             m.Email,
+		"status":                    m.Status,
+		"name":                      m.Name,
+		"sso_registrations":         []any{},
+		"oauth_registrations":       []any{},
+		"retired_email_addresses":   []any{},
+		"is_breakglass":             false,
+		"is_admin":                  m.IsAdmin,
+		"is_locked":                 false,
+		"member_password_id":        "",
+		"email_address_verified":    m.EmailVerified,
+		"mfa_enrolled":              false,
+		"mfa_phone_number":          "",
+		"mfa_phone_number_verified": false,
+		"totp_registration_id":      "",
+		"default_mfa_method":        "",
+		"roles":                     roles,
+		"trusted_metadata":          map[string]any{},
+		"untrusted_metadata":        map[string]any{},
+		"external_id":               "",
+		"scim_registration":         nil,
+		"lock_created_at":           nil,
+		"lock_expires_at":           nil,
+		"created_at":                ts(m.CreatedAt),
+		"updated_at":                ts(m.UpdatedAt),
+	}
+}
+
+func factorJSON(email, emailID string, at time.Time) map[string]any {
+	return map[string]any{
+		"type":                  "magic_link",
+		"delivery_method":       "email",
+		"last_authenticated_at": ts(at),
+		"created_at":            ts(at),
+		"updated_at":            ts(at),
+		"email_factor":          map[string]any{"email_id": emailID, "email_address": email},
+	}
+}
+
+func sessionJSON(s *sessionRecord, m *memberRecord, o *orgRecord) map[string]any {
+	return map[string]any{
+		"member_session_id":      s.ID,
+		"member_id":              s.MemberID,
+		"organization_id":        s.OrgID,
+		"organization_slug":      o.Slug,
+		"started_at":             ts(s.StartedAt),
+		"last_accessed_at":       ts(s.LastAccessedAt),
+		"expires_at":             ts(s.ExpiresAt),
+		"authentication_factors": []map[string]any{factorJSON(s.Email, s.EmailID, s.AuthenticatedAt)},
+		"roles":                  roleIDs(m),
+		"custom_claims":          orEmptyMap(s.CustomClaims),
+	}
+}
+
+// mfaRequiredJSON is what Stytch returns when an org needs MFA and no SMS
+// was auto-sent (the emulator never sends SMS).
+func mfaRequiredJSON() map[string]any {
+	return map[string]any{"member_options": nil, "secondary_auth_initiated": nil}
+}
