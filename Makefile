@@ -1,0 +1,64 @@
+# stytch-desktop — the two commands a newcomer needs:
+#   make run    install what is missing, build, register the link scheme, start the app
+#   make test   everything CI checks
+SHELL := /bin/bash
+GO ?= go
+GOBIN := $(shell $(GO) env GOPATH)/bin
+WAILS := $(GOBIN)/wails
+FUZZTIME ?= 20s
+
+.PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk \
+        emulator bench build run install clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh all
+
+deps-core:
+	scripts/install-deps.sh core
+
+# go:embed needs frontend/dist to exist before any Go package compiles.
+dist-placeholder:
+	@mkdir -p frontend/dist && [ -n "$$(ls -A frontend/dist)" ] || echo '<!doctype html><title>stytch-desktop</title>' > frontend/dist/index.html
+
+frontend: deps
+	cd frontend && npm run build
+
+vet: dist-placeholder
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+
+test-go: dist-placeholder
+	$(GO) test -race -count=1 ./...
+
+test-fuzz: dist-placeholder
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/deeplink
+
+test-keyring: dist-placeholder
+	scripts/test-keyring.sh
+
+test-frontend:
+	cd frontend && npm test
+
+# Stytch's official Node SDK against the local API: fidelity is a feature.
+test-node-sdk:
+	app/localstytch/testdata/node-sdk/run.sh
+
+test: deps vet test-go test-fuzz test-keyring test-frontend test-node-sdk
+	@echo "make test: all suites passed"
+
+emulator:
+	$(GO) run ./cmd/stytch-emulator --seed
+
+bench: dist-placeholder
+	$(GO) test -run='^$$' -bench=. -benchmem ./app/...
+
+build: deps
+	$(WAILS) build -clean -trimpath
+
+run: build
+	./build/bin/stytch-desktop
+
+clean:
+	rm -rf build/bin frontend/dist

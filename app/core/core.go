@@ -1,0 +1,158 @@
+// Package core assembles the sign-in backend for one configuration: the
+// Stytch port (over the local Stytch-compatible API or Stytch itself), the
+// keychain, the flows and the deep-link inbox. It holds no flow logic.
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"stytch-desktop/app/config"
+	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/localstytch"
+	"stytch-desktop/app/signin"
+	"stytch-desktop/app/stytchclient"
+)
+
+// Options are the parts tests (and later modes) swap in.
+type Options struct {
+	Logger   *slog.Logger
+	Secrets  signin.Secrets // default: the OS keychain
+	StateDir string         // local mode: where the local API keeps its state; default the user config dir
+	Now      func() time.Time
+}
+
+// Core is the running backend.
+type Core struct {
+	Config   config.Config
+	Flows    *signin.Flows
+	Parser   deeplink.Parser
+	InboxURL string // local mode only
+
+	local *localstytch.Server
+	log   *slog.Logger
+}
+
+// KeychainService names the keychain items of one configuration, so local-mode
+// sessions never mix with a real project's.
+func KeychainService(cfg config.Config) string {
+	if cfg.Mode == config.ModeLocal {
+		return "stytch-desktop-local"
+	}
+	return "stytch-desktop:" + cfg.ProjectID
+}
+
+// Start brings the backend up; in local mode it first starts the local
+// Stytch-compatible API on a loopback port.
+func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Core{Config: cfg, log: log}
+	sc := stytchclient.Config{ProjectID: cfg.ProjectID, Secret: cfg.Secret, BaseURL: cfg.BaseURL}
+	switch cfg.Mode {
+	case config.ModeLocal:
+		base, err := c.startLocal(opts)
+		if err != nil {
+			return nil, fmt.Errorf("start local Stytch-compatible API: %w", err)
+		}
+		sc = stytchclient.Config{ProjectID: c.local.ProjectID(), Secret: c.local.Secret(), BaseURL: base}
+		c.InboxURL = base + "/"
+		log.Info("local mode: using the in-process Stytch-compatible API; no real email is sent", "inbox", c.InboxURL)
+	case config.ModeDirect:
+		log.Warn(config.SecretWarning)
+	default:
+		return nil, fmt.Errorf("start: unknown mode %q", cfg.Mode)
+	}
+	api, err := stytchclient.New(ctx, sc)
+	if err != nil {
+		c.Close(context.Background())
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	if !api.JWKSReady {
+		log.Warn("could not fetch Stytch's signing keys at start; sessions are checked with Stytch directly")
+	}
+	secrets := opts.Secrets
+	if secrets == nil {
+		secrets = keychain.NewKeyring(KeychainService(cfg))
+	}
+	c.Parser = deeplink.Parser{Scheme: cfg.Scheme, Host: "auth", Path: "/callback"}
+	c.Flows = signin.New(signin.Config{
+		Mode:            string(cfg.Mode),
+		InboxURL:        c.InboxURL,
+		RedirectURL:     cfg.RedirectURL(),
+		Organization:    cfg.Organization,
+		SessionDuration: cfg.SessionDuration,
+		Now:             opts.Now,
+		Logger:          log,
+		Parser:          c.Parser,
+	}, api, secrets)
+	return c, nil
+}
+
+// startLocal starts the local API, preferring the port it had last time so
+// that links in emails sent before a restart still reach it.
+func (c *Core) startLocal(opts Options) (string, error) {
+	dir := opts.StateDir
+	if dir == "" {
+		d, err := os.UserConfigDir()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(d, "stytch-desktop")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	srv, err := localstytch.New(localstytch.Options{
+		Seed:         true,
+		StatePath:    filepath.Join(dir, "local-stytch-state.json"),
+		RedirectURLs: []string{c.Config.RedirectURL()},
+		Logger:       c.log.With("component", "local-stytch"),
+	})
+	if err != nil {
+		return "", err
+	}
+	portFile := filepath.Join(dir, "local-stytch-port")
+	var base string
+	if b, err := os.ReadFile(portFile); err == nil {
+		if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && p > 1024 && p < 65536 {
+			base, err = srv.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if err != nil {
+				base = ""
+			}
+		}
+	}
+	if base == "" {
+		if base, err = srv.Start("127.0.0.1:0"); err != nil {
+			return "", err
+		}
+	}
+	if i := strings.LastIndexByte(base, ':'); i > 0 {
+		_ = os.WriteFile(portFile, []byte(base[i+1:]), 0o600)
+	}
+	c.local = srv
+	return base, nil
+}
+
+// Close stops what Start started.
+func (c *Core) Close(ctx context.Context) error {
+	if c == nil || c.local == nil {
+		return nil
+	}
+	err := c.local.Close(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

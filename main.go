@@ -1,0 +1,97 @@
+// Command stytch-desktop is a desktop app in which employees of B2B customers
+// sign in with Stytch email magic links. main only wires the Wails shell to
+// app.App; everything it does happens after wails.Run starts the window.
+package main
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/options/mac"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"stytch-desktop/app"
+	"stytch-desktop/app/config"
+	"stytch-desktop/app/core"
+)
+
+//go:embed all:frontend/dist
+var assets embed.FS
+
+// singleInstanceID is stable across versions: a link opened while the app runs
+// is handed to the running instance over D-Bus (Linux) or the OS equivalent.
+const singleInstanceID = "io.stytch-desktop.signin"
+
+func main() {
+	logger := newLogger()
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil && !bindingsBuild {
+		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)
+		os.Exit(2)
+	}
+	a := app.New(cfg, core.Options{Logger: logger})
+	// A link in argv (cold start from the OS handler) waits in the inbox
+	// until the flows are ready.
+	a.Links().OfferArgs(os.Args[1:])
+	win := &wailsWindow{}
+
+	err = wails.Run(&options.App{
+		Title:            "stytch-desktop",
+		Width:            520,
+		Height:           720,
+		MinWidth:         420,
+		MinHeight:        560,
+		AssetServer:      &assetserver.Options{Assets: assets},
+		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 249, A: 255},
+		OnStartup: func(ctx context.Context) {
+			// Runs in a short-lived second instance too: only remember the context.
+			win.ctx = ctx
+		},
+		OnDomReady: func(ctx context.Context) { go a.Start(ctx, win) },
+		OnShutdown: a.Shutdown,
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId: singleInstanceID,
+			OnSecondInstanceLaunch: func(d options.SecondInstanceData) {
+				a.Links().OfferArgs(d.Args)
+			},
+		},
+		Mac:   &mac.Options{OnUrlOpen: func(u string) { a.Links().Offer(u) }},
+		Linux: &linux.Options{ProgramName: "stytch-desktop"},
+		Bind:  []any{a},
+	})
+	if err != nil {
+		logger.Error("window failed", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+// wailsWindow adapts the Wails runtime to app.Window.
+type wailsWindow struct{ ctx context.Context }
+
+func (w *wailsWindow) Emit(event string, data any) { runtime.EventsEmit(w.ctx, event, data) }
+func (w *wailsWindow) OpenURL(url string)          { runtime.BrowserOpenURL(w.ctx, url) }
+func (w *wailsWindow) BringToFront() {
+	runtime.WindowUnminimise(w.ctx)
+	runtime.WindowShow(w.ctx)
+}
+
+// newLogger logs to stderr; STYTCH_DESKTOP_LOG=debug for more. No secret is
+// ever logged at any level.
+func newLogger() *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(os.Getenv("STYTCH_DESKTOP_LOG")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
