@@ -4,7 +4,10 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // The limits below follow Stytch's documented field rules so a value we accept
@@ -67,11 +70,14 @@ func ValidateOrganization(org NewOrganization) (NewOrganization, error) {
 }
 
 // SuggestSlug turns an organization name into a URL slug: lower case ASCII
-// letters and digits separated by single dashes.
+// letters and digits separated by single dashes, accents dropped ("Café" → "cafe").
 func SuggestSlug(name string) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range strings.ToLower(name) {
+	for _, r := range norm.NFD.String(strings.ToLower(name)) {
+		if unicode.Is(unicode.Mn, r) {
+			continue // a combining accent of the previous letter
+		}
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
 			if dash && b.Len() > 0 {
