@@ -32,6 +32,9 @@ const (
 	KindUnknown              Kind = "unknown"
 )
 
+// Kinds lists every Kind, so tests can hold the screens' contract to it.
+var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindBusy, KindUnauthorized, KindUnknown}
+
 // Error is the one error type the flows return. Op names the operation so a
 // top-level error reads like a trail; Err is the cause (never a secret).
 type Error struct {

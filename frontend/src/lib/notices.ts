@@ -15,7 +15,7 @@ type Entry = Omit<NoticeText, "message"> & { message: string | ((n: Notice) => s
 
 // Kinds the Go backend (app/signin/errors.go) can send that the contract
 // doesn't list yet. Worded here so they don't read as "something went wrong".
-export const EXTRA_KINDS = ["busy", "unauthorized"] as const;
+export const EXTRA_KINDS = [] as const;
 type ExtraKind = (typeof EXTRA_KINDS)[number];
 
 // One wording per error kind in docs/view-contract.md. The backend sends kinds;

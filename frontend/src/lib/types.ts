@@ -35,6 +35,8 @@ export const NOTICE_KINDS = [
   "keychain_unavailable",
   "keychain_locked",
   "keychain_too_big",
+  "busy",
+  "unauthorized",
   "signed_out",
   "unknown",
 ] as const;
