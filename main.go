@@ -37,7 +37,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)
 		os.Exit(2)
 	}
-	a := app.New(cfg, core.Options{Logger: logger})
+	a := app.New(cfg, core.Options{
+		Logger: logger,
+		// For test rigs that register a wrapper as the scheme handler.
+		SkipSchemeRegistration: os.Getenv("STYTCH_DESKTOP_SKIP_SCHEME_REGISTRATION") == "1",
+	})
 	// A link in argv (cold start from the OS handler) waits in the inbox
 	// until the flows are ready.
 	a.Links().OfferArgs(os.Args[1:])

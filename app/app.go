@@ -13,6 +13,7 @@ import (
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/schemereg"
 	"stytch-desktop/app/signin"
 )
 
@@ -79,11 +80,30 @@ func (a *App) Start(ctx context.Context, win Window) {
 			return
 		}
 		a.core = c
+		go a.checkSchemeRegistration(ctx)
 		c.Flows.Subscribe(func(v signin.View) { win.Emit(StateEvent, v) })
 		close(a.ready)
 		_ = c.Flows.Restore(ctx)
 		a.inbox.Ready()
 	})
+}
+
+// checkSchemeRegistration makes sure the link scheme opens this binary for
+// the current user (Linux; a no-op elsewhere), repairing a user-level
+// registration that is missing or points elsewhere, and says so in one line.
+func (a *App) checkSchemeRegistration(ctx context.Context) {
+	if a.opts.SkipSchemeRegistration {
+		return
+	}
+	st, err := schemereg.Ensure(ctx, schemereg.Registration{Scheme: a.cfg.Scheme})
+	switch {
+	case err != nil:
+		a.log.Warn("link scheme registration", "status", st.Reason, "error", err.Error())
+	case st.Repaired:
+		a.log.Info("link scheme registration repaired", "status", st.Reason)
+	default:
+		a.log.Debug("link scheme registration", "status", st.Reason)
+	}
 }
 
 // Shutdown stops the inbox and the local API.

@@ -96,7 +96,7 @@ func TestLocalModeThroughTheBoundMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := keychain.NewMemory()
-	a := app.New(cfg, core.Options{Secrets: store, StateDir: t.TempDir()})
+	a := app.New(cfg, core.Options{Secrets: store, StateDir: t.TempDir(), SkipSchemeRegistration: true})
 	if v := a.State(); v.Screen != signin.ScreenRestoring {
 		t.Fatalf("before start: %s", v.Screen)
 	}
@@ -177,7 +177,7 @@ func TestLocalModeThroughTheBoundMethods(t *testing.T) {
 
 func TestBadStartIsShownNotHung(t *testing.T) {
 	cfg := config.Config{Mode: "bogus", Scheme: "stytch-desktop"}
-	a := app.New(cfg, core.Options{Secrets: keychain.NewMemory(), StateDir: t.TempDir()})
+	a := app.New(cfg, core.Options{Secrets: keychain.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
 	win := &recorder{}
 	a.Start(context.Background(), win)
 	defer a.Shutdown(context.Background())

@@ -29,6 +29,9 @@ type Options struct {
 	Secrets  signin.Secrets // default: the OS keychain
 	StateDir string         // local mode: where the local API keeps its state; default the user config dir
 	Now      func() time.Time
+	// SkipSchemeRegistration leaves the desktop's URL-scheme registration
+	// alone (tests, and runs that must not touch the user's settings).
+	SkipSchemeRegistration bool
 }
 
 // Core is the running backend.
