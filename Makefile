@@ -7,7 +7,7 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 WAILS := $(GOBIN)/wails
 FUZZTIME ?= 20s
 
-.PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk \
+.PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk test-desktop \
         emulator bench build run install clean
 
 all: build
@@ -45,8 +45,13 @@ test-frontend:
 test-node-sdk:
 	app/localstytch/testdata/node-sdk/run.sh
 
-test: deps vet test-go test-fuzz test-keyring test-frontend test-node-sdk
+test: deps vet test-go test-fuzz test-keyring test-frontend test-node-sdk test-desktop
 	@echo "make test: all suites passed"
+
+# The real build in a real WebKitGTK window under Xvfb: links delivered through
+# the registered .desktop handler to a running app and as a cold start.
+test-desktop: build
+	scripts/e2e-desktop.sh build/bin/stytch-desktop test-artifacts/desktop
 
 emulator:
 	$(GO) run ./cmd/stytch-emulator --seed
@@ -59,6 +64,10 @@ build: deps
 
 run: build
 	./build/bin/stytch-desktop
+
+# Install for the current user (~/.local/bin, desktop entry, scheme handler).
+install: build
+	scripts/install-linux.sh build/bin/stytch-desktop
 
 clean:
 	rm -rf build/bin frontend/dist

@@ -42,9 +42,6 @@ func main() {
 		// For test rigs that register a wrapper as the scheme handler.
 		SkipSchemeRegistration: os.Getenv("STYTCH_DESKTOP_SKIP_SCHEME_REGISTRATION") == "1",
 	})
-	// A link in argv (cold start from the OS handler) waits in the inbox
-	// until the flows are ready.
-	a.Links().OfferArgs(os.Args[1:])
 	win := &wailsWindow{}
 
 	err = wails.Run(&options.App{
@@ -59,7 +56,13 @@ func main() {
 			// Runs in a short-lived second instance too: only remember the context.
 			win.ctx = ctx
 		},
-		OnDomReady: func(ctx context.Context) { go a.Start(ctx, win) },
+		OnDomReady: func(ctx context.Context) {
+			// A link in argv (cold start from the OS handler) waits in the
+			// inbox until the flows are ready. Read here, not before wails.Run,
+			// so a short-lived second instance never looks at it.
+			a.Links().OfferArgs(os.Args[1:])
+			go a.Start(ctx, win)
+		},
 		OnShutdown: a.Shutdown,
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: singleInstanceID,
