@@ -113,6 +113,7 @@ func (a *App) Shutdown(ctx context.Context) {
 		a.cancel()
 	}
 	if a.core != nil {
+		a.core.Flows.Close()
 		_ = a.core.Close(ctx)
 	}
 }
@@ -232,6 +233,11 @@ func (a *App) CreateOrganization(name, slug string) signin.View {
 // SignOut revokes the session and forgets it.
 func (a *App) SignOut() signin.View {
 	return a.do(func(f *signin.Flows, ctx context.Context) error { return f.SignOut(ctx) })
+}
+
+// RetryRestore reads the keychain again after the user unlocked it.
+func (a *App) RetryRestore() signin.View {
+	return a.do(func(f *signin.Flows, ctx context.Context) error { return f.RetryRestore(ctx) })
 }
 
 // DismissNotice hides the current message.

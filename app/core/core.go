@@ -87,7 +87,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 	}
 	secrets := opts.Secrets
 	if secrets == nil {
-		secrets = keychain.NewKeyring(KeychainService(cfg))
+		// The store's own cap is long (an unlock prompt may be up while the
+		// user waits); the flows pass shorter deadlines for background work.
+		secrets = keychain.NewKeyring(KeychainService(cfg), keychain.WithTimeout(time.Minute))
 	}
 	c.Parser = deeplink.Parser{Scheme: cfg.Scheme, Host: "auth", Path: "/callback"}
 	c.Flows = signin.New(signin.Config{

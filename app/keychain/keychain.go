@@ -62,8 +62,13 @@ var (
 // allows about 3 KB). Values are base64-encoded before they are stored so
 // that arbitrary bytes survive go-keyring's string API, which inflates them
 // by 4/3: 1536 bytes encode to 2048 characters, which fits everywhere with a
-// margin. Store only the opaque session token (~44 bytes), never a JWT bundle.
+// margin. Printable ASCII values (tokens, JWTs, ASCII JSON) are stored as they
+// are and may be up to MaxTextSize.
 const MaxValueSize = 1536
+
+// MaxTextSize is the largest printable-ASCII value every Store accepts: such
+// values need no base64, so a ~1.4 KB session JWT fits under Windows' limit.
+const MaxTextSize = maxStoredSize - 160
 
 // maxKeySize bounds key names; keys are short constants such as "session".
 const maxKeySize = 256
@@ -110,6 +115,12 @@ func checkKey(op, key string) error {
 // checkValue enforces MaxValueSize, and also the platform limit on the
 // encoded form as a second line of defence should the encoding change.
 func checkValue(key string, value []byte) error {
+	if isText(value) {
+		if len(value) > MaxTextSize {
+			return opError(opSet, key, fmt.Errorf("%w: %d bytes of text, limit %d", ErrTooBig, len(value), MaxTextSize))
+		}
+		return nil
+	}
 	if len(value) > MaxValueSize {
 		return opError(opSet, key, fmt.Errorf("%w: %d bytes, limit %d", ErrTooBig, len(value), MaxValueSize))
 	}
@@ -122,7 +133,20 @@ func checkValue(key string, value []byte) error {
 // encodingPrefix marks values written by this package and names the
 // encoding, so a value written by something else is reported as ErrCorrupt
 // instead of being decoded into garbage, and a future format can coexist.
-const encodingPrefix = "b64:"
+const (
+	encodingPrefix = "b64:"
+	textPrefix     = "txt:"
+)
+
+// isText reports whether value is printable ASCII, stored without base64.
+func isText(value []byte) bool {
+	for _, c := range value {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
 
 // maxStoredSize is Windows' credential blob limit, the smallest of the
 // platforms go-keyring supports.
@@ -131,10 +155,19 @@ const maxStoredSize = 2560
 func encodedLen(n int) int { return len(encodingPrefix) + base64.StdEncoding.EncodedLen(n) }
 
 func encode(value []byte) string {
+	if len(value) > 0 && isText(value) {
+		return textPrefix + string(value)
+	}
 	return encodingPrefix + base64.StdEncoding.EncodeToString(value)
 }
 
 func decode(stored string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(stored, textPrefix); ok {
+		if !isText([]byte(rest)) {
+			return nil, fmt.Errorf("%w: bad text", ErrCorrupt)
+		}
+		return []byte(rest), nil
+	}
 	rest, ok := strings.CutPrefix(stored, encodingPrefix)
 	if !ok {
 		return nil, fmt.Errorf("%w: unknown format", ErrCorrupt)

@@ -27,6 +27,7 @@ const (
 	KindKeychainUnavailable  Kind = "keychain_unavailable"
 	KindKeychainLocked       Kind = "keychain_locked" // locked or timed out
 	KindKeychainTooBig       Kind = "keychain_too_big"
+	KindSignedOut            Kind = "signed_out"   // informational
 	KindBusy                 Kind = "busy"         // another operation is in flight
 	KindUnauthorized         Kind = "unauthorized" // project credentials rejected
 	KindUnknown              Kind = "unknown"

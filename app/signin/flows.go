@@ -14,20 +14,24 @@ import (
 
 // Config tunes the flows. Zero values take the defaults below.
 type Config struct {
-	Mode            string        // "local" or "direct": shown on the screens
-	InboxURL        string        // local mode: the local API's inbox page
-	RedirectURL     string        // where Stytch sends the link; default DefaultRedirectURL
-	Organization    string        // id or slug: use the direct organization flow
-	SessionDuration time.Duration // default one week, as in the quickstart
-	LinkLifetime    time.Duration // how long a sent link can complete; Stytch's default 60 minutes
-	ResendInterval  time.Duration // minimum gap between sends from the screen
-	CallTimeout     time.Duration // deadline of every Stytch call
-	RevokeTimeout   time.Duration // bounded wait for revoke on sign-out
-	KeychainTimeout time.Duration // deadline of keychain calls made while the user waits
-	IntermediateTTL time.Duration // Stytch's intermediate session lifetime (10 minutes)
-	Now             func() time.Time
-	Logger          *slog.Logger
-	Parser          deeplink.Parser // for pasted links; default deeplink.DefaultParser
+	Mode               string        // "local" or "direct": shown on the screens
+	InboxURL           string        // local mode: the local API's inbox page
+	RedirectURL        string        // where Stytch sends the link; default DefaultRedirectURL
+	Organization       string        // id or slug: use the direct organization flow
+	SessionDuration    time.Duration // default one week, as in the quickstart
+	LinkLifetime       time.Duration // how long a sent link can complete; Stytch's default 60 minutes
+	ResendInterval     time.Duration // minimum gap between sends from the screen
+	CallTimeout        time.Duration // deadline of every Stytch call
+	RevokeTimeout      time.Duration // bounded wait for revoke on sign-out
+	KeychainTimeout    time.Duration // deadline of keychain calls made while the user waits
+	IntermediateTTL    time.Duration // Stytch's intermediate session lifetime (10 minutes)
+	RefreshInterval    time.Duration // how often a signed-in session is re-validated
+	BackoffMin         time.Duration // first retry after a transient failure
+	BackoffMax         time.Duration // longest wait between retries
+	BackgroundKeychain time.Duration // deadline of keychain calls nobody waits for
+	Now                func() time.Time
+	Logger             *slog.Logger
+	Parser             deeplink.Parser // for pasted links; default deeplink.DefaultParser
 }
 
 // Defaults, in one place.
@@ -40,11 +44,16 @@ const (
 	defaultRevokeTimeout   = 5 * time.Second
 	defaultKeychainTimeout = 10 * time.Second
 	defaultIntermediateTTL = 10 * time.Minute
+	defaultRefreshInterval = 5 * time.Minute
+	defaultBackoffMin      = time.Second
+	defaultBackoffMax      = 2 * time.Minute
+	defaultBackgroundKC    = 3 * time.Second
 )
 
 // Keychain item names. The values are small JSON records (see records.go).
 const (
 	keySession = "session"
+	keyJWT     = "session-jwt" // separate item: a JWT is ~1.4 KB, near keychain size limits
 	keyPending = "pending-flow"
 )
 
@@ -76,8 +85,16 @@ type Flows struct {
 	ist        string
 	istExpires time.Time
 	session    *sessionRecord
+	jwt        string // the session's latest JWT (5-minute life); memory and keychain
+	gen        uint64 // bumped whenever the session is adopted or dropped
 	listeners  map[int]func(View)
 	nextID     int
+
+	// Background work (session monitor, revoke retries) stops with Close.
+	bg          context.Context
+	stopBG      context.CancelFunc
+	stopMonitor context.CancelFunc
+	wg          sync.WaitGroup
 }
 
 // New returns flows in the "restoring" state; call Restore next.
@@ -106,6 +123,18 @@ func New(cfg Config, api Stytch, secrets Secrets) *Flows {
 	if cfg.IntermediateTTL <= 0 {
 		cfg.IntermediateTTL = defaultIntermediateTTL
 	}
+	if cfg.RefreshInterval <= 0 {
+		cfg.RefreshInterval = defaultRefreshInterval
+	}
+	if cfg.BackoffMin <= 0 {
+		cfg.BackoffMin = defaultBackoffMin
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = defaultBackoffMax
+	}
+	if cfg.BackgroundKeychain <= 0 {
+		cfg.BackgroundKeychain = defaultBackgroundKC
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -115,7 +144,10 @@ func New(cfg Config, api Stytch, secrets Secrets) *Flows {
 	if cfg.Parser == (deeplink.Parser{}) {
 		cfg.Parser = deeplink.DefaultParser
 	}
+	bg, stop := context.WithCancel(context.Background())
 	return &Flows{
+		bg:        bg,
+		stopBG:    stop,
 		cfg:       cfg,
 		api:       api,
 		secrets:   secrets,
@@ -551,12 +583,13 @@ func (f *Flows) finish(ctx context.Context, op string, a Authentication) error {
 		return nil
 	}
 	rec := &sessionRecord{Token: a.SessionToken, Member: a.Member, Organization: a.Organization, ExpiresAt: a.ExpiresAt}
-	f.mu.Lock()
-	f.session = rec
-	f.ist, f.istExpires = "", time.Time{}
-	f.mu.Unlock()
+	f.adopt(rec, a.SessionJWT)
 	storeErr := f.storeRecord(ctx, keySession, rec)
+	if storeErr == nil {
+		f.storeJWT(ctx, a.SessionJWT)
+	}
 	f.showSignedIn(rec, false, storeErr != nil)
+	f.startMonitor(f.cfg.RefreshInterval)
 	f.log.Info("signed in", "op", op)
 	if storeErr != nil {
 		// The session just obtained is never discarded: it works for this run.
@@ -582,132 +615,4 @@ func (f *Flows) showSignedIn(rec *sessionRecord, offline, notRemembered bool) {
 			v.KeychainWarning = KeychainNotRemembered
 		}
 	})
-}
-
-// Restore runs at start: it reads the stored session and validates it with
-// Stytch (extending it), or falls back to a pending link flow or email entry.
-// Only a definite "session not found" from Stytch deletes the stored session.
-func (f *Flows) Restore(ctx context.Context) error {
-	const op = "restore session"
-	end, err := f.begin(op, ScreenRestoring, ScreenSignedOut)
-	if err != nil {
-		return err
-	}
-	defer end()
-	f.update(func(v *View) { v.Screen = ScreenRestoring })
-	var rec sessionRecord
-	switch err := f.loadRecord(ctx, keySession, &rec); {
-	case errors.Is(err, errNoRecord):
-		return f.restorePending(ctx)
-	case err != nil:
-		// Locked, timed out or unavailable: the stored session (if any) stays
-		// where it is; the user can retry once the keychain answers.
-		f.update(func(v *View) { v.Screen = ScreenSignedOut })
-		return f.fail(withOp(op, err))
-	}
-	cctx, cancel := f.callCtx(ctx)
-	defer cancel()
-	a, err := f.api.AuthenticateSession(cctx, rec.Token, f.sessionMinutes())
-	switch KindOf(err) {
-	case "":
-		// fall through below
-	case KindSessionExpired:
-		f.mu.Lock()
-		f.session = nil
-		f.mu.Unlock()
-		f.deleteRecord(ctx, keySession)
-		f.update(func(v *View) {
-			v.Screen = ScreenSignedOut
-			v.Email = rec.Member.Email
-			v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
-		})
-		return f.fail(withOp(op, err))
-	default:
-		// Transient (network, 5xx, 429, timeouts): keep the session and show
-		// what we know, marked offline.
-		f.mu.Lock()
-		f.session = &rec
-		f.mu.Unlock()
-		f.showSignedIn(&rec, true, false)
-		return f.fail(withOp(op, err))
-	}
-	if a.SessionToken != "" {
-		rec.Token = a.SessionToken
-	}
-	rec.Member, rec.Organization, rec.ExpiresAt = a.Member, a.Organization, a.ExpiresAt
-	f.mu.Lock()
-	f.session = &rec
-	f.mu.Unlock()
-	storeErr := f.storeRecord(ctx, keySession, &rec)
-	f.showSignedIn(&rec, false, false)
-	if storeErr != nil {
-		f.log.Warn("refreshed session display data not stored", "error", storeErr.Error())
-	}
-	return nil
-}
-
-func (f *Flows) restorePending(ctx context.Context) error {
-	var p pendingFlow
-	err := f.loadRecord(ctx, keyPending, &p)
-	now := f.now()
-	if err == nil && now.Before(p.ExpiresAt) && p.Verifier != "" && (p.Kind == flowDiscovery) == (f.cfg.Organization == "") {
-		f.mu.Lock()
-		f.pending = &p
-		f.mu.Unlock()
-		resendAfter := now
-		exp := p.ExpiresAt
-		f.update(func(v *View) {
-			v.Screen = ScreenLinkSent
-			v.Email = p.Email
-			v.ResendAfter, v.LinkExpiresAt = &resendAfter, &exp
-		})
-		return nil
-	}
-	if err == nil {
-		f.deleteRecord(ctx, keyPending) // expired or from another configuration
-	}
-	f.update(func(v *View) { v.Screen = ScreenSignedOut })
-	if err != nil && !errors.Is(err, errNoRecord) {
-		return f.fail(withOp("restore pending sign-in", err))
-	}
-	return nil
-}
-
-// SignOut revokes the session with a bounded wait and deletes the stored
-// token whatever the revoke did.
-func (f *Flows) SignOut(ctx context.Context) error {
-	const op = "sign out"
-	end, err := f.begin(op, ScreenSignedIn)
-	if err != nil {
-		return err
-	}
-	defer end()
-	f.mu.Lock()
-	rec := f.session
-	f.session = nil
-	f.mu.Unlock()
-	if rec != nil {
-		rctx, cancel := context.WithTimeout(ctx, f.cfg.RevokeTimeout)
-		if err := f.api.RevokeSession(rctx, rec.Token); err != nil {
-			f.log.Warn("revoke failed; deleting the stored session anyway", "error", err.Error(), "kind", string(KindOf(err)))
-		}
-		cancel()
-	}
-	delErr := f.deleteRecordErr(ctx, keySession)
-	email := ""
-	if rec != nil {
-		email = rec.Member.Email
-	}
-	f.update(func(v *View) {
-		v.Screen = ScreenSignedOut
-		v.Email = email
-		v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
-		v.Offline, v.KeychainWarning = false, ""
-		v.Notice = &Notice{Kind: "signed_out"}
-	})
-	f.log.Info("signed out")
-	if delErr != nil {
-		return f.fail(withOp(op, delErr))
-	}
-	return nil
 }

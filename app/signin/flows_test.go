@@ -73,8 +73,10 @@ func TestDiscoveryChooseRestoreSignOut(t *testing.T) {
 			t.Fatalf("pending flow not cleared after use: %v", err)
 		}
 
-		// A restart restores the session from the keychain and validates it.
+		// A restart restores the session from the keychain at once and
+		// confirms (and extends) it with Stytch in the background.
 		h.clock.Advance(3 * 24 * time.Hour)
+		_ = h.store.Delete(ctx, "session-jwt") // too old to check locally after 3 days
 		f2 := h.newDevice(h.store)
 		if err := f2.Restore(ctx); err != nil {
 			t.Fatal(err)
@@ -83,9 +85,9 @@ func TestDiscoveryChooseRestoreSignOut(t *testing.T) {
 		if v.Offline || v.Member.Email != demo {
 			t.Fatalf("restored view: %+v", v)
 		}
-		if v.SessionExpiresAt.Sub(h.clock.Now()) < 7*24*time.Hour-time.Minute {
-			t.Fatalf("restore should extend the session by the configured duration; expires %v", v.SessionExpiresAt)
-		}
+		v = waitView(t, f2, "the session extended by the configured duration", func(v signin.View) bool {
+			return v.SessionExpiresAt != nil && v.SessionExpiresAt.Sub(h.clock.Now()) >= 7*24*time.Hour-time.Minute
+		})
 
 		// Sign-out revokes and forgets.
 		if err := f2.SignOut(ctx); err != nil {
@@ -434,18 +436,43 @@ func TestRestore(t *testing.T) {
 			}
 			return h
 		}
+		// restart starts a second copy of the app on the same keychain and
+		// restores; the first copy is closed, as if it had quit.
+		restart := func(t *testing.T, h *harness, store signin.Secrets) *signin.Flows {
+			h.flows.Close()
+			f := h.newDevice(store)
+			if err := f.Restore(ctx); err != nil {
+				t.Fatalf("restore: %v", err)
+			}
+			wantScreen(t, f, signin.ScreenSignedIn) // at once, from the keychain
+			return f
+		}
+		gone := func(t *testing.T, f *signin.Flows, h *harness) {
+			v := waitView(t, f, "sign-in after the session ended", func(v signin.View) bool { return v.Screen == signin.ScreenSignedOut })
+			if v.Email != demo || v.Notice == nil || v.Notice.Kind != signin.KindSessionExpired {
+				t.Fatalf("view after the session ended: %+v", v)
+			}
+			if _, ok := h.storedSession(); ok {
+				t.Fatal("ended session kept in the keychain")
+			}
+		}
+		t.Run("fresh JWT is checked locally, no network", func(t *testing.T) {
+			h := signedIn(t)
+			h.srv.SetFault("/v1/b2b/sessions/authenticate", localstytch.Fault{Drop: true})
+			f := restart(t, h, h.store)
+			time.Sleep(300 * time.Millisecond)
+			if v := f.View(); v.Screen != signin.ScreenSignedIn || v.Offline {
+				t.Fatalf("a locally valid session should not need Stytch at start: %+v", v)
+			}
+			if !strings.Contains(h.logs.String(), `"confirmed_locally":true`) {
+				t.Fatal("restore did not check the JWT locally")
+			}
+		})
 		t.Run("session expired", func(t *testing.T) {
 			h := signedIn(t, func(c *signin.Config) { c.SessionDuration = time.Hour })
 			h.clock.Advance(2 * time.Hour)
-			f := h.newDevice(h.store)
-			wantKind(t, f.Restore(ctx), signin.KindSessionExpired)
-			v := wantScreen(t, f, signin.ScreenSignedOut)
-			if v.Email != demo || v.Notice == nil || v.Notice.Kind != signin.KindSessionExpired {
-				t.Fatalf("view after expiry: %+v", v)
-			}
-			if _, ok := h.storedSession(); ok {
-				t.Fatal("expired session kept in the keychain")
-			}
+			_ = h.store.Delete(ctx, "session-jwt")
+			gone(t, restart(t, h, h.store), h)
 		})
 		t.Run("revoked elsewhere", func(t *testing.T) {
 			h := signedIn(t)
@@ -453,40 +480,38 @@ func TestRestore(t *testing.T) {
 			if err := h.port(t, h.srv, h.baseURL).RevokeSession(ctx, token); err != nil {
 				t.Fatal(err)
 			}
-			f := h.newDevice(h.store)
-			wantKind(t, f.Restore(ctx), signin.KindSessionExpired)
-			if _, ok := h.storedSession(); ok {
-				t.Fatal("revoked session kept")
-			}
+			_ = h.store.Delete(ctx, "session-jwt")
+			gone(t, restart(t, h, h.store), h)
 		})
 		for name, fault := range map[string]localstytch.Fault{
 			"server error":     {Status: 500},
 			"unavailable":      {Status: 503},
-			"rate limited":     {Status: 429, RetryAfter: 5 * time.Second},
+			"rate limited":     {Status: 429, RetryAfter: time.Second},
 			"connection drop":  {Drop: true},
 			"malformed answer": {MalformedJSON: true},
 		} {
 			t.Run("transient: "+name, func(t *testing.T) {
 				h := signedIn(t)
 				before, _ := h.storedSession()
+				_ = h.store.Delete(ctx, "session-jwt")
 				h.srv.SetFault("/v1/b2b/sessions/authenticate", fault)
-				f := h.newDevice(h.store)
-				if err := f.Restore(ctx); err == nil {
-					t.Fatal("want the transient failure reported")
-				}
-				v := wantScreen(t, f, signin.ScreenSignedIn)
-				if !v.Offline || v.Member == nil || v.Member.Email != demo {
+				f := restart(t, h, h.store)
+				v := waitView(t, f, "offline", func(v signin.View) bool { return v.Offline })
+				if v.Screen != signin.ScreenSignedIn || v.Member == nil || v.Member.Email != demo {
 					t.Fatalf("want offline signed-in view from stored data, got %+v", v)
 				}
 				if after, ok := h.storedSession(); !ok || after != before {
 					t.Fatal("a transient failure changed the stored session")
 				}
+				h.srv.ClearFaults() // the network comes back: retried with backoff
+				waitView(t, f, "back online", func(v signin.View) bool { return !v.Offline && v.Screen == signin.ScreenSignedIn })
 			})
 		}
 		t.Run("keychain locked", func(t *testing.T) {
 			h := signedIn(t)
 			faulty := keychain.NewFaulty(h.store)
 			faulty.Fail(keychain.OpGet, keychain.ErrLocked)
+			h.flows.Close()
 			f := h.newDevice(faulty)
 			wantKind(t, f.Restore(ctx), signin.KindKeychainLocked)
 			wantScreen(t, f, signin.ScreenSignedOut)
@@ -494,10 +519,26 @@ func TestRestore(t *testing.T) {
 				t.Fatal("a locked keychain lost the session")
 			}
 			faulty.Fail(keychain.OpGet, nil)
-			if err := f.Restore(ctx); err != nil { // Retry after unlocking
+			if err := f.RetryRestore(ctx); err != nil { // after unlocking
 				t.Fatal(err)
 			}
 			wantScreen(t, f, signin.ScreenSignedIn)
+		})
+		t.Run("keychain unavailable", func(t *testing.T) {
+			h := newHarness(t, port)
+			faulty := keychain.NewFaulty(h.store)
+			faulty.Fail(keychain.OpGet, keychain.ErrUnavailable)
+			faulty.Fail(keychain.OpSet, keychain.ErrUnavailable)
+			f := h.newDevice(faulty)
+			wantKind(t, f.Restore(ctx), signin.KindKeychainUnavailable)
+			if v := wantScreen(t, f, signin.ScreenSignedOut); v.KeychainWarning != signin.KeychainNotRemembered {
+				t.Fatalf("no visible warning: %+v", v)
+			}
+			h.signInDiscovery(f, demo)
+			wantKind(t, f.ChooseOrganization(ctx, orgBySlug(t, f.View(), "northwind").ID), signin.KindKeychainUnavailable)
+			if v := wantScreen(t, f, signin.ScreenSignedIn); v.KeychainWarning != signin.KeychainNotRemembered {
+				t.Fatalf("session in memory without the warning: %+v", v)
+			}
 		})
 		t.Run("unreadable record", func(t *testing.T) {
 			h := newHarness(t, port)

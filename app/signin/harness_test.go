@@ -121,7 +121,8 @@ func newHarness(t *testing.T, port portFactory, mutate ...func(*signin.Config)) 
 	}
 	t.Cleanup(func() { _ = srv.Close(context.Background()) })
 	h := &harness{t: t, clock: c, srv: srv, baseURL: base, port: port, store: keychain.NewMemory()}
-	h.cfg = signin.Config{Mode: "local", Now: c.Now, ResendInterval: 2 * time.Second}
+	h.cfg = signin.Config{Mode: "local", Now: c.Now, ResendInterval: 2 * time.Second,
+		BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond}
 	for _, m := range mutate {
 		m(&h.cfg)
 	}
@@ -137,6 +138,7 @@ func (h *harness) newDevice(store signin.Secrets) *signin.Flows {
 	cfg.Logger = slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := signin.New(cfg, h.port(h.t, h.srv, h.baseURL), store)
 	f.Subscribe(h.views.add)
+	h.t.Cleanup(f.Close)
 	return f
 }
 
@@ -238,6 +240,22 @@ func wantScreen(t *testing.T, f *signin.Flows, want signin.Screen) signin.View {
 		t.Fatalf("screen = %q, want %q (notice %+v)", v.Screen, want, v.Notice)
 	}
 	return v
+}
+
+// waitView polls until cond holds for f's view (background work is async).
+func waitView(t *testing.T, f *signin.Flows, what string, cond func(signin.View) bool) signin.View {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v := f.View()
+		if cond(v) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; view %+v (notice %+v)", what, v, v.Notice)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func eachPort(t *testing.T, fn func(t *testing.T, port portFactory)) {

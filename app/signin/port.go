@@ -20,6 +20,10 @@ type Stytch interface {
 	ExchangeIntermediateSession(ctx context.Context, ist, organizationID string, sessionMinutes int) (Authentication, error)
 	CreateOrganization(ctx context.Context, ist string, org NewOrganization, sessionMinutes int) (Authentication, error)
 	AuthenticateSession(ctx context.Context, sessionToken string, sessionMinutes int) (Authentication, error)
+	// AuthenticateSessionJWTLocal checks a session JWT against the project's
+	// published signing keys without a network call. It must not fall back to
+	// a remote call (stytch-go's AuthenticateJWT silently does).
+	AuthenticateSessionJWTLocal(ctx context.Context, jwt string) (LocalSession, error)
 	RevokeSession(ctx context.Context, sessionToken string) error
 }
 
@@ -58,12 +62,20 @@ type Discovery struct {
 type Authentication struct {
 	Authenticated            bool
 	SessionToken             string `json:"-"`
+	SessionJWT               string `json:"-"`
 	IntermediateSessionToken string `json:"-"`
 	Member                   Member
 	Organization             Organization
 	ExpiresAt                time.Time
 	MFARequired              bool
 	PrimaryRequired          []string
+}
+
+// LocalSession is what a locally verified session JWT says.
+type LocalSession struct {
+	MemberID       string
+	OrganizationID string
+	ExpiresAt      time.Time
 }
 
 // String keeps tokens out of any accidental %v.

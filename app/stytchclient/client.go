@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery"
@@ -117,8 +118,10 @@ func (c *Client) AuthenticateOrganizationLink(ctx context.Context, token, verifi
 	if err != nil {
 		return signin.Authentication{}, mapError(op, err, box)
 	}
-	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
-		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+	a := authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired))
+	a.SessionJWT = resp.SessionJWT
+	return a, nil
 }
 
 func (c *Client) ExchangeIntermediateSession(ctx context.Context, ist, organizationID string, minutes int) (signin.Authentication, error) {
@@ -132,8 +135,10 @@ func (c *Client) ExchangeIntermediateSession(ctx context.Context, ist, organizat
 	if err != nil {
 		return signin.Authentication{}, mapError(op, err, box)
 	}
-	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
-		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+	a := authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired))
+	a.SessionJWT = resp.SessionJWT
+	return a, nil
 }
 
 func (c *Client) CreateOrganization(ctx context.Context, ist string, org signin.NewOrganization, minutes int) (signin.Authentication, error) {
@@ -152,8 +157,10 @@ func (c *Client) CreateOrganization(ctx context.Context, ist string, org signin.
 	if resp.Organization != nil {
 		o = *resp.Organization
 	}
-	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
-		resp.Member, o, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+	a := authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
+		resp.Member, o, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired))
+	a.SessionJWT = resp.SessionJWT
+	return a, nil
 }
 
 func (c *Client) AuthenticateSession(ctx context.Context, sessionToken string, minutes int) (signin.Authentication, error) {
@@ -167,8 +174,34 @@ func (c *Client) AuthenticateSession(ctx context.Context, sessionToken string, m
 		return signin.Authentication{}, mapError(op, err, box)
 	}
 	ms := resp.MemberSession
-	return authentication(true, resp.SessionToken, "", resp.Member, resp.Organization, &ms, false, nil), nil
+	a := authentication(true, resp.SessionToken, "", resp.Member, resp.Organization, &ms, false, nil)
+	a.SessionJWT = resp.SessionJWT
+	return a, nil
 }
+
+// AuthenticateSessionJWTLocal verifies the JWT's signature against the JWKS
+// stytch-go fetched at start, plus audience, issuer and expiry. It never
+// calls Stytch (unlike Sessions.AuthenticateJWT, which falls back to a remote
+// call on any local failure and then fills more than the session).
+func (c *Client) AuthenticateSessionJWTLocal(ctx context.Context, jwt string) (signin.LocalSession, error) {
+	const op = "authenticate session JWT locally"
+	if !c.JWKSReady {
+		return signin.LocalSession{}, signin.Errorf(op, signin.KindUnknown, "signing keys not available")
+	}
+	ms, err := c.api.Sessions.AuthenticateJWTLocal(ctx, jwt, maxJWTAge, nil)
+	if err != nil || ms == nil {
+		// Not a secret: golang-jwt's messages name the failed check, not the token.
+		return signin.LocalSession{}, signin.Errorf(op, signin.KindUnknown, "session JWT not valid locally")
+	}
+	ls := signin.LocalSession{MemberID: ms.MemberID, OrganizationID: ms.OrganizationID}
+	if ms.ExpiresAt != nil {
+		ls.ExpiresAt = *ms.ExpiresAt
+	}
+	return ls, nil
+}
+
+// maxJWTAge accepts a session JWT for its whole 5-minute life.
+const maxJWTAge = 5 * time.Minute
 
 func (c *Client) RevokeSession(ctx context.Context, sessionToken string) error {
 	const op = "revoke session"

@@ -287,6 +287,14 @@ describe("notices and banners", () => {
     await waitFor(() => expect(screen.queryByRole("alert")).not.toBeInTheDocument());
   });
 
+  it("a keychain locked at start-up offers Retry, which reads the keychain again", async () => {
+    const { backend, user } = setup({ ...sampleView("signed_out"), notice: { kind: "keychain_locked" } });
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent(/keychain is locked/i);
+    await user.click(within(alert).getByRole("button", { name: "Retry" }));
+    expect(methodCalls(backend, "RetryRestore")).toHaveLength(1);
+  });
+
   it("Retry repeats the action that failed with a network error", async () => {
     const { backend, user } = setup(sampleView("signed_out"));
     let fail = true;

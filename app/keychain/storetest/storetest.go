@@ -180,7 +180,7 @@ func testDeleteMissing(t *testing.T, s keychain.Store) {
 
 func testTooBig(t *testing.T, s keychain.Store) {
 	mustSet(t, s, "storetest-big", []byte("old"))
-	for _, n := range []int{keychain.MaxValueSize + 1, 64 << 10} {
+	for _, n := range []int{keychain.MaxTextSize + 1, 64 << 10} {
 		big := []byte(strings.Repeat(secretMarker, n/len(secretMarker)+1)[:n])
 		err := s.Set(ctx(t), "storetest-big", big)
 		if !errors.Is(err, keychain.ErrTooBig) {
@@ -191,6 +191,15 @@ func testTooBig(t *testing.T, s keychain.Store) {
 		}
 		mustGet(t, s, "storetest-big", []byte("old"))
 	}
+	// Binary values have the lower limit (they are base64-encoded).
+	if err := s.Set(ctx(t), "storetest-big", make([]byte, keychain.MaxValueSize+1)); !errors.Is(err, keychain.ErrTooBig) {
+		t.Fatalf("Set(binary MaxValueSize+1) = %v, want ErrTooBig", err)
+	}
+	mustGet(t, s, "storetest-big", []byte("old"))
+	// A session JWT's worth of text fits.
+	jwtSized := []byte(strings.Repeat("eyJhbGciOiJSUzI1NiJ9.", keychain.MaxTextSize)[:keychain.MaxTextSize])
+	mustSet(t, s, "storetest-big", jwtSized)
+	mustGet(t, s, "storetest-big", jwtSized)
 	// Too big for a key that does not exist leaves it missing.
 	big := make([]byte, keychain.MaxValueSize+1)
 	if err := s.Set(ctx(t), "storetest-big-new", big); !errors.Is(err, keychain.ErrTooBig) {

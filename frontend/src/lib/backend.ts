@@ -13,6 +13,8 @@ export interface Backend {
   SignOut(): Promise<View>;
   OpenInbox(): Promise<View>;
   DismissNotice(): Promise<View>;
+  /** Reads the keychain again after the user unlocked it (start-up restore). */
+  RetryRestore(): Promise<View>;
   SuggestSlug(name: string): Promise<string>;
   /** Subscribes to the backend's "state" event; returns an unsubscribe function. */
   onState(cb: (view: View) => void): () => void;
@@ -34,6 +36,7 @@ interface WailsApp {
   SignOut(): Promise<View>;
   OpenInbox(): Promise<View>;
   DismissNotice(): Promise<View>;
+  RetryRestore(): Promise<View>;
   SuggestSlug(name: string): Promise<string>;
 }
 
@@ -73,6 +76,7 @@ export function wailsBackend(w: Window = window): Backend {
     SignOut: () => app.SignOut(),
     OpenInbox: () => app.OpenInbox(),
     DismissNotice: () => app.DismissNotice(),
+    RetryRestore: () => app.RetryRestore(),
     SuggestSlug: (name) => app.SuggestSlug(name),
     onState(cb) {
       // Go's EventsEmit(ctx, "state", view) delivers the view as the first argument.

@@ -173,6 +173,10 @@ export class FakeBackend implements Backend {
     return this.act("DismissNotice", [], (v) => ({ ...v, notice: null }));
   }
 
+  RetryRestore(): Promise<View> {
+    return this.act("RetryRestore", [], (v) => ({ ...v, notice: null }));
+  }
+
   SuggestSlug(name: string): Promise<string> {
     this.calls.push(["SuggestSlug", name]);
     return Promise.resolve(suggestSlug(name));

@@ -1,0 +1,368 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The session lifecycle: restore at start without waiting on the network,
+// confirm with Stytch in the background, re-validate periodically, retry
+// transient failures with bounded backoff, and drop the session only on
+// Stytch's definite answer. Every background result is applied only if the
+// session it was about is still the current one (gen), so a sign-out during a
+// refresh can never bring the session back.
+
+var (
+	errStale       = errors.New("the session changed while the check ran")
+	errSessionGone = errors.New("the session ended")
+)
+
+// adopt makes rec the current session.
+func (f *Flows) adopt(rec *sessionRecord, jwt string) uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.session, f.jwt = rec, jwt
+	f.ist, f.istExpires = "", time.Time{}
+	f.gen++
+	return f.gen
+}
+
+// drop forgets the current session in memory and stops its monitor.
+func (f *Flows) drop() *sessionRecord {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rec := f.session
+	f.session, f.jwt = nil, ""
+	f.gen++
+	if f.stopMonitor != nil {
+		f.stopMonitor()
+		f.stopMonitor = nil
+	}
+	return rec
+}
+
+// Restore runs at start. A stored session is shown at once from the keychain
+// (its JWT checked locally against the project's signing keys when it is
+// fresh enough), then confirmed with Stytch in the background. Nothing here
+// waits on the network. With no session, a pending link flow or email entry
+// is shown.
+func (f *Flows) Restore(ctx context.Context) error {
+	return f.restore(ctx, f.cfg.KeychainTimeout)
+}
+
+// RetryRestore is Restore after the user unlocked the keychain: it waits
+// longer, as an unlock prompt may be up.
+func (f *Flows) RetryRestore(ctx context.Context) error {
+	return f.restore(ctx, 6*f.cfg.KeychainTimeout)
+}
+
+func (f *Flows) restore(ctx context.Context, keychainWait time.Duration) error {
+	const op = "restore session"
+	end, err := f.begin(op, ScreenRestoring, ScreenSignedOut)
+	if err != nil {
+		return err
+	}
+	defer end()
+	f.update(func(v *View) { v.Screen = ScreenRestoring })
+	kctx, cancel := context.WithTimeout(ctx, keychainWait)
+	defer cancel()
+	var rec sessionRecord
+	switch err := f.loadRecord(kctx, keySession, &rec); {
+	case errors.Is(err, errNoRecord):
+		return f.restorePending(ctx)
+	case err != nil:
+		// Locked, timed out or unavailable: whatever is stored stays where it
+		// is; the user can retry once the keychain answers.
+		f.update(func(v *View) {
+			v.Screen = ScreenSignedOut
+			if KindOf(err) == KindKeychainUnavailable {
+				v.KeychainWarning = KeychainNotRemembered
+			}
+		})
+		return f.fail(withOp(op, err))
+	}
+	jwt := f.loadJWT(kctx)
+	confirmed := false
+	if jwt != "" {
+		ls, err := f.api.AuthenticateSessionJWTLocal(ctx, jwt)
+		if err == nil && ls.MemberID == rec.Member.ID && ls.OrganizationID == rec.Organization.ID {
+			confirmed = true
+			if !ls.ExpiresAt.IsZero() {
+				rec.ExpiresAt = ls.ExpiresAt
+			}
+		}
+	}
+	f.adopt(&rec, jwt)
+	f.showSignedIn(&rec, false, false)
+	first := time.Duration(0) // confirm with Stytch right away, in the background
+	if confirmed {
+		first = f.cfg.RefreshInterval // a JWT that checks out locally is minutes old at most
+	}
+	f.startMonitor(first)
+	f.log.Info("session restored", "confirmed_locally", confirmed)
+	return nil
+}
+
+func (f *Flows) loadJWT(ctx context.Context) string {
+	var jwt string
+	if err := f.loadRecord(ctx, keyJWT, &jwt); err != nil {
+		return ""
+	}
+	return jwt
+}
+
+// storeJWT keeps the latest session JWT for a quick local check at the next
+// start. Best effort: a failure only costs one remote check.
+func (f *Flows) storeJWT(ctx context.Context, jwt string) {
+	if jwt == "" {
+		return
+	}
+	if err := f.storeRecord(ctx, keyJWT, jwt); err != nil {
+		f.log.Debug("session JWT not stored", "kind", string(KindOf(err)))
+	}
+}
+
+// startMonitor runs the periodic check of the current session, the first
+// one after first.
+func (f *Flows) startMonitor(first time.Duration) {
+	f.mu.Lock()
+	if f.stopMonitor != nil {
+		f.stopMonitor()
+	}
+	ctx, cancel := context.WithCancel(f.bg)
+	f.stopMonitor = cancel
+	gen := f.gen
+	f.mu.Unlock()
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		f.monitor(ctx, gen, first)
+	}()
+}
+
+func (f *Flows) monitor(ctx context.Context, gen uint64, wait time.Duration) {
+	backoff := time.Duration(0)
+	for {
+		t := time.NewTimer(wait) // monotonic: wall-clock jumps don't move it
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		err := f.CheckSession(ctx, gen)
+		switch {
+		case err == nil:
+			backoff, wait = 0, f.cfg.RefreshInterval
+		case errors.Is(err, errStale), errors.Is(err, errSessionGone), ctx.Err() != nil:
+			return
+		default:
+			backoff = nextBackoff(backoff, f.cfg.BackoffMin, f.cfg.BackoffMax)
+			wait = max(backoff, RetryAfterOf(err))
+		}
+	}
+}
+
+func nextBackoff(prev, lo, hi time.Duration) time.Duration {
+	if prev <= 0 {
+		return lo
+	}
+	return min(2*prev, hi)
+}
+
+// CheckSession validates the session of generation gen with Stytch (extending
+// it by the configured duration) and applies the answer: refreshed data, the
+// offline mark, or — only on Stytch's "session not found" — sign-in with the
+// email pre-filled. Pass gen 0 for the current session.
+func (f *Flows) CheckSession(ctx context.Context, gen uint64) error {
+	const op = "check session"
+	f.mu.Lock()
+	if gen == 0 {
+		gen = f.gen
+	}
+	rec := f.session
+	if rec == nil || f.gen != gen {
+		f.mu.Unlock()
+		return errStale
+	}
+	token := rec.Token
+	f.mu.Unlock()
+
+	cctx, cancel := f.callCtx(ctx)
+	a, err := f.api.AuthenticateSession(cctx, token, f.sessionMinutes())
+	cancel()
+	switch KindOf(err) {
+	case "":
+		next := &sessionRecord{Token: token, Member: a.Member, Organization: a.Organization, ExpiresAt: a.ExpiresAt}
+		if a.SessionToken != "" {
+			next.Token = a.SessionToken
+		}
+		applied := false
+		f.update(func(v *View) {
+			if f.gen != gen {
+				return
+			}
+			applied = true
+			f.session, f.jwt = next, a.SessionJWT
+			m, o, exp := next.Member, next.Organization, next.ExpiresAt
+			v.Member, v.Organization, v.SessionExpiresAt = &m, &o, &exp
+			v.Offline = false
+			if v.Notice != nil && v.Notice.Kind == KindNetwork {
+				v.Notice = nil
+			}
+		})
+		if !applied {
+			return errStale
+		}
+		bctx, cancel := context.WithTimeout(f.bg, f.cfg.BackgroundKeychain)
+		defer cancel()
+		if err := f.storeRecord(bctx, keySession, next); err != nil {
+			f.log.Warn("refreshed session not written to the keychain", "kind", string(KindOf(err)))
+		} else {
+			f.storeJWT(bctx, a.SessionJWT)
+		}
+		return nil
+	case KindSessionExpired:
+		applied := false
+		f.update(func(v *View) {
+			if f.gen != gen {
+				return
+			}
+			applied = true
+			f.session, f.jwt = nil, ""
+			f.gen++
+			v.Screen = ScreenSignedOut
+			v.Email = rec.Member.Email
+			v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
+			v.Offline = false
+			v.Notice = noticeFor(err)
+		})
+		if !applied {
+			return errStale
+		}
+		bctx, cancel := context.WithTimeout(f.bg, f.cfg.KeychainTimeout)
+		defer cancel()
+		f.deleteRecord(bctx, keySession)
+		f.deleteRecord(bctx, keyJWT)
+		f.log.Info("session ended", "op", op)
+		return errSessionGone
+	default:
+		// Transient (network, timeouts, 5xx, 429, malformed answers): keep
+		// everything, show offline, retry later.
+		f.update(func(v *View) {
+			if f.gen == gen && v.Screen == ScreenSignedIn {
+				v.Offline = true
+			}
+		})
+		f.log.Warn("session check failed; will retry", "kind", string(KindOf(err)), "error", err.Error())
+		return withOp(op, err)
+	}
+}
+
+// SignOut revokes the session with a bounded wait and deletes the stored
+// token whatever the revoke did; a revoke that failed for a transient reason
+// is retried a few times in the background.
+func (f *Flows) SignOut(ctx context.Context) error {
+	const op = "sign out"
+	end, err := f.begin(op, ScreenSignedIn)
+	if err != nil {
+		return err
+	}
+	defer end()
+	rec := f.drop()
+	if rec != nil {
+		rctx, cancel := context.WithTimeout(ctx, f.cfg.RevokeTimeout)
+		err := f.api.RevokeSession(rctx, rec.Token)
+		cancel()
+		if k := KindOf(err); k != "" && k != KindSessionExpired {
+			f.log.Warn("revoke failed; deleting the stored session anyway, retrying the revoke in the background", "kind", string(k))
+			f.retryRevoke(rec.Token)
+		}
+	}
+	delErr := f.deleteRecordErr(ctx, keySession)
+	f.deleteRecord(ctx, keyJWT)
+	email := ""
+	if rec != nil {
+		email = rec.Member.Email
+	}
+	f.update(func(v *View) {
+		v.Screen = ScreenSignedOut
+		v.Email = email
+		v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
+		v.Offline, v.KeychainWarning = false, ""
+		v.Notice = &Notice{Kind: KindSignedOut}
+	})
+	f.log.Info("signed out")
+	if delErr != nil {
+		return f.fail(withOp(op, delErr))
+	}
+	return nil
+}
+
+// revokeAttempts bounds the background retries of a revoke.
+const revokeAttempts = 3
+
+func (f *Flows) retryRevoke(token string) {
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		wait := time.Duration(0)
+		for i := 0; i < revokeAttempts; i++ {
+			wait = nextBackoff(wait, f.cfg.BackoffMin, f.cfg.BackoffMax)
+			t := time.NewTimer(wait)
+			select {
+			case <-f.bg.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(f.bg, f.cfg.RevokeTimeout)
+			err := f.api.RevokeSession(ctx, token)
+			cancel()
+			if k := KindOf(err); k == "" || k == KindSessionExpired {
+				f.log.Info("session revoked on retry")
+				return
+			}
+			if ra := RetryAfterOf(err); ra > wait {
+				wait = min(ra, f.cfg.BackoffMax)
+			}
+		}
+		f.log.Warn("revoke still failing; the session will expire on its own")
+	}()
+}
+
+// Close stops background work (session monitor, revoke retries) and waits
+// for it to finish.
+func (f *Flows) Close() {
+	f.stopBG()
+	f.wg.Wait()
+}
+
+// restorePending shows a link flow that is still waiting (a link clicked after
+// a restart completes it), or email entry.
+func (f *Flows) restorePending(ctx context.Context) error {
+	var p pendingFlow
+	err := f.loadRecord(ctx, keyPending, &p)
+	now := f.now()
+	if err == nil && now.Before(p.ExpiresAt) && p.Verifier != "" && (p.Kind == flowDiscovery) == (f.cfg.Organization == "") {
+		f.mu.Lock()
+		f.pending = &p
+		f.mu.Unlock()
+		resendAfter, exp := now, p.ExpiresAt
+		f.update(func(v *View) {
+			v.Screen = ScreenLinkSent
+			v.Email = p.Email
+			v.ResendAfter, v.LinkExpiresAt = &resendAfter, &exp
+		})
+		return nil
+	}
+	if err == nil {
+		f.deleteRecord(ctx, keyPending) // expired, or from another configuration
+	}
+	f.update(func(v *View) { v.Screen = ScreenSignedOut })
+	if err != nil && !errors.Is(err, errNoRecord) {
+		return f.fail(withOp("restore pending sign-in", err))
+	}
+	return nil
+}
