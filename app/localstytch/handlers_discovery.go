@@ -56,7 +56,7 @@ func (s *Server) lookupISTLocked(token string, now time.Time) (*istRecord, *apiE
 	if token == "" {
 		return nil, missingField("intermediate_session_token")
 	}
-	ist, ok := s.st.ISTs[token]
+	ist, ok := s.st.ISTs[hashToken(token)]
 	if !ok || ist.Used || !now.Before(ist.ExpiresAt) {
 		return nil, newErr("intermediate_session_not_found")
 	}
@@ -123,13 +123,13 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 		return withMFARequired(resp, req.IST), nil
 	}
 	ist.Used = true
-	sess := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
+	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)
 	if err != nil {
 		return nil, newErr("internal_server_error")
 	}
 	s.persistLocked()
-	return withSession(resp, sess, m, o, jwt), nil
+	return withSession(resp, sess, token, m, o, jwt), nil
 }
 
 // --- POST /v1/b2b/discovery/organizations/create ---
@@ -202,13 +202,13 @@ func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
 		return withMFARequired(resp, req.IST), nil
 	}
 	ist.Used = true
-	sess := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
+	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)
 	if err != nil {
 		return nil, newErr("internal_server_error")
 	}
 	s.persistLocked()
-	return withSession(resp, sess, m, o, jwt), nil
+	return withSession(resp, sess, token, m, o, jwt), nil
 }
 
 // defaultOrgName derives a name from the email domain ("acme.io" → "Acme"),

@@ -71,13 +71,14 @@ func (s *Server) rateLimitLocked(rc *reqCtx, email string, now time.Time) *apiEr
 	return nil
 }
 
-// issueLinkLocked stores a magic-link token and puts the email in the
-// outbox. The link points at this server's redirect hop, like Stytch's
+// issueLinkLocked stores a magic-link token (by hash only) and puts the
+// email, whose link carries the raw token, in the in-memory outbox. The link
+// points at this server's redirect hop, like Stytch's
 // test.stytch.com/v1/magic_links/redirect. Caller holds s.mu.
 func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug string) {
 	s.st.prune(t.CreatedAt)
 	token := newOpaqueToken()
-	s.st.MagicTokens[token] = t
+	s.st.MagicTokens[hashToken(token)] = t
 	q := url.Values{}
 	q.Set("public_token", DefaultPublicToken)
 	q.Set("stytch_token_type", t.Kind)
@@ -85,7 +86,7 @@ func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug 
 	if slug != "" {
 		q.Set("slug", slug)
 	}
-	s.st.addMessage(&messageRecord{
+	s.addMessageLocked(&messageRecord{
 		ID: newID("message"), To: t.Email, Subject: subject, TokenType: t.Kind,
 		Origin: "http://" + rc.r.Host, PathQuery: "/v1/magic_links/redirect?" + q.Encode(),
 		SentAt: t.CreatedAt,
@@ -95,7 +96,7 @@ func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug 
 // lookupLinkLocked resolves a magic-link token of the given kind without
 // consuming it. A token of the other kind is reported as not found.
 func (s *Server) lookupLinkLocked(token, kind string, now time.Time) (*magicTokenRecord, *apiError) {
-	t, ok := s.st.MagicTokens[token]
+	t, ok := s.st.MagicTokens[hashToken(token)]
 	if !ok || t.Kind != kind {
 		return nil, newErr("magic_link_not_found")
 	}
@@ -146,7 +147,7 @@ func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	}
 
 	ist := newOpaqueToken()
-	s.st.ISTs[ist] = &istRecord{
+	s.st.ISTs[hashToken(ist)] = &istRecord{
 		Email: email, EmailID: s.st.emailID(email), AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime),
 	}
 	s.persistLocked()
@@ -316,18 +317,18 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	}
 	if o.MFAPolicy == mfaRequiredForAll {
 		ist := newOpaqueToken()
-		s.st.ISTs[ist] = &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
+		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
 			AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)}
 		s.persistLocked()
 		return withMFARequired(resp, ist), nil
 	}
-	sess := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, now, now, dur, claims)
+	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, now, now, dur, claims)
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)
 	if err != nil {
 		return nil, newErr("internal_server_error")
 	}
 	s.persistLocked()
-	return withSession(resp, sess, m, o, jwt), nil
+	return withSession(resp, sess, token, m, o, jwt), nil
 }
 
 func activateLocked(m *memberRecord, now time.Time) {
@@ -336,11 +337,12 @@ func activateLocked(m *memberRecord, now time.Time) {
 	}
 }
 
-// withSession fills the fields of a fully authenticated response.
-func withSession(resp map[string]any, sess *sessionRecord, m *memberRecord, o *orgRecord, jwt string) map[string]any {
+// withSession fills the fields of a fully authenticated response. token is
+// the raw session token just minted; the record only knows its hash.
+func withSession(resp map[string]any, sess *sessionRecord, token string, m *memberRecord, o *orgRecord, jwt string) map[string]any {
 	resp["member_authenticated"] = true
 	resp["intermediate_session_token"] = ""
-	resp["session_token"] = sess.Token
+	resp["session_token"] = token
 	resp["session_jwt"] = jwt
 	resp["member_session"] = sessionJSON(sess, m, o)
 	resp["mfa_required"] = nil
@@ -376,7 +378,9 @@ func (s *Server) handleRedirectHop(rc *reqCtx) {
 	q := rc.r.URL.Query()
 	token := q.Get("token")
 	s.mu.Lock()
-	t, ok := s.st.MagicTokens[token]
+	// Looked up by hash, so a link delivered before a restart still works
+	// although the outbox that held it is gone.
+	t, ok := s.st.MagicTokens[hashToken(token)]
 	var redirect, kind, slug string
 	if ok {
 		redirect, kind = t.RedirectURL, t.Kind

@@ -5,16 +5,19 @@ import (
 	"time"
 )
 
-// newSessionLocked creates a member session. Caller holds s.mu.
+// newSessionLocked creates a member session and returns it with its raw
+// token, which exists only to be put in this one response: the record keeps
+// just the hash. Caller holds s.mu.
 func (s *Server) newSessionLocked(rc *reqCtx, m *memberRecord, o *orgRecord, email, emailID string,
-	authenticatedAt, now time.Time, dur time.Duration, claims map[string]any) *sessionRecord {
+	authenticatedAt, now time.Time, dur time.Duration, claims map[string]any) (*sessionRecord, string) {
+	token := newOpaqueToken()
 	sess := &sessionRecord{
-		ID: newID("member-session"), Token: newOpaqueToken(), MemberID: m.ID, OrgID: o.ID,
+		ID: newID("member-session"), TokenHash: hashToken(token), MemberID: m.ID, OrgID: o.ID,
 		Email: email, EmailID: emailID, StartedAt: now, LastAccessedAt: now,
 		ExpiresAt: now.Add(dur), AuthenticatedAt: authenticatedAt, CustomClaims: claims,
 	}
 	s.st.addSession(sess)
-	return sess
+	return sess, token
 }
 
 // sessionJWTLocked signs a 5-minute session JWT with Stytch's claim layout
@@ -52,7 +55,7 @@ func (s *Server) findSessionLocked(token, jwt string, now time.Time) (*sessionRe
 	var sess *sessionRecord
 	switch {
 	case token != "":
-		sess = s.st.sessionByToken[token]
+		sess = s.st.sessionByToken[hashToken(token)]
 	case jwt != "":
 		claims, err := s.signer.verify(jwt)
 		if err == nil {
@@ -141,11 +144,14 @@ func (s *Server) handleSessionAuthenticate(rc *reqCtx) (map[string]any, *apiErro
 	s.persistLocked()
 	return map[string]any{
 		"member_session": sessionJSON(sess, m, o),
-		"session_token":  sess.Token,
-		"session_jwt":    jwt,
-		"member":         memberJSON(m),
-		"organization":   orgJSON(o),
-		"verdict":        nil,
+		// The server keeps only the token's hash, so it can echo the token
+		// the caller presented but cannot recover it from a JWT: a JWT-only
+		// call gets "" (the caller holds the token it was issued, if any).
+		"session_token": req.SessionToken,
+		"session_jwt":   jwt,
+		"member":        memberJSON(m),
+		"organization":  orgJSON(o),
+		"verdict":       nil,
 	}, nil
 }
 
@@ -257,18 +263,18 @@ func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
 	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
 	if o.MFAPolicy == mfaRequiredForAll {
 		ist := newOpaqueToken()
-		s.st.ISTs[ist] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
+		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
 			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: now.Add(istLifetime)}
 		s.persistLocked()
 		return withMFARequired(resp, ist), nil
 	}
-	sess := s.newSessionLocked(rc, m, o, old.Email, old.EmailID, old.AuthenticatedAt, now, dur, claims)
+	sess, token := s.newSessionLocked(rc, m, o, old.Email, old.EmailID, old.AuthenticatedAt, now, dur, claims)
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)
 	if err != nil {
 		return nil, newErr("internal_server_error")
 	}
 	s.persistLocked()
-	return withSession(resp, sess, m, o, jwt), nil
+	return withSession(resp, sess, token, m, o, jwt), nil
 }
 
 // --- GET /v1/b2b/sessions/jwks/{project_id} (no auth, like Stytch) ---

@@ -18,6 +18,30 @@ type Message struct {
 	SentAt    time.Time `json:"sent_at"`
 }
 
+// messageRecord is one outbox entry. PathQuery embeds the raw magic-link
+// token, so these records are kept in memory only (Server.outbox) and never
+// written to the state file: after a restart the inbox starts empty, while
+// the links already delivered keep working because the token records are
+// persisted (hashed).
+type messageRecord struct {
+	ID, To, Subject, TokenType string
+	Origin                     string // scheme://host the link was minted for when the server's base URL is unknown
+	PathQuery                  string // /v1/magic_links/redirect?...
+	SentAt                     time.Time
+}
+
+// maxMessages bounds the outbox so a long-running emulator cannot grow
+// without limit.
+const maxMessages = 10000
+
+// addMessageLocked appends to the outbox. Caller holds s.mu.
+func (s *Server) addMessageLocked(m *messageRecord) {
+	s.outbox = append(s.outbox, m)
+	if over := len(s.outbox) - maxMessages; over > 0 {
+		s.outbox = append([]*messageRecord(nil), s.outbox[over:]...)
+	}
+}
+
 // Messages returns the outbox, newest first.
 func (s *Server) Messages() []Message { return s.messages("") }
 
@@ -25,9 +49,9 @@ func (s *Server) messages(to string) []Message {
 	base := s.BaseURL()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Message, 0, len(s.st.Messages))
-	for i := len(s.st.Messages) - 1; i >= 0; i-- {
-		m := s.st.Messages[i]
+	out := make([]Message, 0, len(s.outbox))
+	for i := len(s.outbox) - 1; i >= 0; i-- {
+		m := s.outbox[i]
 		if to != "" && !strings.EqualFold(m.To, to) {
 			continue
 		}

@@ -370,7 +370,7 @@ func TestPersistence(t *testing.T) {
 	if _, err := e2.client.MagicLinks.Discovery.Authenticate(ctx(t), &mldiscovery.AuthenticateParams{DiscoveryMagicLinksToken: pendingTok}); err != nil {
 		t.Fatalf("pending link after restart: %v", err)
 	}
-	if n := len(e2.srv.Messages()); n != 2 || !strings.HasPrefix(e2.srv.Messages()[0].Link, e2.base) {
+	if n := len(e2.srv.Messages()); n != 0 { // the outbox is memory-only
 		t.Fatalf("messages after restart = %+v", e2.srv.Messages())
 	}
 	clock.Advance(2 * time.Second)

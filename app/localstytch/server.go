@@ -53,7 +53,7 @@ type Options struct {
 	RedirectURLs []string         // exact-match allow-list; default DefaultRedirectURLs
 	Now          func() time.Time // default time.Now; tests inject a clock to expire tokens
 	Seed         bool             // add demo organizations (see seed.go)
-	StatePath    string           // optional JSON file (0600) persisting all state across restarts
+	StatePath    string           // optional JSON file (0600) persisting state across restarts; tokens only as hashes, no outbox
 	Logger       *slog.Logger     // optional; tokens and the secret are never logged
 
 	// AllowAnyHost disables the loopback Host-header check on the
@@ -73,8 +73,9 @@ type Server struct {
 	log               *slog.Logger
 	allowAnyHost      bool
 
-	mu       sync.Mutex // guards st, signer and lastSend
+	mu       sync.Mutex // guards st, outbox, signer and lastSend
 	st       *state
+	outbox   []*messageRecord // oldest first; in memory only (links embed raw tokens)
 	signer   *signer
 	lastSend map[string]time.Time // email -> last email-sending request (rate limit)
 
@@ -209,7 +210,8 @@ func (s *Server) Start(addr string) (string, error) {
 }
 
 // Close stops the server started by Start (waiting for in-flight requests
-// until ctx ends) and writes the state file one last time. It is safe to call
+// until ctx ends) and writes the state file one last time (the outbox is not
+// part of it). It is safe to call
 // more than once and without Start.
 func (s *Server) Close(ctx context.Context) error {
 	s.srvMu.Lock()

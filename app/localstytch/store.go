@@ -59,7 +59,9 @@ type memberRecord struct {
 }
 
 type sessionRecord struct {
-	ID, Token, MemberID, OrgID string
+	ID                         string
+	TokenHash                  tokenHash // never the raw session token
+	MemberID, OrgID            string
 	Email, EmailID             string
 	StartedAt, LastAccessedAt  time.Time
 	ExpiresAt, AuthenticatedAt time.Time
@@ -87,34 +89,40 @@ type istRecord struct {
 	Used            bool
 }
 
-type messageRecord struct {
-	ID, To, Subject, TokenType string
-	Origin                     string // scheme://host the link was minted for when the server's base URL is unknown
-	PathQuery                  string // /v1/magic_links/redirect?...
-	SentAt                     time.Time
-}
-
-// state is everything the emulator remembers; it is persisted as one JSON
-// document when Options.StatePath is set.
+// state is everything the emulator remembers that must survive a restart;
+// it is persisted as one JSON document when Options.StatePath is set.
+//
+// It holds no raw bearer token: sessions, ISTs and magic-link tokens are
+// stored under their tokenHash (see tokenhash.go), and the outbox — whose
+// links necessarily embed magic-link tokens — lives on Server, in memory
+// only. Session JWTs are never stored; they are signed on demand. The RSA
+// signing key is stored: it is the server's own key, not a user's secret.
 type state struct {
 	Version     int
 	OrgSeq      int64
 	Orgs        map[string]*orgRecord
 	Members     map[string]*memberRecord
-	Sessions    map[string]*sessionRecord    // by member_session_id
-	MagicTokens map[string]*magicTokenRecord // by token
-	ISTs        map[string]*istRecord        // by token
-	Messages    []*messageRecord             // oldest first
-	EmailIDs    map[string]string            // email -> email-test-<uuid>, for discovery factors
-	SigningKey  []byte                       // PKCS#8 DER
+	Sessions    map[string]*sessionRecord       // by member_session_id
+	MagicTokens map[tokenHash]*magicTokenRecord // by hash of the token
+	ISTs        map[tokenHash]*istRecord        // by hash of the token
+	EmailIDs    map[string]string               // email -> email-test-<uuid>, for discovery factors
+	SigningKey  []byte                          // PKCS#8 DER
 	KeyID       string
 
 	// Indexes rebuilt after load; not persisted.
-	sessionByToken map[string]*sessionRecord
+	sessionByToken map[tokenHash]*sessionRecord
 	memberByKey    map[string]*memberRecord // orgID + "\x00" + email
 }
 
-const stateVersion = 1
+// stateVersion 2 stores token hashes instead of raw tokens and no outbox.
+// Version 1 files (raw tokens as map keys / Session.Token, plus Messages) are
+// migrated on load by hashing the tokens and dropping the outbox; the next
+// save (New saves right after loading) replaces the old file, so the raw
+// tokens do not outlive the first start of the new version.
+const (
+	stateVersion       = 2
+	stateVersionLegacy = 1
+)
 
 func newState() *state {
 	st := &state{
@@ -122,8 +130,8 @@ func newState() *state {
 		Orgs:        map[string]*orgRecord{},
 		Members:     map[string]*memberRecord{},
 		Sessions:    map[string]*sessionRecord{},
-		MagicTokens: map[string]*magicTokenRecord{},
-		ISTs:        map[string]*istRecord{},
+		MagicTokens: map[tokenHash]*magicTokenRecord{},
+		ISTs:        map[tokenHash]*istRecord{},
 		EmailIDs:    map[string]string{},
 	}
 	st.reindex()
@@ -131,9 +139,9 @@ func newState() *state {
 }
 
 func (st *state) reindex() {
-	st.sessionByToken = make(map[string]*sessionRecord, len(st.Sessions))
+	st.sessionByToken = make(map[tokenHash]*sessionRecord, len(st.Sessions))
 	for _, s := range st.Sessions {
-		st.sessionByToken[s.Token] = s
+		st.sessionByToken[s.TokenHash] = s
 	}
 	st.memberByKey = make(map[string]*memberRecord, len(st.Members))
 	for _, m := range st.Members {
@@ -158,7 +166,13 @@ func loadState(path string) (*state, error) {
 	if err := json.Unmarshal(b, st); err != nil {
 		return nil, fmt.Errorf("load emulator state %s: %w", path, err)
 	}
-	if st.Version != stateVersion {
+	switch st.Version {
+	case stateVersion:
+	case stateVersionLegacy:
+		if err := st.migrateV1(b); err != nil {
+			return nil, fmt.Errorf("load emulator state %s: %w", path, err)
+		}
+	default:
 		return nil, fmt.Errorf("load emulator state %s: unsupported version %d", path, st.Version)
 	}
 	// Maps may be null in a hand-edited file.
@@ -172,10 +186,10 @@ func loadState(path string) (*state, error) {
 		st.Sessions = map[string]*sessionRecord{}
 	}
 	if st.MagicTokens == nil {
-		st.MagicTokens = map[string]*magicTokenRecord{}
+		st.MagicTokens = map[tokenHash]*magicTokenRecord{}
 	}
 	if st.ISTs == nil {
-		st.ISTs = map[string]*istRecord{}
+		st.ISTs = map[tokenHash]*istRecord{}
 	}
 	if st.EmailIDs == nil {
 		st.EmailIDs = map[string]string{}
@@ -184,8 +198,43 @@ func loadState(path string) (*state, error) {
 	return st, nil
 }
 
-// save writes the state atomically (temp file + rename) with 0600
-// permissions: the file holds live session tokens and the signing key.
+// migrateV1 converts a version-1 document (already decoded into st) in
+// place: version 1 keyed MagicTokens and ISTs by the raw token and kept the
+// raw session token in Sessions[].Token, a field the current record no longer
+// has, so it is read from the original bytes. The v1 outbox (Messages) is
+// simply not decoded. Callers reindex afterwards.
+func (st *state) migrateV1(raw []byte) error {
+	var legacy struct {
+		Sessions map[string]struct{ Token string }
+	}
+	if err := json.Unmarshal(raw, &legacy); err != nil {
+		return fmt.Errorf("migrate version 1: %w", err)
+	}
+	for id, s := range st.Sessions {
+		tok := legacy.Sessions[id].Token
+		if tok == "" {
+			// Unreachable by token anyway; without one it cannot be trusted.
+			delete(st.Sessions, id)
+			continue
+		}
+		s.TokenHash = hashToken(tok)
+	}
+	magic := make(map[tokenHash]*magicTokenRecord, len(st.MagicTokens))
+	for raw, t := range st.MagicTokens {
+		magic[hashToken(string(raw))] = t
+	}
+	ists := make(map[tokenHash]*istRecord, len(st.ISTs))
+	for raw, i := range st.ISTs {
+		ists[hashToken(string(raw))] = i
+	}
+	st.MagicTokens, st.ISTs, st.Version = magic, ists, stateVersion
+	return nil
+}
+
+// save writes the state atomically (temp file + fsync + rename) with 0600
+// permissions set before any byte is written: the file holds the signing key
+// (tokens only as hashes). The fsync matters because a torn or empty file is
+// refused at the next start (see loadState) rather than silently reset.
 func (st *state) save(path string) error {
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -206,6 +255,10 @@ func (st *state) save(path string) error {
 		return fmt.Errorf("save emulator state: %w", err)
 	}
 	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("save emulator state: %w", err)
 	}
@@ -296,23 +349,12 @@ func (st *state) addMember(m *memberRecord) {
 
 func (st *state) addSession(s *sessionRecord) {
 	st.Sessions[s.ID] = s
-	st.sessionByToken[s.Token] = s
+	st.sessionByToken[s.TokenHash] = s
 }
 
 func (st *state) deleteSession(s *sessionRecord) {
 	delete(st.Sessions, s.ID)
-	delete(st.sessionByToken, s.Token)
-}
-
-// maxMessages bounds the outbox so a long-running emulator cannot grow
-// without limit.
-const maxMessages = 10000
-
-func (st *state) addMessage(m *messageRecord) {
-	st.Messages = append(st.Messages, m)
-	if over := len(st.Messages) - maxMessages; over > 0 {
-		st.Messages = append([]*messageRecord(nil), st.Messages[over:]...)
-	}
+	delete(st.sessionByToken, s.TokenHash)
 }
 
 // prune drops records that can no longer matter. Used/expired magic-link
