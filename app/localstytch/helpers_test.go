@@ -68,7 +68,9 @@ func newEnv(t *testing.T, opts Options) *env {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Generous: after hundreds of concurrent flows under -race on two
+		// cores, connections that never sent a request take a while to go.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := srv.Close(ctx); err != nil {
 			t.Errorf("Close: %v", err)
