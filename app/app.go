@@ -118,9 +118,23 @@ func (a *App) Shutdown(ctx context.Context) {
 	}
 }
 
+// deliver hands a link from the inbox to the flows. The inbox has already
+// marked the link as seen, so a link that arrives while another operation is
+// running (a resend, say) waits for it instead of being dropped.
 func (a *App) deliver(l deeplink.Link) {
-	if f := a.flows(); f != nil {
-		_ = f.CompleteLink(a.ctx, l)
+	f := a.flows()
+	if f == nil {
+		return
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(time.Minute) // longer than any operation's deadline
+	for signin.KindOf(f.CompleteLink(a.ctx, l)) == signin.KindBusy && time.Now().Before(deadline) {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }
 

@@ -411,7 +411,7 @@ func (f *Flows) CompleteLink(ctx context.Context, link deeplink.Link) error {
 	const op = "complete link"
 	end, err := f.begin(op)
 	if err != nil {
-		return f.fail(err)
+		return err // busy: the caller may wait and offer the link again
 	}
 	defer end()
 	f.mu.Lock()

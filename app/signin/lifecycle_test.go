@@ -2,6 +2,7 @@ package signin_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +125,62 @@ func TestRevokeRetriedInBackground(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	})
+}
+
+func TestTwoLinksAtOnce(t *testing.T) {
+	eachPort(t, func(t *testing.T, port portFactory) {
+		h := newHarness(t, port)
+		ctx := context.Background()
+		_ = h.flows.Restore(ctx)
+		if err := h.flows.StartSignIn(ctx, demo); err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Advance(2 * time.Second)
+		if err := h.flows.Resend(ctx); err != nil {
+			t.Fatal(err)
+		}
+		msgs := h.srv.Messages()
+		links := []string{h.follow(msgs[0].Link), h.follow(msgs[1].Link)}
+		h.srv.SetFault("/v1/b2b/magic_links/discovery/authenticate", localstytch.Fault{Latency: 100 * time.Millisecond})
+		errs := make(chan error, 2)
+		for _, l := range links {
+			go func(l string) { errs <- h.flows.CompleteLink(ctx, h.parse(l)) }(l)
+		}
+		kinds := map[signin.Kind]int{}
+		for range links {
+			kinds[signin.KindOf(<-errs)]++
+		}
+		// One completes; the other finds an operation in flight or no
+		// flow waiting any more. Either way one well-defined state.
+		if kinds[""] != 1 || kinds[signin.KindBusy]+kinds[signin.KindLinkNotRequested] != 1 {
+			t.Fatalf("outcomes %v", kinds)
+		}
+		wantScreen(t, h.flows, signin.ScreenChoosingOrganization)
+	})
+}
+
+func TestLinkArrivingMidExchange(t *testing.T) {
+	eachPort(t, func(t *testing.T, port portFactory) {
+		h := newHarness(t, port)
+		ctx := context.Background()
+		h.signInDiscovery(h.flows, demo)
+		id := orgBySlug(t, h.flows.View(), "northwind").ID
+		h.srv.SetFault("/v1/b2b/discovery/intermediate_sessions/exchange", localstytch.Fault{Latency: 200 * time.Millisecond, Times: 1})
+		done := make(chan error)
+		go func() { done <- h.flows.ChooseOrganization(ctx, id) }()
+		time.Sleep(50 * time.Millisecond)
+		stray := h.parse("stytch-desktop://auth/callback?stytch_token_type=discovery&token=" + strings.Repeat("Q", 44))
+		if k := signin.KindOf(h.flows.CompleteLink(ctx, stray)); k != signin.KindBusy {
+			t.Fatalf("a link mid-exchange: %q, want busy", k)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		wantScreen(t, h.flows, signin.ScreenSignedIn)
+		if k := signin.KindOf(h.flows.CompleteLink(ctx, stray)); k != signin.KindLinkNotRequested {
+			t.Fatalf("a link while signed in: %q", k)
+		}
+		wantScreen(t, h.flows, signin.ScreenSignedIn)
 	})
 }
