@@ -212,6 +212,7 @@ func (f *Flows) emit() {
 func (f *Flows) update(fn func(v *View)) {
 	f.mu.Lock()
 	fn(&f.view)
+	f.view.Seq++
 	f.mu.Unlock()
 	f.emit()
 }
@@ -235,11 +236,13 @@ func (f *Flows) begin(op string, allowed ...Screen) (end func(), err error) {
 	}
 	f.view.Busy = true
 	f.view.Notice = nil
+	f.view.Seq++
 	f.mu.Unlock()
 	f.emit()
 	return func() {
 		f.mu.Lock()
 		f.view.Busy = false
+		f.view.Seq++
 		f.mu.Unlock()
 		f.emit()
 		f.op.Unlock()
@@ -397,8 +400,18 @@ func (f *Flows) SubmitLink(ctx context.Context, raw string) error {
 }
 
 // RejectLink reports a link that failed validation before reaching the flows
-// (e.g. in the deep-link inbox). The state is unchanged but for the notice.
-func (f *Flows) RejectLink(err error) error { return f.failMalformed(err) }
+// (e.g. in the deep-link inbox). The state is unchanged but for the notice. A
+// link seen before is reported as used only while a flow waits for a link; at
+// any other time it is the echo of one already applied (a double click).
+func (f *Flows) RejectLink(err error) error {
+	if errors.Is(err, deeplink.ErrDuplicate) {
+		if f.View().Screen != ScreenLinkSent {
+			return nil
+		}
+		return f.fail(E("complete link", KindLinkExpired, err))
+	}
+	return f.failMalformed(err)
+}
 
 func (f *Flows) failMalformed(err error) error {
 	return f.fail(E("complete link", KindLinkMalformed, err))

@@ -263,3 +263,5 @@ func eachPort(t *testing.T, fn func(t *testing.T, port portFactory)) {
 		t.Run(name, func(t *testing.T) { fn(t, p) })
 	}
 }
+
+type deeplinkLink = deeplink.Link

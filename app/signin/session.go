@@ -215,6 +215,7 @@ func (f *Flows) CheckSession(ctx context.Context, gen uint64) error {
 		if !applied {
 			return errStale
 		}
+		f.log.Debug("session confirmed")
 		bctx, cancel := context.WithTimeout(f.bg, f.cfg.BackgroundKeychain)
 		defer cancel()
 		if err := f.storeRecord(bctx, keySession, next); err != nil {

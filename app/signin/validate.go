@@ -59,7 +59,9 @@ func ValidateOrganization(org NewOrganization) (NewOrganization, error) {
 		return org, Errorf(op, KindInvalidOrganization, "name must be 1 to %d characters", maxOrgNameLen)
 	}
 	for _, r := range org.Name {
-		if r < 0x20 || r == 0x7f {
+		// IsControl covers C0, DEL and the C1 range (U+0080–U+009F, e.g.
+		// NEL), which are just as invisible in a name as ASCII controls.
+		if unicode.IsControl(r) {
 			return org, Errorf(op, KindInvalidOrganization, "name has control characters")
 		}
 	}
@@ -95,6 +97,11 @@ func SuggestSlug(name string) string {
 	s := b.String()
 	if len(s) > maxSlugLen {
 		s = strings.TrimRight(s[:maxSlugLen], "-")
+	}
+	if len(s) < minSlugLen {
+		// "X Corp" → "x-corp" is fine, but "X" → "x" would be a suggestion
+		// ValidateOrganization (and Stytch) rejects; offer none instead.
+		return ""
 	}
 	return s
 }

@@ -53,6 +53,9 @@ type Notice struct {
 // View is the whole sign-in state as the screens see it: display data only.
 // It is a value: callers get a copy they may keep.
 type View struct {
+	// Seq grows with every change, so the screens can drop a view that
+	// arrives after a newer one (events and call results travel separately).
+	Seq                uint64         `json:"seq"`
 	Screen             Screen         `json:"screen"`
 	Mode               string         `json:"mode"`
 	InboxURL           string         `json:"inboxUrl,omitempty"`

@@ -340,6 +340,16 @@ describe("notices and banners", () => {
 });
 
 describe("state events and focus", () => {
+  it("a view older than the one shown is dropped (events and results can cross)", async () => {
+    const { backend } = setup({ ...sampleView("signed_out"), seq: 5 });
+    await screen.findByLabelText("Work email");
+    backend.emit({ ...sampleView("link_sent"), seq: 7 });
+    await screen.findByRole("heading", { name: /check your email/i });
+    backend.emit({ ...sampleView("link_sent"), busy: true, seq: 6 }); // late
+    await tick();
+    expect(screen.getByRole("button", { name: /use another email/i })).not.toBeDisabled();
+  });
+
   it("renders views pushed by the backend and moves focus to the new heading", async () => {
     const { backend } = setup(sampleView("link_sent"));
     await screen.findByRole("heading", { name: "Check your email" });

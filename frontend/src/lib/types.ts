@@ -64,6 +64,8 @@ export interface Notice {
 }
 
 export interface View {
+  /** Grows with every backend change; a view older than the one shown is dropped. */
+  seq?: number;
   screen: Screen;
   mode: Mode;
   inboxUrl?: string;
