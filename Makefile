@@ -7,7 +7,7 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 WAILS := $(GOBIN)/wails
 FUZZTIME ?= 20s
 
-.PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk test-desktop \
+.PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk test-desktop test-browser test-fuzz-all \
         emulator bench build run install clean
 
 all: build
@@ -45,13 +45,22 @@ test-frontend:
 test-node-sdk:
 	app/localstytch/testdata/node-sdk/run.sh
 
-test: deps vet test-go test-fuzz test-keyring test-frontend test-node-sdk test-desktop
+test: deps vet test-go test-fuzz test-keyring test-frontend test-node-sdk test-desktop test-browser
 	@echo "make test: all suites passed"
 
 # The real build in a real WebKitGTK window under Xvfb: links delivered through
 # the registered .desktop handler to a running app and as a cold start.
 test-desktop: build
 	scripts/e2e-desktop.sh build/bin/stytch-desktop test-artifacts/desktop
+
+# wails dev serves the real app; Playwright drives Debian's Chromium through the
+# flows and delivers links through the OS (gio open, throw-away XDG dirs).
+test-browser: frontend
+	scripts/e2e-browser.sh test-artifacts/browser
+
+# Every fuzz target (parsers of outside input), bounded.
+test-fuzz-all: dist-placeholder
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 emulator:
 	$(GO) run ./cmd/stytch-emulator --seed

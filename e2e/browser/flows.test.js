@@ -1,0 +1,232 @@
+// Browser end-to-end test of the sign-in flows against `wails dev`: the real
+// page, the real Go backend, the local-mode Stytch API, links delivered
+// through the OS scheme handler and the session in a real keyring.
+// Run it with scripts/e2e-browser.sh, which provides that environment.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { chromium } from "playwright-core";
+import { DEV_URL, WailsDev, until } from "./lib/dev.js";
+import { Outbox, STEP_MS, appLinkFrom, keychainKeys, openThroughOS } from "./lib/helpers.js";
+
+const ARTIFACTS = process.env.E2E_ARTIFACTS ?? "test-artifacts/browser";
+const NEW_EMAIL = `e2e-new-${randomBytes(4).toString("hex")}@startup.test`;
+const DEMO = "demo@example.com";
+const LINK_EXPIRED = "That sign-in link has expired or was already used. Send yourself a new one.";
+
+const dev = new WailsDev();
+const outbox = new Outbox(() => dev.apiPort());
+let context, page, profileDir;
+let shot = 0;
+const timings = {};
+
+async function screenshot(name) {
+  shot++;
+  await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
+}
+
+const heading = (name) => page.getByRole("heading", { name, exact: true });
+/** Waits (bounded) until the heading of the current screen is `name`. */
+async function seeScreen(name) {
+  await heading(name).waitFor({ state: "visible", timeout: STEP_MS });
+  await unstick(name);
+}
+
+// Buttons that are disabled exactly while the backend is busy.
+const BUSY_BUTTONS = /^\s*(Use another email|Email me a sign-in link|Sign out|Create an organization)\s*$/;
+/**
+ * The page must never keep a stale `busy: true` view (call results and
+ * "state" events can cross; views carry a sequence number so the page drops
+ * the older one). Buttons stuck disabled for 3 s fail the step.
+ */
+async function unstick(screen) {
+  const stuck = page.locator("main button:disabled").filter({ hasText: BUSY_BUTTONS });
+  const deadline = Date.now() + 3000;
+  while ((await stuck.count()) > 0) {
+    if (Date.now() > deadline) throw new Error(`page kept a stale busy view on "${screen}"`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+async function seeText(text) {
+  await page.getByText(text, { exact: true }).first().waitFor({ state: "visible", timeout: STEP_MS });
+}
+
+/** Loads the page and records every heading it ever shows, however briefly. */
+async function openApp() {
+  await page.goto(DEV_URL, { waitUntil: "domcontentloaded", timeout: STEP_MS });
+}
+
+/** Types the address on the sign-in screen, presses Enter and returns the email that arrives. */
+async function sendLink(email) {
+  await seeScreen("Sign in");
+  const seen = await outbox.seen(email);
+  await outbox.paceSend(email);
+  await page.getByLabel("Work email").fill(email);
+  await page.getByLabel("Work email").press("Enter");
+  await seeScreen("Check your email");
+  await seeText(email);
+  return outbox.newEmail(email, seen);
+}
+
+async function signOut() {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await seeScreen("Sign in");
+}
+
+/** A test that leaves a screenshot of what the user saw when it fails. */
+function flow(name, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      await screenshot(`FAILED-${name.slice(0, 1)}`).catch(() => {});
+      throw err;
+    }
+  });
+}
+
+describe("stytch-desktop in a browser against wails dev", () => {
+  before(async () => {
+    timings.firstStart = await dev.start();
+    profileDir = mkdtempSync(path.join(tmpdir(), "e2e-chromium-"));
+    // Debian's Chromium; Playwright never downloads a browser here.
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      viewport: { width: 520, height: 760 },
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--password-store=basic",
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(STEP_MS);
+    // Every h1 text the page ever shows, so a screen that flashes by
+    // ("Checking your session…") can still be asserted.
+    await page.addInitScript(() => {
+      window.__headings = [];
+      new MutationObserver(() => {
+        for (const h of document.querySelectorAll("h1")) {
+          const t = h.textContent.trim();
+          if (t && window.__headings.at(-1) !== t) window.__headings.push(t);
+        }
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await dev.stop();
+    console.log(`wails dev ready after: first start ${timings.firstStart?.toFixed(1)} s, restart ${timings.restart?.toFixed(1) ?? "-"} s`);
+  });
+
+  flow("A. discovery with a new domain, then create an organization", async () => {
+    await openApp();
+    await page.getByRole("complementary", { name: "Local mode" }).waitFor({ timeout: STEP_MS });
+    await seeText("Local Stytch-compatible API — no real email is sent.");
+
+    const email = await sendLink(NEW_EMAIL);
+    await screenshot("check-your-email");
+    assert.ok(email.link.startsWith(`http://127.0.0.1:${dev.apiPort()}/v1/magic_links/redirect?`), "email link goes to the local API");
+    assert.deepEqual(await keychainKeys(), ["pending-flow"], "a pending sign-in survives restarts via the keychain");
+
+    await openThroughOS(await appLinkFrom(email.link));
+    // A brand-new domain has no organizations: the empty state offers to create one.
+    await seeScreen(`No organizations yet for ${NEW_EMAIL}`);
+    await screenshot("no-organizations-yet");
+
+    await page.getByRole("button", { name: "Create an organization" }).click();
+    await seeScreen("Create an organization");
+    await page.getByLabel("Name", { exact: true }).fill("E2E Startup");
+    await until("the suggested slug", async () => (await page.getByLabel("Slug").inputValue()) === "e2e-startup", STEP_MS);
+    await screenshot("create-organization");
+    await page.getByRole("button", { name: "Create organization", exact: true }).click();
+
+    await seeScreen("You're signed in");
+    await seeText("E2E Startup");
+    await seeText(NEW_EMAIL);
+    await screenshot("signed-in-new-org");
+    const keys = await keychainKeys();
+    assert.ok(keys.includes("session"), `the session is in the keychain (keys: ${keys})`);
+    assert.ok(!keys.includes("pending-flow"), `the finished sign-in's pending flow is gone (keys: ${keys})`);
+  });
+
+  flow("B. the session survives a restart of the app; sign out clears it", async () => {
+    // Off the page first: the Wails runtime reloads a connected page when its
+    // dev server comes back, which would race our own navigation.
+    await page.goto("about:blank");
+    await dev.stop();
+    timings.restart = await dev.start();
+    await openApp();
+    await seeScreen("You're signed in");
+    const seenHeadings = await page.evaluate(() => window.__headings);
+    assert.equal(seenHeadings[0], "Checking your session…", `first screen after a restart; saw ${JSON.stringify(seenHeadings)}`);
+    await seeText("E2E Startup");
+    await seeText(NEW_EMAIL);
+    await screenshot("signed-in-after-restart");
+
+    await signOut();
+    assert.equal(await page.getByLabel("Work email").inputValue(), NEW_EMAIL, "the address stays pre-filled");
+    await screenshot("signed-out");
+    assert.deepEqual(await keychainKeys(), [], "sign out removes the session from the keychain");
+  });
+
+  let usedAppLink = "";
+  let usedLinkNotice = "";
+  flow("C. choose an existing organization from the list", async () => {
+    const email = await sendLink(DEMO);
+    usedAppLink = await appLinkFrom(email.link);
+    await openThroughOS(usedAppLink);
+    await seeScreen("Choose an organization");
+    for (const name of ["Continue to Northwind Traders", "Accept invitation to Acme Corp", "Join Example Co", "Continue to Fortress Bank"]) {
+      await page.getByRole("button", { name, exact: true }).waitFor({ timeout: STEP_MS });
+    }
+    await seeText("Requires extra verification"); // Fortress Bank needs MFA
+    await screenshot("choose-organization");
+
+    await page.getByRole("button", { name: "Continue to Northwind Traders", exact: true }).click();
+    await seeScreen("You're signed in");
+    await seeText("Northwind Traders");
+    await seeText(DEMO);
+    await screenshot("signed-in-northwind");
+    await signOut();
+  });
+
+  flow("D. an already-used link while a new sign-in is pending", async () => {
+    assert.ok(usedAppLink, "part C produced a used link");
+    await sendLink(DEMO);
+    await openThroughOS(usedAppLink);
+    const alert = page.getByRole("alert");
+    await alert.waitFor({ timeout: STEP_MS });
+    usedLinkNotice = (await alert.locator("p").first().textContent()).trim();
+    // Still waiting for the new link: the notice explains, nothing crashed.
+    await seeScreen("Check your email");
+    await seeText(DEMO);
+    await screenshot("used-link");
+  });
+
+  test("D2. the used link reads as expired", () => {
+    assert.equal(usedLinkNotice, LINK_EXPIRED);
+  });
+
+  flow("E. a link pasted into the app", async () => {
+    await page.getByRole("button", { name: "Use another email" }).click();
+    const email = await sendLink(DEMO);
+    await page.getByText("Link not opening? Paste it here", { exact: true }).click();
+    await page.getByLabel("Sign-in link").fill(email.link);
+    await page.getByRole("button", { name: "Sign in with this link" }).click();
+    await seeScreen("Choose an organization");
+    await page.getByRole("button", { name: "Continue to Northwind Traders", exact: true }).waitFor({ timeout: STEP_MS });
+    await screenshot("pasted-link-organizations");
+  });
+});

@@ -1,0 +1,84 @@
+// What the flows need besides the page: the local API's outbox, handing a
+// link to the OS, and the keychain. Everything waits with a bound.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import { until } from "./dev.js";
+
+const run = promisify(execFile);
+
+/** How long any single expectation may take. */
+export const STEP_MS = 15_000;
+
+export class Outbox {
+  /** @param {() => number} port the local API's current port */
+  constructor(port) {
+    this.port = port;
+    this.lastSend = new Map();
+  }
+
+  async messages(to) {
+    const res = await fetch(`http://127.0.0.1:${this.port()}/emulator/messages`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`GET /emulator/messages: HTTP ${res.status}`);
+    const { messages } = await res.json();
+    return messages.filter((m) => m.to === to);
+  }
+
+  /** IDs already in the outbox for `to`, so the next email can be told apart. */
+  async seen(to) {
+    return new Set((await this.messages(to)).map((m) => m.id));
+  }
+
+  /** The local API sends one email per second per address: keep sends to one address 1.1 s apart. */
+  async paceSend(to) {
+    const last = this.lastSend.get(to) ?? 0;
+    const wait = last + 1100 - Date.now();
+    if (wait > 0) await sleep(wait);
+    this.lastSend.set(to, Date.now());
+  }
+
+  /** The newest email for `to` that isn't in `seen`. */
+  async newEmail(to, seen) {
+    return until(`a new email to ${to}`, async () => {
+      const fresh = (await this.messages(to)).filter((m) => !seen.has(m.id));
+      return fresh[0]; // newest first
+    }, STEP_MS);
+  }
+}
+
+/** Follows an email's http link one hop, as a mail client's browser would, and returns the app link it redirects to. */
+export async function appLinkFrom(emailLink) {
+  const res = await fetch(emailLink, { redirect: "manual", signal: AbortSignal.timeout(5000) });
+  const location = res.headers.get("location") ?? "";
+  if (res.status !== 302 || !location.startsWith("stytch-desktop://")) {
+    throw new Error(`email link answered HTTP ${res.status}, Location scheme ${location.split(":")[0] || "(none)"}; want 302 to stytch-desktop://`);
+  }
+  return location;
+}
+
+/** Opens a link the way a browser hands it to the desktop: through the registered scheme handler. */
+export async function openThroughOS(url) {
+  await run("gio", ["open", url], { env: process.env, timeout: STEP_MS });
+}
+
+/**
+ * The keychain items of the local-mode service, as their `username`
+ * attributes (go-keyring's key). Secrets are never read out of the output.
+ */
+export async function keychainKeys() {
+  let out = "";
+  try {
+    const r = await run("secret-tool", ["search", "--all", "service", "stytch-desktop-local"], { timeout: 10_000 });
+    out = r.stdout + r.stderr;
+  } catch (err) {
+    // No match: secret-tool may exit non-zero with nothing printed.
+    out = `${err.stdout ?? ""}${err.stderr ?? ""}`;
+    if (err.killed) throw new Error("secret-tool search timed out");
+  }
+  return out
+    .split("\n")
+    .filter((l) => !/^\s*secret\s*=/.test(l))
+    .map((l) => /^\s*attribute\.username\s*=\s*(\S+)/.exec(l)?.[1])
+    .filter(Boolean)
+    .sort();
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Browser end-to-end test: `wails dev` serves the real app (real Go backend,
+# local-mode Stytch API) at http://localhost:34115 and Playwright drives
+# Debian's Chromium through the sign-in flows (e2e/browser/flows.test.js).
+#
+# Usage: scripts/e2e-browser.sh [ARTIFACT_DIR]   (default test-artifacts/browser)
+#
+# Needs: frontend/dist already built (`make frontend`), the Wails CLI, and the
+# apt packages xvfb xauth dbus gnome-keyring libsecret-tools xdg-utils
+# desktop-file-utils libglib2.0-bin chromium.
+#
+# Everything runs in throw-away XDG dirs under one private session bus and
+# Xvfb display, with a fresh unlocked gnome-keyring, so the test never sees
+# (or leaves behind) the user's own sessions, keyring or scheme handlers.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+E2E_DIR="$ROOT/e2e/browser"
+
+# ---------------------------------------------------------------------------
+# Inner half: runs inside dbus-run-session + xvfb-run.
+# ---------------------------------------------------------------------------
+if [[ "${1:-}" == "--inner" ]]; then
+	# A fresh keyring dir, so the password always matches and nothing prompts
+	# (a prompt would block go-keyring forever).
+	printf %s e2e-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+
+	# Register the stytch-desktop:// scheme in the throw-away XDG_DATA_HOME.
+	# The handler does what a second instance of the app does: hand the link
+	# to the running instance over D-Bus (Wails' SingleInstanceLock, UniqueId
+	# io.stytch-desktop.signin). The dev binary itself (build/bin/
+	# stytch-desktop-dev-linux-amd64) as handler started but never delivered
+	# the link here, so the message is sent directly.
+	apps="$XDG_DATA_HOME/applications"
+	mkdir -p "$apps" "$E2E_TMP/bin"
+	handler="$E2E_TMP/bin/stytch-desktop-open"
+	cat >"$handler" <<'EOF'
+#!/bin/sh
+# Test-only scheme handler: forwards one link to the running app.
+case "$1" in
+*'"'* | *'\'*) echo "stytch-desktop-open: refusing a link with quotes or backslashes" >&2; exit 2 ;;
+esac
+id=org.wails_app_io_stytch_desktop_signin.SingleInstance
+exec dbus-send --session --print-reply=literal --dest="$id" \
+	/org/wails_app_io_stytch_desktop_signin/SingleInstance "$id.SendMessage" \
+	"string:{\"Args\":[\"$1\"],\"WorkingDirectory\":\"/\"}" >/dev/null
+EOF
+	chmod +x "$handler"
+	template="$ROOT/build/linux/stytch-desktop.desktop"
+	if [[ -f "$template" ]]; then
+		sed "s|@EXEC@|$handler|" "$template" >"$apps/stytch-desktop.desktop"
+	else
+		cat >"$apps/stytch-desktop.desktop" <<EOF
+[Desktop Entry]
+Type=Application
+Name=stytch-desktop
+Exec=$handler %u
+Terminal=false
+MimeType=x-scheme-handler/stytch-desktop;
+EOF
+	fi
+	update-desktop-database "$apps"
+	xdg-mime default stytch-desktop.desktop x-scheme-handler/stytch-desktop
+
+	# The node test starts, restarts and stops `wails dev` itself (part B
+	# restarts it); it records the process group here so a crash of the test
+	# can't leave `wails dev`, Vite or the app running.
+	export E2E_WAILS_PGID_FILE="$E2E_TMP/wails-dev.pgid"
+	export E2E_WAILS_LOG="$E2E_TMP/wails-dev.log"
+	export E2E_ROOT="$ROOT"
+	cleanup_inner() {
+		[[ -s "$E2E_WAILS_PGID_FILE" ]] || return 0
+		local pgid
+		local -a left=()
+		while read -r pgid; do
+			[[ "$pgid" =~ ^[0-9]+$ ]] && kill -0 -- "-$pgid" 2>/dev/null && left+=("$pgid")
+		done <"$E2E_WAILS_PGID_FILE"
+		((${#left[@]})) || return 0
+		for pgid in "${left[@]}"; do kill -TERM -- "-$pgid" 2>/dev/null || true; done
+		sleep 2
+		for pgid in "${left[@]}"; do kill -KILL -- "-$pgid" 2>/dev/null || true; done
+	}
+	trap cleanup_inner EXIT
+	status=0
+	(cd "$E2E_DIR" && node --test --test-concurrency=1 --test-reporter=spec flows.test.js) || status=$?
+	if [[ $status -ne 0 && -f "$E2E_WAILS_LOG" ]]; then
+		echo "---- last 40 lines of the wails dev log ----" >&2
+		tail -n 40 "$E2E_WAILS_LOG" >&2
+	fi
+	exit "$status"
+fi
+
+# ---------------------------------------------------------------------------
+# Outer half: checks, throw-away dirs, then the inner half under a private
+# session bus and display.
+# ---------------------------------------------------------------------------
+ARTIFACTS=${1:-test-artifacts/browser}
+mkdir -p "$ARTIFACTS"
+ARTIFACTS=$(cd "$ARTIFACTS" && pwd)
+
+WAILS=${WAILS:-$(go env GOPATH)/bin/wails}
+missing=()
+for tool in dbus-run-session xvfb-run gnome-keyring-daemon secret-tool gio xdg-mime update-desktop-database node npm; do
+	command -v "$tool" >/dev/null || missing+=("$tool")
+done
+[[ -x /usr/bin/chromium ]] || missing+=(/usr/bin/chromium)
+[[ -x "$WAILS" ]] || missing+=("$WAILS")
+if ((${#missing[@]})); then
+	echo "e2e-browser: missing: ${missing[*]} (run: make deps)" >&2
+	exit 2
+fi
+# -s below skips the frontend build, so the real build must already be there.
+if [[ ! -d "$ROOT/frontend/dist/assets" ]]; then
+	echo "e2e-browser: frontend/dist is not built; run 'make frontend' first" >&2
+	exit 2
+fi
+for port in 34115; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		echo "e2e-browser: port $port is already in use (another wails dev?)" >&2
+		exit 2
+	fi
+done
+if [[ ! -d "$E2E_DIR/node_modules/playwright-core" ]]; then
+	(cd "$E2E_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+E2E_TMP=$(mktemp -d -t stytch-e2e-browser.XXXXXX)
+cleanup() { rm -rf "$E2E_TMP"; }
+trap cleanup EXIT
+mkdir -m 700 "$E2E_TMP/cache" "$E2E_TMP/data" "$E2E_TMP/config" "$E2E_TMP/run"
+# Set before dbus-run-session: daemons the bus activates inherit its
+# environment, not ours.
+export XDG_CACHE_HOME="$E2E_TMP/cache" XDG_DATA_HOME="$E2E_TMP/data" \
+	XDG_CONFIG_HOME="$E2E_TMP/config" XDG_RUNTIME_DIR="$E2E_TMP/run"
+export E2E_TMP E2E_ARTIFACTS="$ARTIFACTS" E2E_WAILS="$WAILS"
+# No accessibility bus: it only adds daemons and log noise under Xvfb.
+export NO_AT_BRIDGE=1
+# Local mode: no STYTCH_* from the caller's shell may leak in.
+while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep '^STYTCH_' || true)
+
+start=$(date +%s)
+status=0
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" --inner || status=$?
+echo "e2e-browser: $([[ $status -eq 0 ]] && echo passed || echo FAILED) in $(($(date +%s) - start)) s; screenshots in $ARTIFACTS"
+exit "$status"
