@@ -35,6 +35,7 @@ mkdir -m 700 "$KR/run" "$KR/run-new" "$KR/data" "$KR/data-new" "$KR/config" "$KR
 
 echo "test-keyring: building the test binary (-race)"
 go test -c -race -o "$KR/keychain.test" ./app/keychain
+go test -c -race -o "$KR/app.test" ./app
 
 # A session bus like the standard one but with no service directories, so
 # nothing can be activated as org.freedesktop.secrets.
@@ -84,6 +85,7 @@ session unlocked "$KR/data" "$KR/run" -- bash -c '
 	set -euo pipefail
 	printf %s test-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 	KEYCHAIN_REAL=1 "$KR/keychain.test" -test.v -test.count=1 -test.timeout=180s
+	KEYCHAIN_REAL=1 "$KR/app.test" -test.v -test.count=1 -test.timeout=120s -test.run "^TestRealKeychain$"
 	# An item for the locked scenario to find (or rather, not be allowed to read).
 	printf %s seeded-value | secret-tool store --label=seed service "$SEEDED" username session
 	secret-tool lookup service "$SEEDED" username session >/dev/null
@@ -93,8 +95,11 @@ session unlocked "$KR/data" "$KR/run" -- bash -c '
 # call D-Bus-activates gnome-keyring, whose prompt cannot open without a display.
 # shellcheck disable=SC2016
 session locked "$KR/data" "$KR/run" -- bash -c '
+	set -e
 	KEYCHAIN_REAL=1 KEYCHAIN_REAL_SCENARIO=locked KEYCHAIN_REAL_SEEDED_SERVICE="$SEEDED" \
 		"$KR/keychain.test" -test.v -test.count=1 -test.timeout=60s -test.run "^TestRealLocked$"
+	KEYCHAIN_REAL=1 KEYCHAIN_REAL_SCENARIO=locked \
+		"$KR/app.test" -test.v -test.count=1 -test.timeout=120s -test.run "^TestRealKeychain$"
 '
 
 # No keyring exists yet: creating the default one needs a prompt too.
@@ -107,7 +112,9 @@ session locked-new "$KR/data-new" "$KR/run-new" -- bash -c '
 # shellcheck disable=SC2016
 session no-secret-service "$KR/data" "$KR/run" --config-file="$KR/no-secrets-bus.conf" -- bash -c '
 	KEYCHAIN_REAL=1 KEYCHAIN_REAL_SCENARIO=no-secret-service \
-		"$KR/keychain.test" -test.v -test.count=1 -test.timeout=60s -test.run "^TestReal(NoSecretService|SecretServiceNeverAnswers)$"
+		"$KR/keychain.test" -test.v -test.count=1 -test.timeout=60s -test.run "^TestReal(NoSecretService|SecretServiceNeverAnswers)$" &&
+	KEYCHAIN_REAL=1 KEYCHAIN_REAL_SCENARIO=no-secret-service \
+		"$KR/app.test" -test.v -test.count=1 -test.timeout=120s -test.run "^TestRealKeychain$"
 '
 
 echo
