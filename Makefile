@@ -5,9 +5,9 @@ SHELL := /bin/bash
 GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
 WAILS := $(GOBIN)/wails
-FUZZTIME ?= 20s
+FUZZTIME ?= 10s
 
-.PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk test-desktop test-browser test-fuzz-all \
+.PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk test-desktop test-browser \
         emulator bench build run install clean
 
 all: build
@@ -32,8 +32,9 @@ vet: dist-placeholder
 test-go: dist-placeholder
 	$(GO) test -race -count=1 ./...
 
+# Every fuzz target in the repo (parsers of outside input), each bounded.
 test-fuzz: dist-placeholder
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/deeplink
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 test-keyring: dist-placeholder
 	scripts/test-keyring.sh
@@ -57,10 +58,6 @@ test-desktop: build
 # flows and delivers links through the OS (gio open, throw-away XDG dirs).
 test-browser: frontend
 	scripts/e2e-browser.sh test-artifacts/browser
-
-# Every fuzz target (parsers of outside input), bounded.
-test-fuzz-all: dist-placeholder
-	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 emulator:
 	$(GO) run ./cmd/stytch-emulator --seed

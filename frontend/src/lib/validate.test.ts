@@ -43,6 +43,8 @@ describe("suggestSlug", () => {
     ["---", ""],
     ["", ""],
     ["日本", ""],
+    ["X", ""], // too short to be a valid slug
+    ["Xy", "xy"],
     ["a".repeat(200), "a".repeat(128)],
     [`${"a".repeat(127)} b`, "a".repeat(127)], // no trailing "-" after truncation
   ])("%j → %j", (name, slug) => {

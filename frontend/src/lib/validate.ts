@@ -49,7 +49,8 @@ export function suggestSlug(name: string): string {
     .toLowerCase();
   let slug = ascii.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   if (slug.length > SLUG_MAX) slug = slug.slice(0, SLUG_MAX).replace(/-+$/, "");
-  return slug;
+  // Like Go's signin.SuggestSlug: a one-character slug would be rejected.
+  return slug.length < 2 ? "" : slug;
 }
 
 /** Up to two initials for an avatar: "Acme Corp" → "AC", "globex" → "G". */
