@@ -118,10 +118,8 @@ func (c *Client) AuthenticateOrganizationLink(ctx context.Context, token, verifi
 	if err != nil {
 		return signin.Authentication{}, mapError(op, err, box)
 	}
-	a := authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
-		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired))
-	a.SessionJWT = resp.SessionJWT
-	return a, nil
+	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.SessionJWT, resp.IntermediateSessionToken,
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
 }
 
 func (c *Client) ExchangeIntermediateSession(ctx context.Context, ist, organizationID string, minutes int) (signin.Authentication, error) {
@@ -135,10 +133,8 @@ func (c *Client) ExchangeIntermediateSession(ctx context.Context, ist, organizat
 	if err != nil {
 		return signin.Authentication{}, mapError(op, err, box)
 	}
-	a := authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
-		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired))
-	a.SessionJWT = resp.SessionJWT
-	return a, nil
+	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.SessionJWT, resp.IntermediateSessionToken,
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
 }
 
 func (c *Client) CreateOrganization(ctx context.Context, ist string, org signin.NewOrganization, minutes int) (signin.Authentication, error) {
@@ -157,10 +153,8 @@ func (c *Client) CreateOrganization(ctx context.Context, ist string, org signin.
 	if resp.Organization != nil {
 		o = *resp.Organization
 	}
-	a := authentication(resp.MemberAuthenticated, resp.SessionToken, resp.IntermediateSessionToken,
-		resp.Member, o, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired))
-	a.SessionJWT = resp.SessionJWT
-	return a, nil
+	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.SessionJWT, resp.IntermediateSessionToken,
+		resp.Member, o, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
 }
 
 func (c *Client) AuthenticateSession(ctx context.Context, sessionToken string, minutes int) (signin.Authentication, error) {
@@ -174,9 +168,7 @@ func (c *Client) AuthenticateSession(ctx context.Context, sessionToken string, m
 		return signin.Authentication{}, mapError(op, err, box)
 	}
 	ms := resp.MemberSession
-	a := authentication(true, resp.SessionToken, "", resp.Member, resp.Organization, &ms, false, nil)
-	a.SessionJWT = resp.SessionJWT
-	return a, nil
+	return authentication(true, resp.SessionToken, resp.SessionJWT, "", resp.Member, resp.Organization, &ms, false, nil), nil
 }
 
 // AuthenticateSessionJWTLocal verifies the JWT's signature against the JWKS
@@ -210,11 +202,12 @@ func (c *Client) RevokeSession(ctx context.Context, sessionToken string) error {
 	return mapError(op, err, box)
 }
 
-func authentication(ok bool, token, ist string, m organizations.Member, o organizations.Organization,
+func authentication(ok bool, token, jwt, ist string, m organizations.Member, o organizations.Organization,
 	ms *sessions.MemberSession, mfa bool, primary []string) signin.Authentication {
 	a := signin.Authentication{
 		Authenticated:            ok && token != "",
 		SessionToken:             token,
+		SessionJWT:               jwt,
 		IntermediateSessionToken: ist,
 		Member:                   signin.Member{ID: m.MemberID, Name: m.Name, Email: m.EmailAddress},
 		Organization:             organization(o),
