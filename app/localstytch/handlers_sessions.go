@@ -17,6 +17,10 @@ func (s *Server) newSessionLocked(rc *reqCtx, m *memberRecord, o *orgRecord, ema
 		ExpiresAt: now.Add(dur), AuthenticatedAt: authenticatedAt, CustomClaims: claims,
 	}
 	s.st.addSession(sess)
+	if s.issued == nil {
+		s.issued = map[string]string{}
+	}
+	s.issued[sess.ID] = token
 	return sess, token
 }
 
@@ -142,16 +146,19 @@ func (s *Server) handleSessionAuthenticate(rc *reqCtx) (map[string]any, *apiErro
 		return nil, newErr("internal_server_error")
 	}
 	s.persistLocked()
+	token := req.SessionToken
+	if token == "" {
+		// JWT-only: Stytch answers with the session token too. Only hashes
+		// are persisted, so this works for sessions issued since the start.
+		token = s.issued[sess.ID]
+	}
 	return map[string]any{
 		"member_session": sessionJSON(sess, m, o),
-		// The server keeps only the token's hash, so it can echo the token
-		// the caller presented but cannot recover it from a JWT: a JWT-only
-		// call gets "" (the caller holds the token it was issued, if any).
-		"session_token": req.SessionToken,
-		"session_jwt":   jwt,
-		"member":        memberJSON(m),
-		"organization":  orgJSON(o),
-		"verdict":       nil,
+		"session_token":  token,
+		"session_jwt":    jwt,
+		"member":         memberJSON(m),
+		"organization":   orgJSON(o),
+		"verdict":        nil,
 	}, nil
 }
 

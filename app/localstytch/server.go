@@ -78,6 +78,10 @@ type Server struct {
 	outbox   []*messageRecord // oldest first; in memory only (links embed raw tokens)
 	signer   *signer
 	lastSend map[string]time.Time // email -> last email-sending request (rate limit)
+	// issued maps a session id to its raw token, in memory only, so that a
+	// JWT-only sessions.authenticate can answer with the session_token as
+	// Stytch does. After a restart only the hash remains (then "" is sent).
+	issued map[string]string
 
 	faultMu sync.Mutex
 	faults  map[string]*Fault
