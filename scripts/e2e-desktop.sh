@@ -142,8 +142,14 @@ no_item() { ! has_item "$1"; }
 # session_owner_is EMAIL: the stored session record is for EMAIL. The record is
 # decoded in a pipe and only grep's verdict leaves it.
 session_owner_is() {
-	timeout 5 secret-tool lookup service "$SERVICE" username session 2>/dev/null | sed 's/^b64://' | base64 -d 2>/dev/null |
-		python3 -c 'import json,sys; r=json.load(sys.stdin); sys.exit(0 if r.get("member",{}).get("email")==sys.argv[1] else 1)' "$1" 2>/dev/null
+	# app/keychain stores printable values as "txt:<value>", others as "b64:<base64>".
+	timeout 5 secret-tool lookup service "$SERVICE" username session 2>/dev/null |
+		python3 -c '
+import base64, json, sys
+raw = sys.stdin.read()
+v = raw[4:] if raw.startswith("txt:") else base64.b64decode(raw[4:]) if raw.startswith("b64:") else ""
+r = json.loads(v) if v else {}
+sys.exit(0 if r.get("member", {}).get("email") == sys.argv[1] else 1)' "$1" 2>/dev/null
 }
 
 no_match() { ! grep -qE "$1" "$2"; }
