@@ -218,7 +218,7 @@ func (f *Flows) update(fn func(v *View)) {
 }
 
 // begin starts an operation: it fails with KindBusy when another one is in
-// flight and with notAllowed when the current screen does not offer it.
+// flight, and with KindUnknown when the current screen does not offer it.
 func (f *Flows) begin(op string, allowed ...Screen) (end func(), err error) {
 	if !f.op.TryLock() {
 		return nil, E(op, KindBusy, errors.New("another operation is in progress"))
@@ -240,11 +240,7 @@ func (f *Flows) begin(op string, allowed ...Screen) (end func(), err error) {
 	f.mu.Unlock()
 	f.emit()
 	return func() {
-		f.mu.Lock()
-		f.view.Busy = false
-		f.view.Seq++
-		f.mu.Unlock()
-		f.emit()
+		f.update(func(v *View) { v.Busy = false })
 		f.op.Unlock()
 	}, nil
 }

@@ -25,20 +25,8 @@ export const STATE_EVENT = "state";
 // The subset of what Wails v2 injects (window.go.<pkg>.<Struct> and
 // window.runtime) that we use. Declared here instead of importing the
 // generated wailsjs/ files so the frontend builds and tests without Go.
-interface WailsApp {
-  State(): Promise<View>;
-  SendLink(email: string): Promise<View>;
-  Resend(): Promise<View>;
-  UseAnotherEmail(): Promise<View>;
-  SubmitLink(pastedLink: string): Promise<View>;
-  ChooseOrganization(organizationId: string): Promise<View>;
-  CreateOrganization(name: string, slug: string): Promise<View>;
-  SignOut(): Promise<View>;
-  OpenInbox(): Promise<View>;
-  DismissNotice(): Promise<View>;
-  RetryRestore(): Promise<View>;
-  SuggestSlug(name: string): Promise<string>;
-}
+// The bound Go methods (window.go.app.App) are exactly Backend's actions.
+type WailsApp = Omit<Backend, "onState">;
 
 interface WailsRuntime {
   EventsOn(name: string, cb: (...data: unknown[]) => void): (() => void) | void;
