@@ -102,6 +102,6 @@ func errorBody(status int, requestID, errorType, message string) map[string]any 
 		"request_id":    requestID,
 		"error_type":    errorType,
 		"error_message": message,
-		"error_url":     "https://stytch.com/docs/api/errors/" + strconv.Itoa(status) + "#" + errorType,
+		"error_url":     "https://stytch.com/docs/b2b/api/errors/" + strconv.Itoa(status) + "#" + errorType,
 	}
 }

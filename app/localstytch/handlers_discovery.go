@@ -120,7 +120,7 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 		// Not consumed: Stytch returns the same IST for the MFA step.
 		ist.OrgID = o.ID
 		s.persistLocked()
-		return withMFARequired(resp, req.IST), nil
+		return withMFARequired(resp, req.IST, ist.ExpiresAt), nil
 	}
 	ist.Used = true
 	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
@@ -199,7 +199,7 @@ func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
 	if o.MFAPolicy == mfaRequiredForAll {
 		ist.OrgID = o.ID
 		s.persistLocked()
-		return withMFARequired(resp, req.IST), nil
+		return withMFARequired(resp, req.IST, ist.ExpiresAt), nil
 	}
 	ist.Used = true
 	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
@@ -282,10 +282,16 @@ func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
 		if e != nil {
 			return nil, e
 		}
+		// Stytch sends null, not "", when the IST is not tied to an
+		// organization (Node: organization_id_hint?: string).
+		var hint any
+		if ist.OrgID != "" {
+			hint = ist.OrgID
+		}
 		return map[string]any{
 			"email_address":            ist.Email,
 			"discovered_organizations": s.discoveredOrgsLocked(ist.Email, true),
-			"organization_id_hint":     ist.OrgID,
+			"organization_id_hint":     hint,
 		}, nil
 	}
 	sess, _, _, e := s.findSessionLocked(req.SessionToken, req.SessionJWT, now)
@@ -303,6 +309,6 @@ func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
 	return map[string]any{
 		"email_address":            sess.Email,
 		"discovered_organizations": orgs,
-		"organization_id_hint":     "",
+		"organization_id_hint":     nil,
 	}, nil
 }

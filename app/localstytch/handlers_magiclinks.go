@@ -147,14 +147,16 @@ func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	}
 
 	ist := newOpaqueToken()
+	istExpires := now.Add(istLifetime)
 	s.st.ISTs[hashToken(ist)] = &istRecord{
-		Email: email, EmailID: s.st.emailID(email), AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime),
+		Email: email, EmailID: s.st.emailID(email), AuthenticatedAt: now, ExpiresAt: istExpires,
 	}
 	s.persistLocked()
 	return map[string]any{
-		"intermediate_session_token": ist,
-		"email_address":              email,
-		"discovered_organizations":   s.discoveredOrgsLocked(email, true),
+		"intermediate_session_token":            ist,
+		"intermediate_session_token_expires_at": ts(istExpires),
+		"email_address":                         email,
+		"discovered_organizations":              s.discoveredOrgsLocked(email, true),
 	}, nil
 }
 
@@ -316,11 +318,11 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 		"organization":    orgJSON(o),
 	}
 	if o.MFAPolicy == mfaRequiredForAll {
-		ist := newOpaqueToken()
+		ist, exp := newOpaqueToken(), now.Add(istLifetime)
 		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
-			AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)}
+			AuthenticatedAt: now, ExpiresAt: exp}
 		s.persistLocked()
-		return withMFARequired(resp, ist), nil
+		return withMFARequired(resp, ist, exp), nil
 	}
 	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, now, now, dur, claims)
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)
@@ -347,12 +349,14 @@ func withSession(resp map[string]any, sess *sessionRecord, token string, m *memb
 	resp["member_session"] = sessionJSON(sess, m, o)
 	resp["mfa_required"] = nil
 	resp["primary_required"] = nil
+	resp["member_device"] = nil // only with a telemetry_id and Fingerprint results
+	resp["intermediate_session_token_expires_at"] = nil
 	return resp
 }
 
 // withMFARequired fills the fields of a 200 response whose member still
 // needs MFA (reference §1.12).
-func withMFARequired(resp map[string]any, ist string) map[string]any {
+func withMFARequired(resp map[string]any, ist string, istExpires time.Time) map[string]any {
 	resp["member_authenticated"] = false
 	resp["intermediate_session_token"] = ist
 	resp["session_token"] = ""
@@ -360,6 +364,8 @@ func withMFARequired(resp map[string]any, ist string) map[string]any {
 	resp["member_session"] = nil
 	resp["mfa_required"] = mfaRequiredJSON()
 	resp["primary_required"] = nil
+	resp["member_device"] = nil
+	resp["intermediate_session_token_expires_at"] = ts(istExpires)
 	return resp
 }
 

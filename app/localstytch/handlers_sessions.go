@@ -269,11 +269,11 @@ func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
 	activateLocked(m, now)
 	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
 	if o.MFAPolicy == mfaRequiredForAll {
-		ist := newOpaqueToken()
+		ist, exp := newOpaqueToken(), now.Add(istLifetime)
 		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
-			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: now.Add(istLifetime)}
+			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: exp}
 		s.persistLocked()
-		return withMFARequired(resp, ist), nil
+		return withMFARequired(resp, ist, exp), nil
 	}
 	sess, token := s.newSessionLocked(rc, m, o, old.Email, old.EmailID, old.AuthenticatedAt, now, dur, claims)
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)

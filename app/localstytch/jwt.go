@@ -115,14 +115,17 @@ func (s *signer) verify(token string) (map[string]any, error) {
 func (s *signer) jwk() map[string]any {
 	pub := s.key.PublicKey
 	return map[string]any{
-		"kty":      "RSA",
-		"use":      "sig",
-		"key_ops":  []string{"verify"},
-		"alg":      "RS256",
-		"kid":      s.kid,
-		"n":        b64.EncodeToString(pub.N.Bytes()),
-		"e":        b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-		"x5c":      []string{},
-		"x5t_s256": "",
+		"kty":     "RSA",
+		"use":     "sig",
+		"key_ops": []string{"verify"},
+		"alg":     "RS256",
+		"kid":     s.kid,
+		"n":       b64.EncodeToString(pub.N.Bytes()),
+		"e":       b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+		"x5c":     []string{},
+		// Stytch's wire name (Node JWK type, Python JWK model, OpenAPI
+		// api_session_v1_JWK). stytch-go's struct tag says x5t_s256, but
+		// stytch-go never reads this field (keyfunc parses the JWKS).
+		"x5tS256": "",
 	}
 }

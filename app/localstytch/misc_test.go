@@ -37,7 +37,7 @@ func TestJWKSAndJWTShape(t *testing.T) {
 	keys := jwks["keys"].([]any)
 	k := keys[0].(map[string]any)
 	if resp.StatusCode != 200 || len(keys) != 1 || k["kty"] != "RSA" || k["use"] != "sig" || k["alg"] != "RS256" ||
-		!strings.HasPrefix(k["kid"].(string), "jwk-test-") || k["x5t_s256"] != "" || jwks["status_code"] != float64(200) {
+		!strings.HasPrefix(k["kid"].(string), "jwk-test-") || k["x5tS256"] != "" || jwks["status_code"] != float64(200) {
 		t.Fatalf("jwks = %d %v", resp.StatusCode, jwks)
 	}
 	if ops := k["key_ops"].([]any); len(ops) != 1 || ops[0] != "verify" {

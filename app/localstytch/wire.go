@@ -61,6 +61,7 @@ func orgJSON(o *orgRecord) map[string]any {
 		"allowed_first_party_connected_apps":       []string{},
 		"third_party_connected_apps_allowed_type":  allAllowed,
 		"allowed_third_party_connected_apps":       []string{},
+		"custom_roles":                             []any{}, // required by Stytch's Node and Python SDKs
 		"trusted_metadata":                         orEmptyMap(o.TrustedMetadata),
 		"created_at":                               ts(o.CreatedAt),
 		"updated_at":                               ts(o.UpdatedAt),

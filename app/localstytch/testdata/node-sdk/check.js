@@ -42,6 +42,17 @@ async function main() {
   assert.equal(auth.email_address, email);
   assert.ok(auth.intermediate_session_token);
 
+  // Fields the SDK's types require that the local API once lacked or named
+  // differently (issue 8 item 18): Organization.custom_roles, JWK.x5tS256,
+  // and organization_id_hint null (not "") for an IST tied to no org.
+  const listed = await client.discovery.organizations.list({ intermediate_session_token: auth.intermediate_session_token });
+  assert.ok("organization_id_hint" in listed, "organization_id_hint present");
+  assert.equal(listed.organization_id_hint, null, "organization_id_hint is null");
+  const jwks = await client.sessions.getJWKS({ project_id: process.env.PROJECT_ID });
+  assert.equal(jwks.keys.length, 1);
+  assert.equal(typeof jwks.keys[0].x5tS256, "string", "JWK.x5tS256 present");
+  assert.ok(!("x5t_s256" in jwks.keys[0]), "no x5t_s256");
+
   const slug = "node-" + crypto.randomBytes(4).toString("hex");
   const created = await client.discovery.organizations.create({
     intermediate_session_token: auth.intermediate_session_token,
@@ -50,9 +61,12 @@ async function main() {
   });
   assert.equal(created.member_authenticated, true);
   assert.equal(created.organization.organization_slug, slug);
+  assert.ok(Array.isArray(created.organization.custom_roles), "Organization.custom_roles is an array");
+  assert.ok(Array.isArray(created.member.roles) && created.member.roles[0].role_id, "Member.roles are objects");
 
   const sess = await client.sessions.authenticate({ session_token: created.session_token });
   assert.equal(sess.member.email_address, email);
+  assert.ok(Array.isArray(sess.organization.custom_roles), "sessions.authenticate organization.custom_roles");
   assert.equal(sess.member_session.organization_slug, slug);
 
   const local = await client.sessions.authenticateJwtLocal({ session_jwt: sess.session_jwt });
@@ -65,6 +79,15 @@ async function main() {
     assert.fail("revoked session still authenticates");
   } catch (err) {
     assert.equal(err.error_type, "session_not_found", String(err));
+    assert.equal(err.status_code, 404);
+  }
+  // A link this project never issued (e.g. another project's) is
+  // magic_link_not_found 404, not "expired or used" (401).
+  try {
+    await client.magicLinks.discovery.authenticate({ discovery_magic_links_token: crypto.randomBytes(33).toString("base64url") });
+    assert.fail("unknown token accepted");
+  } catch (err) {
+    assert.equal(err.error_type, "magic_link_not_found", String(err));
     assert.equal(err.status_code, 404);
   }
   const pkg = JSON.parse(require("node:fs").readFileSync(require.resolve("stytch").replace(/dist[\\/].*$/, "package.json"), "utf8"));
