@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/deeplink"
 )
 
 // Mode is how the app reaches Stytch.
@@ -33,7 +35,7 @@ const (
 )
 
 const (
-	DefaultScheme          = "stytch-desktop"
+	DefaultScheme          = deeplink.DefaultScheme
 	DefaultSessionDuration = 7 * 24 * time.Hour
 	minSessionDuration     = 5 * time.Minute
 	maxSessionDuration     = 527040 * time.Minute // Stytch's maximum (366 days)
@@ -51,8 +53,13 @@ type Config struct {
 	Scheme          string
 }
 
+// Links is the one parser of incoming sign-in links for this configuration:
+// every link source (argv, the single-instance hand-off, macOS URL events,
+// the paste box) goes through it.
+func (c Config) Links() deeplink.Parser { return deeplink.ForScheme(c.Scheme) }
+
 // RedirectURL is where Stytch sends the magic link's user.
-func (c Config) RedirectURL() string { return c.Scheme + "://auth/callback" }
+func (c Config) RedirectURL() string { return c.Links().RedirectURL() }
 
 // String describes the configuration without the secret.
 func (c Config) String() string {

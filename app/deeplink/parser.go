@@ -54,9 +54,29 @@ type Parser struct {
 	Path   string // compared exactly, no percent-encoding allowed
 }
 
+// The callback every sign-in link comes back to: DefaultScheme://CallbackHost
+// CallbackPath. This is the one place these defaults are written; the
+// configuration, the scheme registration and the local API take them from here.
+const (
+	DefaultScheme = "stytch-desktop"
+	CallbackHost  = "auth"
+	CallbackPath  = "/callback"
+)
+
 // DefaultParser matches the redirect URL registered with Stytch:
 // stytch-desktop://auth/callback.
-var DefaultParser = Parser{Scheme: "stytch-desktop", Host: "auth", Path: "/callback"}
+var DefaultParser = Parser{Scheme: DefaultScheme, Host: CallbackHost, Path: CallbackPath}
+
+// ForScheme is the parser for the callback under another scheme (a company
+// build may register its own).
+func ForScheme(scheme string) Parser { return Parser{Scheme: scheme}.withDefaults() }
+
+// RedirectURL is the URL Stytch must redirect to for this parser to accept
+// the link: what the app registers as its redirect URL.
+func (p Parser) RedirectURL() string {
+	p = p.withDefaults()
+	return p.Scheme + "://" + p.Host + p.Path
+}
 
 func (p Parser) withDefaults() Parser {
 	if p.Scheme == "" {

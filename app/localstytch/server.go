@@ -28,6 +28,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"stytch-desktop/app/deeplink"
 )
 
 // Fixed, obviously-local defaults. They are not secrets: anyone can read
@@ -42,7 +44,7 @@ const (
 // Options.RedirectURLs is empty: the desktop app's deep link and Stytch's
 // test-environment default.
 var DefaultRedirectURLs = []string{
-	"stytch-desktop://auth/callback",
+	deeplink.DefaultParser.RedirectURL(),
 	"http://localhost:3000/authenticate",
 }
 

@@ -38,11 +38,13 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"stytch-desktop/app/deeplink"
 )
 
 const (
 	// DefaultScheme is the URL scheme sign-in links use.
-	DefaultScheme = "stytch-desktop"
+	DefaultScheme = deeplink.DefaultScheme
 	// DefaultDesktopID is the desktop file ID (file name) of the entry.
 	DefaultDesktopID = "stytch-desktop.desktop"
 
