@@ -100,7 +100,6 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 		SessionDuration: cfg.SessionDuration,
 		Now:             opts.Now,
 		Logger:          log,
-		Parser:          c.Parser,
 	}, api, secrets)
 	return c, nil
 }

@@ -151,13 +151,13 @@ var steps = []step{
 			tok, _ := h.storedSession()
 			return tok
 		},
-		act:    func(t *testing.T, h *harness, _ any) error { return h.flows.CheckSession(ctx, 0) },
+		act:    func(t *testing.T, h *harness, _ any) error { return h.flows.CheckSessionNow(ctx) },
 		settle: func(t *testing.T, h *harness) {},
 		recover: func(t *testing.T, h *harness, st any) {
 			if tok, ok := h.storedSession(); !ok || tok != st.(string) {
 				t.Fatal("stored session changed")
 			}
-			if err := h.flows.CheckSession(ctx, 0); err != nil {
+			if err := h.flows.CheckSessionNow(ctx); err != nil {
 				t.Fatal(err)
 			}
 			wantScreen(t, h.flows, signin.ScreenSignedIn)

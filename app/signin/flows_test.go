@@ -316,7 +316,7 @@ func TestLinkErrors(t *testing.T) {
 			h := newHarness(t, port)
 			_ = h.flows.Restore(ctx)
 			_ = h.flows.StartSignIn(ctx, demo)
-			err := h.flows.SubmitLink(ctx, "https://evil.test/phish?token=abc")
+			err := h.paste(ctx, "https://evil.test/phish?token=abc")
 			wantKind(t, err, signin.KindLinkMalformed)
 			wantScreen(t, h.flows, signin.ScreenLinkSent)
 		})
@@ -324,7 +324,7 @@ func TestLinkErrors(t *testing.T) {
 			h := newHarness(t, port)
 			_ = h.flows.Restore(ctx)
 			_ = h.flows.StartSignIn(ctx, demo)
-			if err := h.flows.SubmitLink(ctx, "  "+h.srv.Messages()[0].Link+"\n"); err != nil {
+			if err := h.paste(ctx, "  "+h.srv.Messages()[0].Link+"\n"); err != nil {
 				t.Fatal(err)
 			}
 			wantScreen(t, h.flows, signin.ScreenChoosingOrganization)
@@ -658,7 +658,7 @@ func TestNoSecretsLeak(t *testing.T) {
 		note(h.flows.StartSignIn(ctx, demo))
 		pendingRaw, _ := h.store.Get(ctx, "pending-flow")
 		link := h.parse(h.linkFor(demo))
-		note(h.flows.SubmitLink(ctx, "stytch-desktop://auth/callback?stytch_token_type=discovery&token="+link.Token+"&token=x"))
+		note(h.paste(ctx, "stytch-desktop://auth/callback?stytch_token_type=discovery&token="+link.Token+"&token=x"))
 		note(h.flows.CompleteLink(ctx, link))
 		note(h.flows.CompleteLink(ctx, link)) // replay
 		note(h.flows.CreateOrganization(ctx, signin.NewOrganization{Name: "Taken", Slug: "northwind"}))

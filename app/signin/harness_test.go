@@ -66,6 +66,7 @@ type harness struct {
 	baseURL string
 	port    portFactory
 	store   *keychain.Memory
+	spy     *spyPort // set by reach (transitions_test.go)
 	logs    *syncBuffer
 	views   *viewLog
 	flows   *signin.Flows
@@ -100,6 +101,21 @@ func (l *viewLog) add(v signin.View) {
 	l.mu.Lock()
 	l.json = append(l.json, string(b))
 	l.mu.Unlock()
+}
+
+// screens lists the screen of every view, in order, without repeats.
+func (l *viewLog) screens() []signin.Screen {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []signin.Screen
+	for _, j := range l.json {
+		var v signin.View
+		_ = json.Unmarshal([]byte(j), &v)
+		if len(out) == 0 || out[len(out)-1] != v.Screen {
+			out = append(out, v.Screen)
+		}
+	}
+	return out
 }
 
 func (l *viewLog) all() string {
@@ -178,6 +194,16 @@ func (h *harness) parse(raw string) deeplink.Link {
 		h.t.Fatalf("parse %s link: %v", "redirect", err)
 	}
 	return l
+}
+
+// paste does what the link inbox (app/lifecycle's one door) does with what
+// the user pasted: parse it strictly, then complete it or report it.
+func (h *harness) paste(ctx context.Context, raw string) error {
+	l, err := deeplink.DefaultParser.ParsePasted(raw)
+	if err != nil {
+		return h.flows.RejectLink(err)
+	}
+	return h.flows.CompleteLink(ctx, l)
 }
 
 // signInDiscovery runs send → link → organization list on f.

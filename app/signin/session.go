@@ -11,35 +11,73 @@ import (
 // transient failures with bounded backoff, and drop the session only on
 // Stytch's definite answer. Every background result is applied only if the
 // session it was about is still the current one (gen), so a sign-out during a
-// refresh can never bring the session back.
+// refresh can never bring the session back. The session step's secrets (the
+// session token and its latest JWT) live in f.session.
 
 var (
 	errStale       = errors.New("the session changed while the check ran")
 	errSessionGone = errors.New("the session ended")
 )
 
-// adopt makes rec the current session.
+// liveSession is the member session the app holds.
+type liveSession struct {
+	rec *sessionRecord
+	jwt string // the latest session JWT (5-minute life); memory and keychain
+	gen uint64 // which adoption this is: background answers about another are dropped
+}
+
+// adopt makes rec the current session; the intermediate session it came
+// from is spent.
 func (f *Flows) adopt(rec *sessionRecord, jwt string) uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.session, f.jwt = rec, jwt
-	f.ist, f.istExpires = "", time.Time{}
-	f.gen++
-	return f.gen
+	f.gens++
+	f.session = &liveSession{rec: rec, jwt: jwt, gen: f.gens}
+	f.inter = nil
+	return f.gens
+}
+
+// currentGenLocked is the generation of the current session, 0 when none.
+func (f *Flows) currentGenLocked() uint64 {
+	if f.session == nil {
+		return 0
+	}
+	return f.session.gen
 }
 
 // drop forgets the current session in memory and stops its monitor.
 func (f *Flows) drop() *sessionRecord {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rec := f.session
-	f.session, f.jwt = nil, ""
-	f.gen++
+	var rec *sessionRecord
+	if f.session != nil {
+		rec = f.session.rec
+	}
+	f.session = nil
 	if f.stopMonitor != nil {
 		f.stopMonitor()
 		f.stopMonitor = nil
 	}
 	return rec
+}
+
+func (f *Flows) showSignedIn(a Action, rec *sessionRecord, offline, notRemembered bool) {
+	m, o, exp := rec.Member, rec.Organization, rec.ExpiresAt
+	f.update(a, func(v *View) {
+		v.Screen = ScreenSignedIn
+		v.Member, v.Organization = &m, &o
+		v.Email = m.Email
+		v.SessionExpiresAt = nil
+		if !exp.IsZero() {
+			v.SessionExpiresAt = &exp
+		}
+		v.Organizations, v.ResendAfter, v.LinkExpiresAt = nil, nil, nil
+		v.Offline = offline
+		v.KeychainWarning = ""
+		if notRemembered {
+			v.KeychainWarning = KeychainNotRemembered
+		}
+	})
 }
 
 // Restore runs at start. A stored session is shown at once from the keychain
@@ -48,39 +86,39 @@ func (f *Flows) drop() *sessionRecord {
 // waits on the network. With no session, a pending link flow or email entry
 // is shown.
 func (f *Flows) Restore(ctx context.Context) error {
-	return f.restore(ctx, f.cfg.KeychainTimeout)
+	return f.restore(ctx, ActRestore, f.cfg.KeychainTimeout)
 }
 
 // RetryRestore is Restore after the user unlocked the keychain: it waits
 // longer, as an unlock prompt may be up.
 func (f *Flows) RetryRestore(ctx context.Context) error {
-	return f.restore(ctx, 6*f.cfg.KeychainTimeout)
+	return f.restore(ctx, ActRetryRestore, 6*f.cfg.KeychainTimeout)
 }
 
-func (f *Flows) restore(ctx context.Context, keychainWait time.Duration) error {
+func (f *Flows) restore(ctx context.Context, a Action, keychainWait time.Duration) error {
 	const op = "restore session"
-	end, err := f.begin(op, ScreenRestoring, ScreenSignedOut)
+	end, err := f.begin(a)
 	if err != nil {
 		return err
 	}
 	defer end()
-	f.update(func(v *View) { v.Screen = ScreenRestoring })
+	f.update(a, func(v *View) { v.Screen = ScreenRestoring })
 	kctx, cancel := context.WithTimeout(ctx, keychainWait)
 	defer cancel()
 	var rec sessionRecord
 	switch err := f.loadRecord(kctx, keySession, &rec); {
 	case errors.Is(err, errNoRecord):
-		return f.restorePending(ctx)
+		return f.restorePending(ctx, a)
 	case err != nil:
 		// Locked, timed out or unavailable: whatever is stored stays where it
 		// is; the user can retry once the keychain answers.
-		f.update(func(v *View) {
+		f.update(a, func(v *View) {
 			v.Screen = ScreenSignedOut
 			if KindOf(err) == KindKeychainUnavailable {
 				v.KeychainWarning = KeychainNotRemembered
 			}
 		})
-		return f.fail(withOp(op, err))
+		return f.fail(a, withOp(op, err))
 	}
 	jwt := f.loadJWT(kctx)
 	confirmed := false
@@ -94,7 +132,7 @@ func (f *Flows) restore(ctx context.Context, keychainWait time.Duration) error {
 		}
 	}
 	f.adopt(&rec, jwt)
-	f.showSignedIn(&rec, false, false)
+	f.showSignedIn(a, &rec, false, false)
 	first := time.Duration(0) // confirm with Stytch right away, in the background
 	if confirmed {
 		first = f.cfg.RefreshInterval // a JWT that checks out locally is minutes old at most
@@ -132,7 +170,7 @@ func (f *Flows) startMonitor(first time.Duration) {
 	}
 	ctx, cancel := context.WithCancel(f.bg)
 	f.stopMonitor = cancel
-	gen := f.gen
+	gen := f.currentGenLocked()
 	f.mu.Unlock()
 	f.wg.Add(1)
 	go func() {
@@ -151,7 +189,7 @@ func (f *Flows) monitor(ctx context.Context, gen uint64, wait time.Duration) {
 			return
 		case <-t.C:
 		}
-		err := f.CheckSession(ctx, gen)
+		err := f.checkSession(ctx, gen)
 		switch {
 		case err == nil:
 			backoff, wait = 0, f.cfg.RefreshInterval
@@ -171,21 +209,21 @@ func nextBackoff(prev, lo, hi time.Duration) time.Duration {
 	return min(2*prev, hi)
 }
 
-// CheckSession validates the session of generation gen with Stytch (extending
+// checkSession validates the session of generation gen with Stytch (extending
 // it by the configured duration) and applies the answer: refreshed data, the
 // offline mark, or — only on Stytch's "session not found" — sign-in with the
 // email pre-filled. Pass gen 0 for the current session.
-func (f *Flows) CheckSession(ctx context.Context, gen uint64) error {
+func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 	const op = "check session"
 	f.mu.Lock()
 	if gen == 0 {
-		gen = f.gen
+		gen = f.currentGenLocked()
 	}
-	rec := f.session
-	if rec == nil || f.gen != gen {
+	if f.session == nil || f.session.gen != gen {
 		f.mu.Unlock()
 		return errStale
 	}
+	rec := f.session.rec
 	token := rec.Token
 	f.mu.Unlock()
 
@@ -199,12 +237,12 @@ func (f *Flows) CheckSession(ctx context.Context, gen uint64) error {
 			next.Token = a.SessionToken
 		}
 		applied := false
-		f.update(func(v *View) {
-			if f.gen != gen {
+		f.update(EvSessionChecked, func(v *View) {
+			if f.currentGenLocked() != gen {
 				return
 			}
 			applied = true
-			f.session, f.jwt = next, a.SessionJWT
+			f.session.rec, f.session.jwt = next, a.SessionJWT
 			m, o, exp := next.Member, next.Organization, next.ExpiresAt
 			v.Member, v.Organization, v.SessionExpiresAt = &m, &o, &exp
 			v.Offline = false
@@ -226,13 +264,12 @@ func (f *Flows) CheckSession(ctx context.Context, gen uint64) error {
 		return nil
 	case KindSessionExpired:
 		applied := false
-		f.update(func(v *View) {
-			if f.gen != gen {
+		f.update(EvSessionEnded, func(v *View) {
+			if f.currentGenLocked() != gen {
 				return
 			}
 			applied = true
-			f.session, f.jwt = nil, ""
-			f.gen++
+			f.session = nil
 			v.Screen = ScreenSignedOut
 			v.Email = rec.Member.Email
 			v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
@@ -251,8 +288,8 @@ func (f *Flows) CheckSession(ctx context.Context, gen uint64) error {
 	default:
 		// Transient (network, timeouts, 5xx, 429, malformed answers): keep
 		// everything, show offline, retry later.
-		f.update(func(v *View) {
-			if f.gen == gen && v.Screen == ScreenSignedIn {
+		f.update(EvSessionChecked, func(v *View) {
+			if f.currentGenLocked() == gen && v.Screen == ScreenSignedIn {
 				v.Offline = true
 			}
 		})
@@ -265,8 +302,8 @@ func (f *Flows) CheckSession(ctx context.Context, gen uint64) error {
 // token whatever the revoke did; a revoke that failed for a transient reason
 // is retried a few times in the background.
 func (f *Flows) SignOut(ctx context.Context) error {
-	const op = "sign out"
-	end, err := f.begin(op, ScreenSignedIn)
+	const a, op = ActSignOut, "sign out"
+	end, err := f.begin(a)
 	if err != nil {
 		return err
 	}
@@ -287,7 +324,7 @@ func (f *Flows) SignOut(ctx context.Context) error {
 	if rec != nil {
 		email = rec.Member.Email
 	}
-	f.update(func(v *View) {
+	f.update(a, func(v *View) {
 		v.Screen = ScreenSignedOut
 		v.Email = email
 		v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
@@ -296,7 +333,7 @@ func (f *Flows) SignOut(ctx context.Context) error {
 	})
 	f.log.Info("signed out")
 	if delErr != nil {
-		return f.fail(withOp(op, delErr))
+		return f.fail(a, withOp(op, delErr))
 	}
 	return nil
 }
@@ -342,16 +379,16 @@ func (f *Flows) Close() {
 
 // restorePending shows a link flow that is still waiting (a link clicked after
 // a restart completes it), or email entry.
-func (f *Flows) restorePending(ctx context.Context) error {
+func (f *Flows) restorePending(ctx context.Context, a Action) error {
 	var p pendingFlow
 	err := f.loadRecord(ctx, keyPending, &p)
 	now := f.now()
 	if err == nil && now.Before(p.ExpiresAt) && p.Verifier != "" && (p.Kind == flowDiscovery) == (f.cfg.Organization == "") {
 		f.mu.Lock()
-		f.pending = &p
+		f.link = &p
 		f.mu.Unlock()
 		resendAfter, exp := now, p.ExpiresAt
-		f.update(func(v *View) {
+		f.update(a, func(v *View) {
 			v.Screen = ScreenLinkSent
 			v.Email = p.Email
 			v.ResendAfter, v.LinkExpiresAt = &resendAfter, &exp
@@ -361,9 +398,9 @@ func (f *Flows) restorePending(ctx context.Context) error {
 	if err == nil {
 		f.deleteRecord(ctx, keyPending) // expired, or from another configuration
 	}
-	f.update(func(v *View) { v.Screen = ScreenSignedOut })
+	f.update(a, func(v *View) { v.Screen = ScreenSignedOut })
 	if err != nil && !errors.Is(err, errNoRecord) {
-		return f.fail(withOp("restore pending sign-in", err))
+		return f.fail(a, withOp("restore pending sign-in", err))
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ func TestPKCEVectorAgainstLocalAPI(t *testing.T) {
 	c := client(t, srv, base)
 	ctx := context.Background()
 	send := func() string {
-		err := c.SendDiscoveryLink(ctx, signin.DiscoveryLinkRequest{Email: "pkce@example.com", RedirectURL: signin.DefaultRedirectURL, PKCEChallenge: rfcChallenge})
+		err := c.SendDiscoveryLink(ctx, signin.DiscoveryLinkRequest{Email: "pkce@example.com", RedirectURL: deeplink.DefaultParser.RedirectURL(), PKCEChallenge: rfcChallenge})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestErrorKinds(t *testing.T) {
 	ctx := context.Background()
 	const sendPath = "/v1/b2b/magic_links/email/discovery/send"
 	send := func(email string) error {
-		return c.SendDiscoveryLink(ctx, signin.DiscoveryLinkRequest{Email: email, RedirectURL: signin.DefaultRedirectURL})
+		return c.SendDiscoveryLink(ctx, signin.DiscoveryLinkRequest{Email: email, RedirectURL: deeplink.DefaultParser.RedirectURL()})
 	}
 	tests := []struct {
 		name  string
@@ -143,7 +143,7 @@ func TestErrorKinds(t *testing.T) {
 			return err
 		}, want: signin.KindSessionExpired},
 		{name: "unknown organization for direct flow", call: func() error {
-			return c.SendOrganizationLink(ctx, signin.OrganizationLinkRequest{Organization: "no-such-org", Email: "a@example.com", RedirectURL: signin.DefaultRedirectURL})
+			return c.SendOrganizationLink(ctx, signin.OrganizationLinkRequest{Organization: "no-such-org", Email: "a@example.com", RedirectURL: deeplink.DefaultParser.RedirectURL()})
 		}, want: signin.KindOrganizationNotFound},
 	}
 	for _, tt := range tests {
@@ -172,7 +172,7 @@ func TestWrongCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err) // JWKS needs no credentials, so construction works
 	}
-	err = c.SendDiscoveryLink(context.Background(), signin.DiscoveryLinkRequest{Email: "a@example.com", RedirectURL: signin.DefaultRedirectURL})
+	err = c.SendDiscoveryLink(context.Background(), signin.DiscoveryLinkRequest{Email: "a@example.com", RedirectURL: deeplink.DefaultParser.RedirectURL()})
 	if k := signin.KindOf(err); k != signin.KindUnauthorized {
 		t.Fatalf("kind = %q (%v)", k, err)
 	}

@@ -1,0 +1,197 @@
+package signin
+
+import (
+	"context"
+	"errors"
+
+	"golang.org/x/oauth2"
+
+	"stytch-desktop/app/deeplink"
+)
+
+// The link step: send a PKCE-bound magic link, wait for it, authenticate it.
+// Its secret is the pending flow (f.link): the PKCE verifier, kept in memory
+// and in the keychain so that a link clicked after a restart still completes.
+
+// StartSignIn validates the address and sends a PKCE-bound magic link: the
+// discovery link, or the organization's login-or-signup link when an
+// organization is configured. A successful send replaces any pending flow.
+func (f *Flows) StartSignIn(ctx context.Context, email string) error {
+	const a = ActSendLink
+	end, err := f.begin(a)
+	if err != nil {
+		return err
+	}
+	defer end()
+	f.update(a, func(v *View) { v.Email = email })
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return f.fail(a, err)
+	}
+	return f.send(ctx, a, addr, "")
+}
+
+// Resend sends the link again for the pending address, reusing the pending
+// PKCE verifier so that either email's link completes the sign-in.
+func (f *Flows) Resend(ctx context.Context) error {
+	const a = ActResend
+	end, err := f.begin(a)
+	if err != nil {
+		return err
+	}
+	defer end()
+	f.mu.Lock()
+	p := f.link
+	resendAfter := f.view.ResendAfter
+	f.mu.Unlock()
+	if p == nil {
+		return f.fail(a, E("resend link", KindLinkNotRequested, errors.New("no pending sign-in")))
+	}
+	if resendAfter != nil && f.now().Before(*resendAfter) {
+		return f.fail(a, &Error{Op: "resend link", Kind: KindRateLimited, RetryAfter: resendAfter.Sub(f.now()),
+			Err: errors.New("resend requested too soon")})
+	}
+	return f.send(ctx, a, p.Email, p.Verifier)
+}
+
+func (f *Flows) send(ctx context.Context, a Action, email, verifier string) error {
+	const op = "send link"
+	if verifier == "" {
+		verifier = oauth2.GenerateVerifier()
+	}
+	challenge := oauth2.S256ChallengeFromVerifier(verifier)
+	kind := flowDiscovery
+	cctx, cancel := f.callCtx(ctx)
+	defer cancel()
+	var err error
+	if f.cfg.Organization != "" {
+		kind = flowOrganization
+		err = f.api.SendOrganizationLink(cctx, OrganizationLinkRequest{
+			Organization: f.cfg.Organization, Email: email, RedirectURL: f.cfg.RedirectURL, PKCEChallenge: challenge,
+		})
+	} else {
+		err = f.api.SendDiscoveryLink(cctx, DiscoveryLinkRequest{
+			Email: email, RedirectURL: f.cfg.RedirectURL, PKCEChallenge: challenge,
+		})
+	}
+	if err != nil {
+		return f.fail(a, withOp(op, err))
+	}
+	now := f.now()
+	p := &pendingFlow{Email: email, Verifier: verifier, Kind: kind, Organization: f.cfg.Organization,
+		SentAt: now, ExpiresAt: now.Add(f.cfg.LinkLifetime)}
+	f.mu.Lock()
+	f.link, f.inter = p, nil
+	f.mu.Unlock()
+	// Remember the flow so that a link clicked after a restart still completes.
+	// If the keychain can't keep it the flow still works in this run.
+	if err := f.storeRecord(ctx, keyPending, p); err != nil {
+		f.log.Warn("pending sign-in not remembered across restarts", "error", err.Error())
+	}
+	resendAfter := now.Add(f.cfg.ResendInterval)
+	expires := p.ExpiresAt
+	f.update(a, func(v *View) {
+		v.Screen = ScreenLinkSent
+		v.Email = email
+		v.ResendAfter = &resendAfter
+		v.LinkExpiresAt = &expires
+		v.Organizations = nil
+	})
+	f.log.Info("sign-in link sent", "flow", kind)
+	return nil
+}
+
+// UseAnotherEmail abandons the pending flow and returns to email entry,
+// keeping the typed address for editing.
+func (f *Flows) UseAnotherEmail(ctx context.Context) error {
+	const a = ActUseAnotherEmail
+	end, err := f.begin(a)
+	if err != nil {
+		return err
+	}
+	defer end()
+	f.mu.Lock()
+	f.link, f.inter = nil, nil
+	f.mu.Unlock()
+	f.deleteRecord(ctx, keyPending)
+	f.update(a, func(v *View) {
+		v.Screen = ScreenSignedOut
+		v.ResendAfter, v.LinkExpiresAt, v.Organizations, v.Organization = nil, nil, nil, nil
+	})
+	return nil
+}
+
+// RejectLink reports a link that failed validation in the link inbox (the
+// one door every link enters by). Only the notice changes. A link seen
+// before is reported as used only while a flow waits for a link; at any
+// other time it is the echo of one already applied (a double click).
+func (f *Flows) RejectLink(err error) error {
+	if errors.Is(err, deeplink.ErrDuplicate) {
+		if f.View().Screen != ScreenLinkSent {
+			return nil
+		}
+		return f.fail(EvLinkRejected, E("complete link", KindLinkExpired, err))
+	}
+	return f.fail(EvLinkRejected, E("complete link", KindLinkMalformed, err))
+}
+
+// CompleteLink authenticates a parsed link, only while a flow started here is
+// waiting for one. Discovery links lead to the organization list; organization
+// links end in a session. Links reach it through the inbox (app/lifecycle).
+func (f *Flows) CompleteLink(ctx context.Context, link deeplink.Link) error {
+	const a, op = ActCompleteLink, "complete link"
+	end, err := f.begin(a)
+	if err != nil {
+		return err // busy: the caller may wait for Idle and offer the link again
+	}
+	defer end()
+	f.mu.Lock()
+	p := f.link
+	prev := f.view.Screen
+	f.mu.Unlock()
+	if p == nil || (prev != ScreenLinkSent && prev != ScreenSignedOut) {
+		return f.fail(a, E(op, KindLinkNotRequested, errors.New("no sign-in is waiting for a link")))
+	}
+	if !f.now().Before(p.ExpiresAt) {
+		return f.fail(a, E(op, KindLinkExpired, errors.New("the pending sign-in has expired")))
+	}
+	if (p.Kind == flowDiscovery) != (link.TokenType == deeplink.Discovery) {
+		return f.fail(a, Errorf(op, KindLinkNotRequested, "a %s link was not requested", link.TokenType))
+	}
+	f.update(a, func(v *View) { v.Screen = ScreenCompleting })
+	back := func(err error) error {
+		f.update(a, func(v *View) { v.Screen = prev })
+		return f.fail(a, withOp(op, err))
+	}
+	cctx, cancel := f.callCtx(ctx)
+	defer cancel()
+	if p.Kind == flowDiscovery {
+		d, err := f.api.AuthenticateDiscoveryLink(cctx, link.Token, p.Verifier)
+		if err != nil {
+			return back(err)
+		}
+		f.clearPending(ctx)
+		f.beginIntermediate(d.IntermediateSessionToken)
+		f.update(a, func(v *View) {
+			v.Screen = ScreenChoosingOrganization
+			v.Email = d.Email
+			v.Organizations = append([]Organization{}, d.Organizations...)
+			v.ResendAfter, v.LinkExpiresAt = nil, nil
+		})
+		f.log.Info("discovery link authenticated", "organizations", len(d.Organizations))
+		return nil
+	}
+	auth, err := f.api.AuthenticateOrganizationLink(cctx, link.Token, p.Verifier, f.sessionMinutes())
+	if err != nil {
+		return back(err)
+	}
+	f.clearPending(ctx)
+	return f.finish(ctx, a, auth)
+}
+
+func (f *Flows) clearPending(ctx context.Context) {
+	f.mu.Lock()
+	f.link = nil
+	f.mu.Unlock()
+	f.deleteRecord(ctx, keyPending)
+}

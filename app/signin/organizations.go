@@ -1,0 +1,156 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The organization step: an authenticated email chooses (or creates) the
+// organization to enter. Its secret is the intermediate session token
+// (f.inter), in memory only, for the ten minutes Stytch keeps it.
+
+// intermediate is Stytch's intermediate session: proof that this email was
+// verified, exchangeable for a member session in one organization.
+type intermediate struct {
+	token   string
+	expires time.Time // by our clock; Stytch's own answer decides in the end
+}
+
+// beginIntermediate keeps a new (or renewed) intermediate session token.
+func (f *Flows) beginIntermediate(token string) {
+	if token == "" {
+		return
+	}
+	f.mu.Lock()
+	f.inter = &intermediate{token: token, expires: f.now().Add(f.cfg.IntermediateTTL)}
+	f.mu.Unlock()
+}
+
+// ChooseOrganization enters a discovered organization with the intermediate session.
+func (f *Flows) ChooseOrganization(ctx context.Context, organizationID string) error {
+	const a, op = ActChooseOrganization, "choose organization"
+	end, err := f.begin(a)
+	if err != nil {
+		return err
+	}
+	defer end()
+	f.mu.Lock()
+	var org *Organization
+	for _, o := range f.view.Organizations {
+		if o.ID == organizationID {
+			o := o
+			org = &o
+		}
+	}
+	f.mu.Unlock()
+	if org == nil {
+		return f.fail(a, E(op, KindOrganizationNotFound, errors.New("not among the discovered organizations")))
+	}
+	ist, err := f.liveIntermediate(a, op)
+	if err != nil {
+		return err
+	}
+	return f.enter(ctx, a, op, *org, func(cctx context.Context) (Authentication, error) {
+		return f.api.ExchangeIntermediateSession(cctx, ist, organizationID, f.sessionMinutes())
+	})
+}
+
+// CreateOrganization creates an organization with the intermediate session and enters it.
+func (f *Flows) CreateOrganization(ctx context.Context, org NewOrganization) error {
+	const a, op = ActCreateOrganization, "create organization"
+	end, err := f.begin(a)
+	if err != nil {
+		return err
+	}
+	defer end()
+	org, err = ValidateOrganization(org)
+	if err != nil {
+		return f.fail(a, err)
+	}
+	ist, err := f.liveIntermediate(a, op)
+	if err != nil {
+		return err
+	}
+	return f.enter(ctx, a, op, Organization{Name: org.Name, Slug: org.Slug}, func(cctx context.Context) (Authentication, error) {
+		return f.api.CreateOrganization(cctx, ist, org, f.sessionMinutes())
+	})
+}
+
+// liveIntermediate returns the intermediate session token, or sends the user
+// back to email entry when it has (by our clock) run out.
+func (f *Flows) liveIntermediate(a Action, op string) (string, error) {
+	f.mu.Lock()
+	in := f.inter
+	f.mu.Unlock()
+	if in != nil && f.now().Before(in.expires) {
+		return in.token, nil
+	}
+	err := E(op, KindIntermediateExpired, errors.New("the organization choice took too long"))
+	f.dropIntermediate(a)
+	return "", f.fail(a, err)
+}
+
+func (f *Flows) dropIntermediate(a Action) {
+	f.mu.Lock()
+	f.inter = nil
+	f.mu.Unlock()
+	f.update(a, func(v *View) {
+		v.Screen = ScreenSignedOut
+		v.Organizations, v.Organization = nil, nil
+	})
+}
+
+func (f *Flows) enter(ctx context.Context, a Action, op string, org Organization, call func(context.Context) (Authentication, error)) error {
+	f.mu.Lock()
+	prev := f.view.Screen
+	f.mu.Unlock()
+	f.update(a, func(v *View) {
+		v.Screen = ScreenEntering
+		o := org
+		v.Organization = &o
+	})
+	cctx, cancel := f.callCtx(ctx)
+	defer cancel()
+	auth, err := call(cctx)
+	if err != nil {
+		if KindOf(err) == KindIntermediateExpired {
+			f.dropIntermediate(a)
+			return f.fail(a, withOp(op, err))
+		}
+		f.update(a, func(v *View) { v.Screen, v.Organization = prev, nil })
+		return f.fail(a, withOp(op, err))
+	}
+	return f.finish(ctx, a, auth)
+}
+
+// finish ends a primary step: a member session is kept in memory and stored
+// in the keychain; an organization that needs more authentication keeps the
+// intermediate session (renewed by Stytch's answer) and stores nothing.
+func (f *Flows) finish(ctx context.Context, a Action, auth Authentication) error {
+	if !auth.Authenticated || auth.SessionToken == "" {
+		f.beginIntermediate(auth.IntermediateSessionToken)
+		org := auth.Organization
+		org.NeedsMoreAuth = true
+		f.update(a, func(v *View) {
+			v.Screen = ScreenNeedsMoreAuth
+			v.Organization = &org
+		})
+		f.log.Info("organization needs more authentication", "action", string(a), "mfa", auth.MFARequired)
+		return nil
+	}
+	rec := &sessionRecord{Token: auth.SessionToken, Member: auth.Member, Organization: auth.Organization, ExpiresAt: auth.ExpiresAt}
+	f.adopt(rec, auth.SessionJWT)
+	storeErr := f.storeRecord(ctx, keySession, rec)
+	if storeErr == nil {
+		f.storeJWT(ctx, auth.SessionJWT)
+	}
+	f.showSignedIn(a, rec, false, storeErr != nil)
+	f.startMonitor(f.cfg.RefreshInterval)
+	f.log.Info("signed in", "action", string(a))
+	if storeErr != nil {
+		// The session just obtained is never discarded: it works for this run.
+		return f.fail(a, withOp(string(a), storeErr))
+	}
+	return nil
+}
