@@ -55,7 +55,7 @@ var errorTable = map[string]errorSpec{
 	"request_body_too_large": {http.StatusRequestEntityTooLarge, "The request body is too large."},
 	"route_not_found":        {http.StatusNotFound, "No such endpoint in the local Stytch emulator."},
 	"method_not_allowed":     {http.StatusMethodNotAllowed, "HTTP method not allowed for this endpoint."},
-	"forbidden_host":         {http.StatusForbidden, "This emulator only answers requests addressed to a loopback host."},
+	"forbidden_host":         {http.StatusForbidden, "This local API only answers requests addressed to a loopback host name with its own port."},
 }
 
 // apiError is a Stytch-style error produced by a handler. message overrides

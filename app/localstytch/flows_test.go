@@ -264,6 +264,32 @@ func TestMagicLinkSingleUseAndExpiry(t *testing.T) {
 	wantStytchErr(t, authn(sandboxToken404), 404, "magic_link_not_found")
 }
 
+// TestSandboxTokensGetNoPKCEExemption: Stytch's docs list the sandbox
+// tokens' responses and say nothing about PKCE, so a client that uses PKCE
+// (sends a verifier) is refused as for any link sent without a challenge;
+// the published token cannot sign a PKCE-using app in (issue 8 item 1).
+func TestSandboxTokensGetNoPKCEExemption(t *testing.T) {
+	e := newEnv(t, Options{})
+	v, _ := pkcePair(t)
+	_, err := e.client.MagicLinks.Discovery.Authenticate(ctx(t), &mldiscovery.AuthenticateParams{
+		DiscoveryMagicLinksToken: sandboxTokenOK, PkceCodeVerifier: v})
+	wantStytchErr(t, err, 400, "pkce_did_not_expect_code_verifier")
+	_, err = e.client.MagicLinks.Authenticate(ctx(t), &magiclinks.AuthenticateParams{
+		MagicLinksToken: sandboxTokenOK, PkceCodeVerifier: v})
+	wantStytchErr(t, err, 400, "pkce_did_not_expect_code_verifier")
+	// The error and not-found tokens answer as documented, verifier or not.
+	for _, verifier := range []string{"", v} {
+		_, err = e.client.MagicLinks.Authenticate(ctx(t), &magiclinks.AuthenticateParams{MagicLinksToken: sandboxToken401, PkceCodeVerifier: verifier})
+		wantStytchErr(t, err, 401, "unable_to_auth_magic_link")
+		_, err = e.client.MagicLinks.Discovery.Authenticate(ctx(t), &mldiscovery.AuthenticateParams{DiscoveryMagicLinksToken: sandboxToken404, PkceCodeVerifier: verifier})
+		wantStytchErr(t, err, 404, "magic_link_not_found")
+	}
+	// Without a verifier the success token works in both flows.
+	if _, err := e.client.MagicLinks.Authenticate(ctx(t), &magiclinks.AuthenticateParams{MagicLinksToken: sandboxTokenOK}); err != nil {
+		t.Fatalf("sandbox org token without PKCE: %v", err)
+	}
+}
+
 func TestPKCE(t *testing.T) {
 	e := newEnv(t, Options{})
 	v, c := pkcePair(t)

@@ -97,6 +97,7 @@ func (a *fuzzAPI) tick() { a.clock.Add(int64(time.Minute)) }
 
 func (a *fuzzAPI) post(path string, body []byte) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req.Host = "127.0.0.1" // httptest's default example.com fails the Host check
 	req.SetBasicAuth(a.srv.ProjectID(), a.srv.Secret())
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()

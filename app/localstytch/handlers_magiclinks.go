@@ -132,7 +132,12 @@ func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	case sandboxToken404:
 		return nil, newErr("magic_link_not_found")
 	case sandboxTokenOK:
-		email = sandboxEmail // reusable, no PKCE, like Stytch's sandbox
+		// Reusable; PKCE rules as for a link sent without a challenge
+		// (see the sandbox constants in validate.go for what Stytch's docs say).
+		if e := checkPKCE("", req.PKCECodeVerifier); e != nil {
+			return nil, e
+		}
+		email = sandboxEmail
 	default:
 		t, e := s.lookupLinkLocked(req.Token, kindDiscovery, now)
 		if e != nil {
@@ -290,6 +295,9 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	case sandboxToken404:
 		return nil, newErr("magic_link_not_found")
 	case sandboxTokenOK:
+		if e := checkPKCE("", req.PKCECodeVerifier); e != nil {
+			return nil, e
+		}
 		o = s.st.Orgs[sandboxOrgID]
 		m = s.st.member(sandboxOrgID, sandboxEmail)
 	default:

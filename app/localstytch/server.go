@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"stytch-desktop/app/deeplink"
@@ -54,14 +55,14 @@ type Options struct {
 	Secret       string           // default DefaultSecret
 	RedirectURLs []string         // exact-match allow-list; default DefaultRedirectURLs
 	Now          func() time.Time // default time.Now; tests inject a clock to expire tokens
-	Seed         bool             // add demo organizations (see seed.go)
+	Seed         bool             // add demo organizations (seedDemo in fixtures.go)
 	StatePath    string           // optional JSON file (0600) persisting state across restarts; tokens only as hashes, no outbox
 	Logger       *slog.Logger     // optional; tokens and the secret are never logged
 
-	// AllowAnyHost disables the loopback Host-header check on the
-	// browser-facing endpoints (inbox, messages, faults, redirect hop). The
-	// check defends against DNS rebinding; turn it off only when serving on
-	// a non-loopback address on purpose.
+	// AllowAnyHost disables the Host-header check on every path (API,
+	// JWKS, inbox, messages, faults, redirect hop). The check defends
+	// against DNS rebinding; turn it off only when serving on a
+	// non-loopback address on purpose.
 	AllowAnyHost bool
 }
 
@@ -84,6 +85,8 @@ type Server struct {
 	// JWT-only sessions.authenticate can answer with the session_token as
 	// Stytch does. After a restart only the hash remains (then "" is sent).
 	issued map[string]string
+
+	port atomic.Pointer[string] // the listener's port once Start ran; the Host check requires it
 
 	faultMu sync.Mutex
 	faults  map[string]*Fault
@@ -205,6 +208,8 @@ func (s *Server) Start(addr string) (string, error) {
 		IdleTimeout:       2 * time.Minute,
 	}
 	s.baseURL = "http://" + ln.Addr().String()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	s.port.Store(&port)
 	s.done = make(chan struct{})
 	go func(srv *http.Server, done chan struct{}) {
 		defer close(done)
@@ -321,13 +326,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rc := &reqCtx{w: w, r: r, requestID: newID("request-id")}
 	path := r.URL.Path
 
-	if !strings.HasPrefix(path, "/v1/b2b/") || path == "/v1/magic_links/redirect" {
-		// Browser-facing endpoints: refuse foreign Host headers so a web page
-		// using DNS rebinding cannot read the outbox (it holds live tokens).
-		if !s.allowAnyHost && !isLoopbackHost(r.Host) {
-			s.writeError(rc, newErr("forbidden_host"))
-			return
-		}
+	// Every path, the API included, refuses a Host header that is not a
+	// loopback name with this server's port. A web page that rebinds its
+	// own DNS name to 127.0.0.1 sends its own name as Host, so it can
+	// neither read the outbox (live tokens) nor, with the public local
+	// credentials, call /v1/b2b/* (e.g. plant organizations that every
+	// @example.com user would then see). Checked before anything else, so
+	// a refused request changes nothing.
+	if !s.allowAnyHost && !s.allowedHost(r.Host) {
+		s.writeError(rc, newErr("forbidden_host"))
+		return
 	}
 
 	if strings.HasPrefix(path, "/v1/") {
@@ -449,13 +457,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// isLoopbackHost accepts localhost and loopback IPs (with or without port).
-func isLoopbackHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
+// allowedHost reports whether a request's Host header names this server on
+// loopback: localhost, 127.0.0.0/8 or [::1], with the listener's port once
+// Start has run (a Host without a port means port 80). Served through
+// ServeHTTP alone (embedded in another server) the port is unknown and only
+// the name is checked.
+func (s *Server) allowedHost(hostport string) bool {
+	port := ""
+	if p := s.port.Load(); p != nil {
+		port = *p
 	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	host, gotPort := hostport, "80"
+	if h, p, err := net.SplitHostPort(hostport); err == nil {
+		host, gotPort = h, p
+	} else if strings.HasPrefix(hostport, "[") && strings.HasSuffix(hostport, "]") {
+		host = hostport[1 : len(hostport)-1] // "[::1]" without a port
+	}
+	if port != "" && gotPort != port {
+		return false
+	}
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

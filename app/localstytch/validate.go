@@ -151,6 +151,22 @@ func customClaims(in map[string]any) (map[string]any, *apiError) {
 // Stytch's B2B sandbox values (reference §5), mirrored so code written
 // against Stytch's test environment behaves the same here. The success token
 // is reusable, like Stytch's.
+//
+// What Stytch's docs say about them (https://stytch.com/docs/b2b/guides/testing/sandbox-values,
+// also /docs/api-reference/b2b/api/resources/sandbox-values): the values are
+// for Test environments, "only available when calling the Stytch API
+// directly" (not from frontend or mobile SDKs); the listed magic_links_token
+// and discovery token values return 200, 401 unable_to_auth_magic_link and
+// 404 magic_link_not_found. The docs say NOTHING about PKCE for them — no
+// exemption. So they get no exemption here: the success token is treated
+// like a link that was sent without a pkce_code_challenge (it never was
+// sent with one), i.e. the same checkPKCE rules apply, and a request that
+// carries a pkce_code_verifier is refused with
+// pkce_did_not_expect_code_verifier (400), exactly as for any such link. An
+// app that always uses PKCE therefore can never be signed in by a
+// published sandbox token (issue 8 item 1). The 401 and 404 tokens answer
+// with their errors first, as a real unknown/used token does (the lookup
+// precedes the PKCE check).
 const (
 	sandboxEmail      = "sandbox@stytch.com"
 	sandboxOrgID      = "organization-test-007d9d4a-deac-4a87-ba0a-e6e8afba4d4b"
