@@ -8,7 +8,7 @@ WAILS := $(GOBIN)/wails
 FUZZTIME ?= 10s
 
 .PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk test-desktop test-browser \
-        emulator bench build run install clean
+        emulator bench bench-micro build run install clean
 
 all: build
 
@@ -62,7 +62,24 @@ test-browser: frontend
 emulator:
 	$(GO) run ./cmd/stytch-emulator --seed
 
-bench: dist-placeholder
+# Speed and memory as a person meets them, side by side with a blank Wails app
+# built from Wails' own svelte-ts template (issue 13): one table with verdicts,
+# last line "bench: N PASS, M FAIL". Not part of `make test`: timings never
+# gate CI. BENCH_RUNS runs per figure and app; BENCH_ONLY=1,3 runs some rows.
+# Rows 6 and 7 come from the local API's and the broker's own bench programs
+# (BENCH_LOCALAPI / BENCH_BROKER: commands printing key=value lines).
+BENCH_RUNS ?= 5
+BENCH_ONLY ?=
+BENCH_LOCALAPI ?=
+BENCH_BROKER ?=
+bench: build
+	scripts/bench/build-blank.sh build/bench >/dev/null
+	$(GO) build -o build/bench/bench ./cmd/bench
+	build/bench/bench -runs $(BENCH_RUNS) -ours build/bin/stytch-desktop -blank build/bench/blank/build/bin/blank \
+		-out test-artifacts/bench -localapi '$(BENCH_LOCALAPI)' -broker '$(BENCH_BROKER)' $(if $(BENCH_ONLY),-only $(BENCH_ONLY))
+
+# Go micro-benchmarks (link parser and friends).
+bench-micro: dist-placeholder
 	$(GO) test -run='^$$' -bench=. -benchmem ./app/...
 
 build: deps

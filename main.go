@@ -21,6 +21,8 @@ import (
 	"stytch-desktop/app"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
+	"stytch-desktop/app/signin"
+	"stytch-desktop/app/trace"
 )
 
 //go:embed all:frontend/dist
@@ -31,6 +33,7 @@ var assets embed.FS
 const singleInstanceID = "io.stytch-desktop.signin"
 
 func main() {
+	trace.Mark("main")
 	logger := newLogger()
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil && !bindingsBuild {
@@ -57,6 +60,7 @@ func main() {
 			win.ctx = ctx
 		},
 		OnDomReady: func(ctx context.Context) {
+			trace.Mark("dom-ready")
 			// A link in argv (cold start from the OS handler) waits in the
 			// inbox until the flows are ready. Read here, not before wails.Run,
 			// so a short-lived second instance never looks at it.
@@ -67,12 +71,13 @@ func main() {
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: singleInstanceID,
 			OnSecondInstanceLaunch: func(d options.SecondInstanceData) {
+				trace.Mark("link-forwarded")
 				a.Links().OfferArgs(d.Args)
 			},
 		},
 		Mac:   &mac.Options{OnUrlOpen: func(u string) { a.Links().Offer(u) }},
 		Linux: &linux.Options{ProgramName: "stytch-desktop"},
-		Bind:  []any{a},
+		Bind:  []any{a, &Tracer{}},
 	})
 	if err != nil {
 		logger.Error("window failed", "error", err.Error())
@@ -83,8 +88,13 @@ func main() {
 // wailsWindow adapts the Wails runtime to app.Window.
 type wailsWindow struct{ ctx context.Context }
 
-func (w *wailsWindow) Emit(event string, data any) { runtime.EventsEmit(w.ctx, event, data) }
-func (w *wailsWindow) OpenURL(url string)          { runtime.BrowserOpenURL(w.ctx, url) }
+func (w *wailsWindow) Emit(event string, data any) {
+	if v, ok := data.(signin.View); ok && trace.Enabled() {
+		trace.Mark("view-emitted", "screen", string(v.Screen))
+	}
+	runtime.EventsEmit(w.ctx, event, data)
+}
+func (w *wailsWindow) OpenURL(url string) { runtime.BrowserOpenURL(w.ctx, url) }
 func (w *wailsWindow) BringToFront() {
 	runtime.WindowUnminimise(w.ctx)
 	runtime.WindowShow(w.ctx)

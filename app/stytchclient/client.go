@@ -21,6 +21,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 
 	"stytch-desktop/app/signin"
+	"stytch-desktop/app/trace"
 )
 
 // Config says which Stytch project to talk to and where.
@@ -55,7 +56,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.BaseURL != "" {
 		opts = append(opts, b2bstytchapi.WithBaseURI(cfg.BaseURL))
 	}
+	endJWKS := traced("fetch-jwks")
 	api, err := b2bstytchapi.NewClient(cfg.ProjectID, cfg.Secret, opts...)
+	endJWKS()
 	if err == nil {
 		return &Client{api: api, JWKSReady: true}, nil
 	}
@@ -92,6 +95,7 @@ func (c *Client) SendOrganizationLink(ctx context.Context, req signin.Organizati
 
 func (c *Client) AuthenticateDiscoveryLink(ctx context.Context, token, verifier string) (signin.Discovery, error) {
 	const op = "authenticate discovery link"
+	defer traced("authenticate-discovery-link")()
 	ctx, box := withRetryBox(ctx)
 	resp, err := c.api.MagicLinks.Discovery.Authenticate(ctx, &mldiscovery.AuthenticateParams{
 		DiscoveryMagicLinksToken: token,
@@ -109,6 +113,7 @@ func (c *Client) AuthenticateDiscoveryLink(ctx context.Context, token, verifier 
 
 func (c *Client) AuthenticateOrganizationLink(ctx context.Context, token, verifier string, minutes int) (signin.Authentication, error) {
 	const op = "authenticate organization link"
+	defer traced("authenticate-organization-link")()
 	ctx, box := withRetryBox(ctx)
 	resp, err := c.api.MagicLinks.Authenticate(ctx, &magiclinks.AuthenticateParams{
 		MagicLinksToken:        token,
@@ -124,6 +129,7 @@ func (c *Client) AuthenticateOrganizationLink(ctx context.Context, token, verifi
 
 func (c *Client) ExchangeIntermediateSession(ctx context.Context, ist, organizationID string, minutes int) (signin.Authentication, error) {
 	const op = "exchange intermediate session"
+	defer traced("exchange-intermediate-session")()
 	ctx, box := withRetryBox(ctx)
 	resp, err := c.api.Discovery.IntermediateSessions.Exchange(ctx, &intermediatesessions.ExchangeParams{
 		IntermediateSessionToken: ist,
@@ -159,6 +165,7 @@ func (c *Client) CreateOrganization(ctx context.Context, ist string, org signin.
 
 func (c *Client) AuthenticateSession(ctx context.Context, sessionToken string, minutes int) (signin.Authentication, error) {
 	const op = "authenticate session"
+	defer traced("authenticate-session")()
 	ctx, box := withRetryBox(ctx)
 	resp, err := c.api.Sessions.Authenticate(ctx, &sessions.AuthenticateParams{
 		SessionToken:           sessionToken,
@@ -259,4 +266,14 @@ func discovered(in []discovery.DiscoveredOrganization) []signin.Organization {
 		out = append(out, o)
 	}
 	return out
+}
+
+// traced marks the start of a Stytch call for make bench (app/trace) and
+// returns the function that marks its end.
+func traced(call string) func() {
+	if !trace.Enabled() {
+		return func() {}
+	}
+	trace.Mark("call-start", "call", call)
+	return func() { trace.Mark("call-end", "call", call) }
 }

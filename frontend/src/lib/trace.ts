@@ -1,0 +1,17 @@
+// Tells `make bench` (STYTCH_DESKTOP_TRACE on the Go side) when a screen has
+// been painted and has focus: the moment a person can use it. Two animation
+// frames after the DOM update, the first frame with it has been presented.
+// Only the screen's name is sent; the Go side ignores it unless tracing is on.
+
+type TracerBinding = { Painted?: (screen: string) => Promise<void> };
+type TraceWindow = { go?: { main?: { Tracer?: TracerBinding } } };
+
+export function markPainted(screen: string, w: Window = window): void {
+  const painted = (w as unknown as TraceWindow).go?.main?.Tracer?.Painted;
+  if (typeof painted !== "function") return;
+  w.requestAnimationFrame(() =>
+    w.requestAnimationFrame(() => {
+      painted(screen).catch(() => {});
+    }),
+  );
+}

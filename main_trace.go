@@ -1,0 +1,22 @@
+package main
+
+import (
+	"regexp"
+
+	"stytch-desktop/app/trace"
+)
+
+// Tracer lets the page report milestones only it can see (a screen painted
+// and focused) to `make bench` through app/trace. A no-op unless
+// STYTCH_DESKTOP_TRACE is set.
+type Tracer struct{}
+
+// tracedScreen: the frontend may only name a screen, never send free text.
+var tracedScreen = regexp.MustCompile(`^[a-z_]{1,32}$`)
+
+// Painted records that the page painted screen and moved focus to it.
+func (Tracer) Painted(screen string) {
+	if tracedScreen.MatchString(screen) {
+		trace.Mark("painted", "screen", screen)
+	}
+}
