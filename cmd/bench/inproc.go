@@ -26,7 +26,7 @@ import (
 	"stytch-desktop/app/trace"
 )
 
-var linkParser = deeplink.Parser{Scheme: config.DefaultScheme, Host: "auth", Path: "/callback"}
+var linkParser = deeplink.DefaultParser
 
 // noRedirect reads the redirect hop's Location instead of following it (the
 // browser would hand stytch-desktop:// to the OS).
@@ -150,7 +150,7 @@ func signInOnce(ctx context.Context, srv *localstytch.Server, base string, secre
 	if err != nil {
 		return err
 	}
-	f := signin.New(signin.Config{Mode: string(config.ModeDirect), Parser: linkParser}, api, secrets)
+	f := signin.New(signin.Config{Mode: string(config.ModeDirect)}, api, secrets)
 	defer f.Close()
 	_ = f.Restore(ctx)
 	if err := f.StartSignIn(ctx, email); err != nil {
@@ -403,7 +403,7 @@ func scenarioFlow(_ string, args []string) error {
 			return err
 		}
 		ts := &timedSecrets{s: keychain.NewKeyring(fmt.Sprintf("stytch-desktop-bench-flow-%d", i), keychain.WithTimeout(10*time.Second))}
-		f := signin.New(signin.Config{Mode: string(config.ModeDirect), Parser: linkParser}, api, ts)
+		f := signin.New(signin.Config{Mode: string(config.ModeDirect)}, api, ts)
 		_ = f.Restore(ctx)
 		tt.take()
 		ts.take()
