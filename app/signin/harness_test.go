@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"stytch-desktop/app/broker/brokertest"
 	"stytch-desktop/app/deeplink"
 	"stytch-desktop/app/keychain"
 	"stytch-desktop/app/localstytch"
@@ -40,7 +41,9 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // portFactory builds a signin.Stytch talking to the local API. Every flow test
-// runs once per implementation of the port (today: stytch-go; next: the broker).
+// runs once per implementation of the port: stytch-go talking to the local
+// API directly, and stytch-go talking to the broker in front of it (with a
+// placeholder secret: only the broker holds the real one).
 type portFactory func(t *testing.T, srv *localstytch.Server, baseURL string) signin.Stytch
 
 var ports = map[string]portFactory{
@@ -53,6 +56,19 @@ var ports = map[string]portFactory{
 		}
 		if !c.JWKSReady {
 			t.Fatal("stytch-go could not fetch the local API's JWKS")
+		}
+		return c
+	},
+	"broker": func(t *testing.T, srv *localstytch.Server, baseURL string) signin.Stytch {
+		brokerURL := brokertest.Start(t, srv.ProjectID(), srv.Secret(), baseURL)
+		c, err := stytchclient.New(context.Background(), stytchclient.Config{
+			ProjectID: srv.ProjectID(), Secret: "placeholder-not-a-secret", BaseURL: brokerURL,
+		})
+		if err != nil {
+			t.Fatalf("stytch client: %v", err)
+		}
+		if !c.JWKSReady {
+			t.Fatal("stytch-go could not fetch the JWKS through the broker")
 		}
 		return c
 	},

@@ -1,0 +1,57 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisLimiter shares rate limits between replicas through Redis, with
+// redis_rate's GCRA Lua script (one round trip, atomic per key).
+type RedisLimiter struct {
+	rdb *redis.Client
+	lim *redis_rate.Limiter
+}
+
+var _ SharedLimiter = (*RedisLimiter)(nil)
+
+// NewRedisLimiter connects lazily to the Redis at url
+// (redis://[:password@]host:port/db or rediss:// for TLS). Timeouts are
+// short and there are no retries: a slow Redis must not hold up sign-in,
+// and a down Redis is handled by the broker's fallback.
+func NewRedisLimiter(url string) (*RedisLimiter, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w (want redis://host:port/db or rediss://…)", err)
+	}
+	opt.DialTimeout = 500 * time.Millisecond
+	opt.ReadTimeout = 300 * time.Millisecond
+	opt.WriteTimeout = 300 * time.Millisecond
+	opt.MaxRetries = -1 // go-redis: -1 disables retries
+	opt.PoolTimeout = 500 * time.Millisecond
+	rdb := redis.NewClient(opt)
+	return &RedisLimiter{rdb: rdb, lim: redis_rate.NewLimiter(rdb)}, nil
+}
+
+// Allow admits one event for key under r.
+func (l *RedisLimiter) Allow(ctx context.Context, key string, r Rate) (bool, time.Duration, error) {
+	res, err := l.lim.Allow(ctx, "stytch-broker:"+key, redis_rate.Limit{Rate: r.N, Burst: r.N, Period: r.Per})
+	if err != nil {
+		return false, 0, fmt.Errorf("redis rate limit: %w", err)
+	}
+	return res.Allowed > 0, res.RetryAfter, nil
+}
+
+// Ping checks Redis for /readyz.
+func (l *RedisLimiter) Ping(ctx context.Context) error {
+	if err := l.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis ping: %w", err)
+	}
+	return nil
+}
+
+// Close releases the connection pool.
+func (l *RedisLimiter) Close() error { return l.rdb.Close() }
