@@ -10,8 +10,9 @@ import (
 type OrganizationOptions struct {
 	LogoURL              string
 	EmailAllowedDomains  []string
-	EmailJITProvisioning string // "RESTRICTED" or "NOT_ALLOWED" (default)
-	MFAPolicy            string // "OPTIONAL" (default) or "REQUIRED_FOR_ALL"
+	EmailJITProvisioning string   // "RESTRICTED" or "NOT_ALLOWED" (default)
+	MFAPolicy            string   // "OPTIONAL" (default) or "REQUIRED_FOR_ALL"
+	AllowedMFAMethods    []string // empty = all allowed; else RESTRICTED to these ("sms_otp", "totp")
 	ExternalID           string
 }
 
@@ -34,6 +35,7 @@ func (s *Server) CreateOrganization(name, slug string, opts OrganizationOptions)
 	o, err := s.createOrgLocked(orgSpec{
 		name: name, slug: slug, logoURL: opts.LogoURL, domains: opts.EmailAllowedDomains,
 		jit: opts.EmailJITProvisioning, mfa: opts.MFAPolicy, externalID: opts.ExternalID,
+		mfaMethods: opts.AllowedMFAMethods,
 	}, s.clock())
 	if err != nil {
 		return Organization{}, fmt.Errorf("localstytch.CreateOrganization: %w", err)
@@ -82,6 +84,7 @@ type orgSpec struct {
 	name, slug, logoURL string
 	domains             []string
 	jit, mfa            string
+	mfaMethods          []string
 	externalID          string
 	trustedMetadata     map[string]any
 }
@@ -111,6 +114,11 @@ func (s *Server) createOrgLocked(spec orgSpec, now time.Time) (*orgRecord, *apiE
 	default:
 		return nil, newErr("invalid_mfa_policy")
 	}
+	for _, m := range spec.mfaMethods {
+		if m != mfaSMS && m != mfaTOTP {
+			return nil, newErr("invalid_organization_allowed_mfa_methods")
+		}
+	}
 	domains := make([]string, 0, len(spec.domains))
 	for _, d := range spec.domains {
 		domains = append(domains, strings.ToLower(strings.TrimSpace(d)))
@@ -118,7 +126,8 @@ func (s *Server) createOrgLocked(spec orgSpec, now time.Time) (*orgRecord, *apiE
 	o := &orgRecord{
 		ID: newID("organization"), Name: spec.name, Slug: spec.slug, LogoURL: spec.logoURL,
 		EmailAllowedDomains: domains, EmailJITProvisioning: spec.jit, MFAPolicy: spec.mfa,
-		ExternalID: spec.externalID, TrustedMetadata: spec.trustedMetadata,
+		AllowedMFAMethods: append([]string(nil), spec.mfaMethods...),
+		ExternalID:        spec.externalID, TrustedMetadata: spec.trustedMetadata,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	s.st.addOrg(o)
@@ -156,6 +165,9 @@ func (s *Server) ensureSandbox(now time.Time) {
 // Demo data for the desktop app's local mode (Options.Seed).
 const (
 	DemoEmail = "demo@example.com"
+	// DemoPhone is demo@example.com's verified MFA phone in Fortress Bank
+	// (+1 555-555-01xx numbers are reserved for fiction).
+	DemoPhone = "+15555550123"
 	// exampleCoLogo is an inline SVG so the inbox and app never contact an
 	// external host for a logo.
 	exampleCoLogo = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAzMiAzMiI+PHJlY3Qgd2lkdGg9IjMyIiBoZWlnaHQ9IjMyIiByeD0iNiIgZmlsbD0iIzI1NjNlYiIvPjx0ZXh0IHg9IjE2IiB5PSIyMiIgZm9udC1zaXplPSIxNiIgZm9udC1mYW1pbHk9InNhbnMtc2VyaWYiIGZpbGw9IiNmZmYiIHRleHQtYW5jaG9yPSJtaWRkbGUiPkU8L3RleHQ+PC9zdmc+"
@@ -167,19 +179,30 @@ const (
 //	Northwind Traders (northwind)  demo@example.com active member
 //	Acme Corp (acme)               demo@example.com invited
 //	Example Co (example-co)        any @example.com can join (JIT by domain)
-//	Fortress Bank (fortress)       demo@example.com active; MFA REQUIRED_FOR_ALL
+//	Fortress Bank (fortress)       demo@example.com active; MFA REQUIRED_FOR_ALL;
+//	                               verified phone DemoPhone → a code is texted at sign-in
+//	Vault Labs (vault)             demo@example.com active; MFA REQUIRED_FOR_ALL, TOTP only;
+//	                               no factor yet → authenticator-app enrollment
+//	Harbor Health (harbor)         demo@example.com active; MFA REQUIRED_FOR_ALL, any method;
+//	                               no factor yet → choose text message or authenticator app
+//
+// demo@example.com being in several organizations also exercises switching.
 func (s *Server) seedDemo(now time.Time) error {
 	type seedOrg struct {
 		name, slug, logo string
 		domains          []string
 		jit, mfa         string
+		mfaMethods       []string
 		demoStatus       string // "" = demo is not a member
+		demoPhone        string // verified MFA phone of demo
 	}
 	orgs := []seedOrg{
 		{name: "Northwind Traders", slug: "northwind", demoStatus: statusActive},
 		{name: "Acme Corp", slug: "acme", demoStatus: statusInvited},
 		{name: "Example Co", slug: "example-co", logo: exampleCoLogo, domains: []string{"example.com"}, jit: jitRestricted},
-		{name: "Fortress Bank", slug: "fortress", mfa: mfaRequiredForAll, demoStatus: statusActive},
+		{name: "Fortress Bank", slug: "fortress", mfa: mfaRequiredForAll, demoStatus: statusActive, demoPhone: DemoPhone},
+		{name: "Vault Labs", slug: "vault", mfa: mfaRequiredForAll, mfaMethods: []string{mfaTOTP}, demoStatus: statusActive},
+		{name: "Harbor Health", slug: "harbor", mfa: mfaRequiredForAll, demoStatus: statusActive},
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -188,14 +211,51 @@ func (s *Server) seedDemo(now time.Time) error {
 			continue
 		}
 		o, err := s.createOrgLocked(orgSpec{name: so.name, slug: so.slug, logoURL: so.logo,
-			domains: so.domains, jit: so.jit, mfa: so.mfa}, now)
+			domains: so.domains, jit: so.jit, mfa: so.mfa, mfaMethods: so.mfaMethods}, now)
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", so.slug, err)
 		}
 		if so.demoStatus != "" {
 			m := s.newMemberLocked(o, DemoEmail, so.demoStatus, now)
 			m.Name = "Demo User"
+			if so.demoPhone != "" {
+				setVerifiedPhone(m, so.demoPhone)
+			}
 		}
 	}
 	return nil
+}
+
+// SetMFAPhone gives the member email of org (id or slug) a verified MFA phone
+// (E.164) and enrolls them in MFA, as if they had completed SMS enrollment.
+func (s *Server) SetMFAPhone(org, rawEmail, phone string) (Member, error) {
+	const op = "localstytch.SetMFAPhone"
+	email, apiErr := normalizeEmail(rawEmail)
+	if apiErr != nil {
+		return Member{}, fmt.Errorf("%s: %w", op, apiErr)
+	}
+	if _, ok := parseE164(phone); !ok {
+		return Member{}, fmt.Errorf("%s: %w", op, newErr("invalid_phone_number"))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.st.orgByIDOrSlug(org)
+	if o == nil {
+		return Member{}, fmt.Errorf("%s: %w", op, newErr("organization_not_found"))
+	}
+	m := s.st.member(o.ID, email)
+	if m == nil {
+		return Member{}, fmt.Errorf("%s: %w", op, newErr("member_not_found"))
+	}
+	setVerifiedPhone(m, phone)
+	s.persistLocked()
+	return Member{ID: m.ID, OrganizationID: o.ID, Email: m.Email, Status: m.Status}, nil
+}
+
+func setVerifiedPhone(m *memberRecord, phone string) {
+	mfa := memberMFAOf(m)
+	mfa.Phone, mfa.PhoneID, mfa.PhoneVerified, mfa.Enrolled = phone, newID("mfa-phone-number"), true, true
+	if mfa.DefaultMethod == "" {
+		mfa.DefaultMethod = mfaSMS
+	}
 }

@@ -147,7 +147,10 @@ func TestRawWireFormat(t *testing.T) {
 	if fortress["member_authenticated"] != false || fortress["mfa_required"] == nil {
 		t.Errorf("fortress = %v", fortress)
 	}
-	if mr := fortress["mfa_required"].(map[string]any); len(mr) != 2 || mr["member_options"] != nil || mr["secondary_auth_initiated"] != nil {
+	// Listing shows the member's options (phone masked) and never texts.
+	if mr := fortress["mfa_required"].(map[string]any); len(mr) != 2 || mr["secondary_auth_initiated"] != nil ||
+		mr["member_options"].(map[string]any)["mfa_phone_number"] != "XXXXXXX0123" ||
+		mr["member_options"].(map[string]any)["totp_registration_id"] != "" {
 		t.Errorf("fortress mfa_required = %v", mr)
 	}
 	if ex := types["example-co"]["membership"].(map[string]any); ex["member"] != nil || ex["type"] != "eligible_to_join_by_email_domain" {
@@ -170,7 +173,9 @@ func TestRawWireFormat(t *testing.T) {
 			t.Errorf("exchange fortress %s = %v (present %v), want %v", k, got, ok, v)
 		}
 	}
-	if mr, ok := body["mfa_required"].(map[string]any); !ok || mr["member_options"] != nil {
+	// The member has a verified phone: a code was texted (secondary_auth_initiated).
+	if mr, ok := body["mfa_required"].(map[string]any); !ok || mr["secondary_auth_initiated"] != "sms_otp" ||
+		mr["member_options"].(map[string]any)["mfa_phone_number"] != "XXXXXXX0123" {
 		t.Errorf("mfa_required = %v", body["mfa_required"])
 	}
 
@@ -334,7 +339,7 @@ func TestIntermediateSessionSingleUseAndExpiry(t *testing.T) {
 	// List does not consume.
 	for range 2 {
 		l, err := e.client.Discovery.Organizations.List(ctx(t), &discoveryorgs.ListParams{IntermediateSessionToken: ist})
-		if err != nil || len(l.DiscoveredOrganizations) != 4 || l.EmailAddress != DemoEmail {
+		if err != nil || len(l.DiscoveredOrganizations) != 6 || l.EmailAddress != DemoEmail {
 			t.Fatalf("list = %+v, %v", l, err)
 		}
 	}
@@ -363,7 +368,7 @@ func TestMembershipTypesAndExchange(t *testing.T) {
 	got := map[string]string{}
 	for _, d := range auth.DiscoveredOrganizations {
 		got[d.Organization.OrganizationSlug] = d.Membership.Type
-		if d.Organization.OrganizationSlug == "fortress" {
+		if slug := d.Organization.OrganizationSlug; slug == "fortress" || slug == "vault" || slug == "harbor" {
 			if d.MemberAuthenticated || d.MFARequired == nil {
 				t.Errorf("fortress: %+v", d)
 			}
@@ -371,7 +376,8 @@ func TestMembershipTypesAndExchange(t *testing.T) {
 			t.Errorf("%s: member_authenticated false", d.Organization.OrganizationSlug)
 		}
 	}
-	want := map[string]string{"northwind": "active_member", "acme": "invited_member", "example-co": "eligible_to_join_by_email_domain", "fortress": "active_member"}
+	want := map[string]string{"northwind": "active_member", "acme": "invited_member", "example-co": "eligible_to_join_by_email_domain",
+		"fortress": "active_member", "vault": "active_member", "harbor": "active_member"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s membership = %q, want %q (all: %v)", k, got[k], v, got)

@@ -3,6 +3,7 @@ package localstytch
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -19,6 +20,11 @@ import (
 // fuzz worker process builds its own Server, with its own tokens and key.
 var fuzzPlaceholders = []string{"$SESSION_TOKEN", "$SESSION_JWT", "$IST"}
 
+// mfaPlaceholders stand for a fresh member of the sandbox organization with
+// a verified phone, a live texted code, an active TOTP and recovery codes,
+// an IST for it, and a second member with no factor (see mintMFA).
+var mfaPlaceholders = []string{"$MFA_MEMBER", "$MFA_IST", "$SMS_CODE", "$TOTP_CODE", "$RECOVERY_CODE", "$NEW_MEMBER"}
+
 // apiFuzzSeeds are valid bodies, each meant for one endpoint (every seed is
 // still sent to every endpoint). TestAPIFuzzSeedsSucceed proves each one
 // gets a 200 from its endpoint, so the fuzzer starts from accepted shapes.
@@ -33,6 +39,11 @@ var apiFuzzSeeds = map[string]string{
 	"/v1/b2b/sessions/authenticate":                    `{"session_token":"$SESSION_TOKEN","session_duration_minutes":60}`,
 	"/v1/b2b/sessions/revoke":                          `{"session_jwt":"$SESSION_JWT"}`,
 	"/v1/b2b/sessions/exchange":                        `{"organization_id":"` + sandboxOrgID + `","session_token":"$SESSION_TOKEN"}`,
+	"/v1/b2b/otps/sms/send":                            `{"organization_id":"` + sandboxOrgID + `","member_id":"$MFA_MEMBER","intermediate_session_token":"$MFA_IST","locale":"en"}`,
+	"/v1/b2b/otps/sms/authenticate":                    `{"organization_id":"` + sandboxOrgID + `","member_id":"$MFA_MEMBER","code":"$SMS_CODE","intermediate_session_token":"$MFA_IST","session_duration_minutes":30,"set_default_mfa":true}`,
+	"/v1/b2b/totp":                                     `{"organization_id":"` + sandboxOrgID + `","member_id":"$NEW_MEMBER","expiration_minutes":30}`,
+	"/v1/b2b/totp/authenticate":                        `{"organization_id":"` + sandboxOrgID + `","member_id":"$MFA_MEMBER","code":"$TOTP_CODE","intermediate_session_token":"$MFA_IST","set_mfa_enrollment":"enroll"}`,
+	"/v1/b2b/recovery_codes/recover":                   `{"organization_id":"` + sandboxOrgID + `","member_id":"$MFA_MEMBER","recovery_code":"$RECOVERY_CODE","intermediate_session_token":"$MFA_IST"}`,
 }
 
 // apiFuzzHostile are bodies no client sends: each targets one way a JSON
@@ -69,9 +80,10 @@ func apiFuzzHostile() []string {
 // fuzzAPI is one emulator shared by every input of a fuzz run (building a
 // Server generates an RSA key, far too slow per input).
 type fuzzAPI struct {
-	srv   *Server
-	clock atomic.Int64 // unix nanoseconds
-	paths []string
+	srv    *Server
+	clock  atomic.Int64 // unix nanoseconds
+	paths  []string
+	mfaSeq atomic.Int64
 }
 
 func newFuzzAPI(t testing.TB) *fuzzAPI {
@@ -146,7 +158,53 @@ func (a *fuzzAPI) fill(t *testing.T, body []byte) []byte {
 		}
 		body = bytes.ReplaceAll(body, []byte(p), []byte(creds[p]))
 	}
+	var mfa map[string]string
+	for _, p := range mfaPlaceholders {
+		if !bytes.Contains(body, []byte(p)) {
+			continue
+		}
+		if mfa == nil {
+			mfa = a.mintMFA(t)
+		}
+		body = bytes.ReplaceAll(body, []byte(p), []byte(mfa[p]))
+	}
 	return body
+}
+
+// mintMFA sets up the MFA placeholders directly in the server's state (the
+// API would need a texted code read back from the outbox and a TOTP clock).
+func (a *fuzzAPI) mintMFA(t *testing.T) map[string]string {
+	t.Helper()
+	n := a.mfaSeq.Add(1)
+	email := fmt.Sprintf("fuzz-mfa-%d@example.com", n)
+	phone := fmt.Sprintf("+1555%07d", n%10_000_000)
+	if _, err := a.srv.AddMember(sandboxOrgID, email); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.srv.SetMFAPhone(sandboxOrgID, email, phone); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := a.srv.AddMember(sandboxOrgID, fmt.Sprintf("fuzz-new-%d@example.com", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	o := s.st.Orgs[sandboxOrgID]
+	m := s.st.member(o.ID, email)
+	ist := newOpaqueToken()
+	s.st.ISTs[hashToken(ist)] = &istRecord{Email: email, EmailID: m.EmailID, OrgID: o.ID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)}
+	smsCode := s.sendSMSLocked(m, o, phone, now)
+	reg, secret, codes := s.newTOTPLocked(m, now, time.Hour)
+	reg.Verified, m.MFA.TOTPID = true, reg.ID
+	totp, err := TOTPCode(secret, now.Unix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"$MFA_MEMBER": m.ID, "$MFA_IST": ist, "$SMS_CODE": smsCode, "$TOTP_CODE": totp,
+		"$RECOVERY_CODE": codes[0], "$NEW_MEMBER": fresh.ID}
 }
 
 // checkResponse asserts the contract every API reply keeps, whatever the

@@ -15,7 +15,8 @@ func (s *Server) discoveredOrgsLocked(email string, includeEligible bool) []map[
 		var typ string
 		var details map[string]any
 		var member any // null when no Member exists yet
-		if m := s.st.member(o.ID, email); m != nil {
+		m := s.st.member(o.ID, email)
+		if m != nil {
 			switch m.Status {
 			case statusActive:
 				typ = "active_member"
@@ -35,10 +36,10 @@ func (s *Server) discoveredOrgsLocked(email string, includeEligible bool) []map[
 		}
 		// The email magic link satisfies primary authentication everywhere
 		// here; only an MFA policy leaves the member unauthenticated.
-		mfa := o.MFAPolicy == mfaRequiredForAll
+		mfa := needsMFA(o, m)
 		var mfaRequired any
 		if mfa {
-			mfaRequired = mfaRequiredJSON()
+			mfaRequired = mfaRequiredJSON(m, "") // listing never texts a code
 		}
 		out = append(out, map[string]any{
 			"member_authenticated": !mfa,
@@ -116,11 +117,12 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 	// This also happens when MFA is still required, so member_id is stable.
 	activateLocked(m, now)
 	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
-	if o.MFAPolicy == mfaRequiredForAll {
+	if needsMFA(o, m) {
 		// Not consumed: Stytch returns the same IST for the MFA step.
 		ist.OrgID = o.ID
+		resp = s.mfaStepLocked(rc, resp, m, o, req.IST, ist.ExpiresAt, now)
 		s.persistLocked()
-		return withMFARequired(resp, req.IST, ist.ExpiresAt), nil
+		return resp, nil
 	}
 	ist.Used = true
 	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
@@ -146,6 +148,8 @@ type orgCreateReq struct {
 	EmailAllowedDomains    []string       `json:"email_allowed_domains"`
 	EmailJITProvisioning   string         `json:"email_jit_provisioning"`
 	MFAPolicy              string         `json:"mfa_policy"`
+	MFAMethods             string         `json:"mfa_methods"`
+	AllowedMFAMethods      []string       `json:"allowed_mfa_methods"`
 }
 
 func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
@@ -188,7 +192,7 @@ func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
 	o, e := s.createOrgLocked(orgSpec{
 		name: name, slug: slug, logoURL: req.OrganizationLogoURL, domains: req.EmailAllowedDomains,
 		jit: req.EmailJITProvisioning, mfa: req.MFAPolicy, externalID: req.OrganizationExternalID,
-		trustedMetadata: req.TrustedMetadata,
+		trustedMetadata: req.TrustedMetadata, mfaMethods: restrictedMFA(req.MFAMethods, req.AllowedMFAMethods),
 	}, now)
 	if e != nil {
 		return nil, e
@@ -196,10 +200,11 @@ func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
 	m := s.newMemberLocked(o, ist.Email, statusActive, now)
 	m.IsAdmin = true // the creator gets stytch_admin
 	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
-	if o.MFAPolicy == mfaRequiredForAll {
+	if needsMFA(o, m) {
 		ist.OrgID = o.ID
+		resp = s.mfaStepLocked(rc, resp, m, o, req.IST, ist.ExpiresAt, now)
 		s.persistLocked()
-		return withMFARequired(resp, req.IST, ist.ExpiresAt), nil
+		return resp, nil
 	}
 	ist.Used = true
 	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
@@ -311,4 +316,13 @@ func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
 		"discovered_organizations": orgs,
 		"organization_id_hint":     nil,
 	}, nil
+}
+
+// restrictedMFA is allowed_mfa_methods when mfa_methods is RESTRICTED (the
+// list is ignored under ALL_ALLOWED, as Stytch's docs describe).
+func restrictedMFA(mode string, allowed []string) []string {
+	if mode != jitRestricted {
+		return nil
+	}
+	return allowed
 }

@@ -325,12 +325,13 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 		"member":          memberJSON(m),
 		"organization":    orgJSON(o),
 	}
-	if o.MFAPolicy == mfaRequiredForAll {
+	if needsMFA(o, m) {
 		ist, exp := newOpaqueToken(), now.Add(istLifetime)
 		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
 			AuthenticatedAt: now, ExpiresAt: exp}
+		resp = s.mfaStepLocked(rc, resp, m, o, ist, exp, now)
 		s.persistLocked()
-		return withMFARequired(resp, ist, exp), nil
+		return resp, nil
 	}
 	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, now, now, dur, claims)
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)
@@ -363,14 +364,15 @@ func withSession(resp map[string]any, sess *sessionRecord, token string, m *memb
 }
 
 // withMFARequired fills the fields of a 200 response whose member still
-// needs MFA (reference §1.12).
-func withMFARequired(resp map[string]any, ist string, istExpires time.Time) map[string]any {
+// needs MFA (reference §1.12); mfaStepLocked (handlers_mfa.go) builds
+// mfaRequired and texts a code when Stytch would.
+func withMFARequired(resp map[string]any, ist string, istExpires time.Time, mfaRequired map[string]any) map[string]any {
 	resp["member_authenticated"] = false
 	resp["intermediate_session_token"] = ist
 	resp["session_token"] = ""
 	resp["session_jwt"] = ""
 	resp["member_session"] = nil
-	resp["mfa_required"] = mfaRequiredJSON()
+	resp["mfa_required"] = mfaRequired
 	resp["primary_required"] = nil
 	resp["member_device"] = nil
 	resp["intermediate_session_token_expires_at"] = ts(istExpires)

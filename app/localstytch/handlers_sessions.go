@@ -43,7 +43,7 @@ func (s *Server) sessionJWTLocked(sess *sessionRecord, m *memberRecord, o *orgRe
 		"last_accessed_at":       ts(sess.LastAccessedAt),
 		"expires_at":             ts(sess.ExpiresAt),
 		"attributes":             map[string]any{"ip_address": sess.IPAddress, "user_agent": sess.UserAgent},
-		"authentication_factors": []map[string]any{factorJSON(sess.Email, sess.EmailID, sess.AuthenticatedAt)},
+		"authentication_factors": factorsJSON(sess),
 		"roles":                  roleIDs(m),
 	}
 	claims["https://stytch.com/organization"] = map[string]any{"organization_id": o.ID, "slug": o.Slug}
@@ -216,72 +216,6 @@ func (s *Server) handleSessionRevoke(rc *reqCtx) (map[string]any, *apiError) {
 	}
 	s.persistLocked()
 	return map[string]any{}, nil
-}
-
-// --- POST /v1/b2b/sessions/exchange ---
-
-type sessionExchangeReq struct {
-	OrganizationID         string         `json:"organization_id"`
-	SessionToken           string         `json:"session_token"`
-	SessionJWT             string         `json:"session_jwt"`
-	SessionDurationMinutes int64          `json:"session_duration_minutes"`
-	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
-	Locale                 string         `json:"locale"`
-}
-
-// handleSessionExchange switches organization. Like Stytch it can accept an
-// invite but cannot JIT-create a member (→ member_not_found). The original
-// session is left valid (Stytch does not document revoking it).
-func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
-	var req sessionExchangeReq
-	if e := decodeBody(rc, &req); e != nil {
-		return nil, e
-	}
-	if req.OrganizationID == "" {
-		return nil, missingField("organization_id")
-	}
-	if e := oneSessionArg(req.SessionToken, req.SessionJWT); e != nil {
-		return nil, e
-	}
-	dur, _, e := sessionDuration(req.SessionDurationMinutes)
-	if e != nil {
-		return nil, e
-	}
-	claims, e := customClaims(req.SessionCustomClaims)
-	if e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock()
-	old, _, _, e := s.findSessionLocked(req.SessionToken, req.SessionJWT, now)
-	if e != nil {
-		return nil, e
-	}
-	o := s.st.orgByIDOrSlug(req.OrganizationID)
-	if o == nil {
-		return nil, newErr("organization_not_found")
-	}
-	m := s.st.member(o.ID, old.Email)
-	if m == nil {
-		return nil, newErr("member_not_found")
-	}
-	activateLocked(m, now)
-	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
-	if o.MFAPolicy == mfaRequiredForAll {
-		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
-			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: exp}
-		s.persistLocked()
-		return withMFARequired(resp, ist, exp), nil
-	}
-	sess, token := s.newSessionLocked(rc, m, o, old.Email, old.EmailID, old.AuthenticatedAt, now, dur, claims)
-	jwt, err := s.sessionJWTLocked(sess, m, o, now)
-	if err != nil {
-		return nil, newErr("internal_server_error")
-	}
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o, jwt), nil
 }
 
 // --- GET /v1/b2b/sessions/jwks/{project_id} (no auth, like Stytch) ---

@@ -7,16 +7,28 @@ import (
 	"time"
 )
 
-// Message is one email in the emulator's outbox. Link is the email's magic
-// link: the /v1/magic_links/redirect URL on this server.
+// Message is one email or text message in the emulator's outbox. Channel
+// tells them apart ("email" or "sms"). An email's Link is its magic link: the
+// /v1/magic_links/redirect URL on this server. A text message goes To a
+// phone number (also in Phone) and carries its one-time Code and Body.
 type Message struct {
 	ID        string    `json:"id"`
+	Channel   string    `json:"channel"`
 	To        string    `json:"to"`
 	Subject   string    `json:"subject"`
-	Link      string    `json:"link"`
-	TokenType string    `json:"token_type"`
+	Link      string    `json:"link,omitempty"`
+	TokenType string    `json:"token_type,omitempty"`
+	Phone     string    `json:"phone,omitempty"`
+	Code      string    `json:"code,omitempty"`
+	Body      string    `json:"body,omitempty"`
 	SentAt    time.Time `json:"sent_at"`
 }
+
+// Outbox channels.
+const (
+	channelEmail = "email"
+	channelSMS   = "sms"
+)
 
 // messageRecord is one outbox entry. PathQuery embeds the raw magic-link
 // token, so these records are kept in memory only (Server.outbox) and never
@@ -27,6 +39,8 @@ type messageRecord struct {
 	ID, To, Subject, TokenType string
 	Origin                     string // scheme://host the link was minted for when the server's base URL is unknown
 	PathQuery                  string // /v1/magic_links/redirect?...
+	Channel                    string // "" = email; channelSMS for texts (handlers_mfa.go)
+	Code, Body                 string // texts only: the one-time code, in memory only
 	SentAt                     time.Time
 }
 
@@ -52,14 +66,21 @@ func (s *Server) messages(to string) []Message {
 	out := make([]Message, 0, len(s.outbox))
 	for i := len(s.outbox) - 1; i >= 0; i-- {
 		m := s.outbox[i]
-		if to != "" && !strings.EqualFold(m.To, to) {
+		if to != "" && !strings.EqualFold(m.To, to) &&
+			// "?to=+1555…" arrives as " 1555…" ("+" is a space in a query).
+			!(m.Channel == channelSMS && strings.TrimLeft(m.To, "+") == strings.TrimLeft(strings.TrimSpace(to), "+")) {
 			continue
 		}
 		origin := base
 		if origin == "" {
 			origin = m.Origin // served via ServeHTTP only (e.g. httptest)
 		}
-		out = append(out, Message{ID: m.ID, To: m.To, Subject: m.Subject, Link: origin + m.PathQuery,
+		if m.Channel == channelSMS {
+			out = append(out, Message{ID: m.ID, Channel: channelSMS, To: m.To, Subject: m.Subject,
+				Phone: m.To, Code: m.Code, Body: m.Body, SentAt: m.SentAt})
+			continue
+		}
+		out = append(out, Message{ID: m.ID, Channel: channelEmail, To: m.To, Subject: m.Subject, Link: origin + m.PathQuery,
 			TokenType: m.TokenType, SentAt: m.SentAt})
 	}
 	return out
@@ -94,27 +115,34 @@ var inboxTemplate = template.Must(template.New("inbox").Parse(`<!doctype html>
   .subject { font-weight: 600; }
   a.button { display: inline-block; margin-top: .5rem; padding: .35rem .8rem; border-radius: .4rem; background: #2563eb; color: #fff; text-decoration: none; }
   code { font-size: .8rem; word-break: break-all; }
+  .code { font-size: 1.3rem; letter-spacing: .2em; font-family: ui-monospace, monospace; }
 </style>
 </head>
 <body>
 <header>
   <h1>Local Stytch inbox</h1>
-  <form method="get" action="/"><input type="email" name="to" placeholder="Filter by address" value="{{.Filter}}"><button>Filter</button> <a href="/">All</a></form>
+  <form method="get" action="/"><input type="text" name="to" placeholder="Filter by address or phone" aria-label="Filter by email address or phone number" value="{{.Filter}}"><button>Filter</button> <a href="/">All</a></form>
 </header>
-<p class="muted">Emails the local Stytch emulator would have sent. Nothing leaves this computer. Newest first; reload to refresh.</p>
+<p class="muted">Emails and text messages the local Stytch emulator would have sent. Nothing leaves this computer. Newest first; reload to refresh.</p>
 {{if .Messages}}
 <ul>
 {{range .Messages}}
   <li>
     <div class="row"><span class="subject">{{.Subject}}</span><span class="muted">{{.SentAt.Format "2006-01-02 15:04:05 MST"}}</span></div>
+    {{if eq .Channel "sms"}}
+    <div class="muted">Text message to {{.Phone}}</div>
+    <p>{{.Body}}</p>
+    <div>Code: <strong class="code">{{.Code}}</strong></div>
+    {{else}}
     <div class="muted">To: {{.To}} · type: {{.TokenType}}</div>
     <a class="button" href="{{.Link}}" rel="noreferrer">Open sign-in link</a>
     <div><code>{{.Link}}</code></div>
+    {{end}}
   </li>
 {{end}}
 </ul>
 {{else}}
-<p>No emails yet{{if .Filter}} for {{.Filter}}{{end}}.</p>
+<p>No messages yet{{if .Filter}} for {{.Filter}}{{end}}.</p>
 {{end}}
 </body>
 </html>

@@ -375,7 +375,7 @@ func TestPersistence(t *testing.T) {
 	}
 	clock.Advance(2 * time.Second)
 	l, err := e2.client.Discovery.Organizations.List(ctx(t), &discoveryorgs.ListParams{SessionToken: x.SessionToken})
-	if err != nil || len(l.DiscoveredOrganizations) != 3 { // northwind, acme (invited), fortress
+	if err != nil || len(l.DiscoveredOrganizations) != 5 { // northwind, acme (invited), fortress, vault, harbor
 		t.Fatalf("orgs after restart = %d, %v", len(l.DiscoveredOrganizations), err)
 	}
 

@@ -85,6 +85,8 @@ type Server struct {
 	// JWT-only sessions.authenticate can answer with the session_token as
 	// Stytch does. After a restart only the hash remains (then "" is sent).
 	issued map[string]string
+	// mfaFailures counts wrong MFA codes per member and method (mfa_store.go).
+	mfaFailures map[string]*failureLimiter
 
 	port atomic.Pointer[string] // the listener's port once Start ran; the Host check requires it
 
@@ -287,6 +289,11 @@ var postRoutes = map[string]apiHandler{
 	"/v1/b2b/sessions/authenticate":                    (*Server).handleSessionAuthenticate,
 	"/v1/b2b/sessions/revoke":                          (*Server).handleSessionRevoke,
 	"/v1/b2b/sessions/exchange":                        (*Server).handleSessionExchange,
+	"/v1/b2b/otps/sms/send":                            (*Server).handleSMSSend,
+	"/v1/b2b/otps/sms/authenticate":                    (*Server).handleSMSAuthenticate,
+	"/v1/b2b/totp":                                     (*Server).handleTOTPCreate,
+	"/v1/b2b/totp/authenticate":                        (*Server).handleTOTPAuthenticate,
+	"/v1/b2b/recovery_codes/recover":                   (*Server).handleRecoveryCodesRecover,
 }
 
 const jwksPrefix = "/v1/b2b/sessions/jwks/"

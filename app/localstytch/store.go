@@ -47,6 +47,7 @@ type orgRecord struct {
 	EmailAllowedDomains  []string
 	EmailJITProvisioning string
 	MFAPolicy            string
+	AllowedMFAMethods    []string // non-empty = mfa_methods RESTRICTED to these
 	ExternalID           string
 	TrustedMetadata      map[string]any
 	CreatedAt, UpdatedAt time.Time
@@ -56,6 +57,7 @@ type memberRecord struct {
 	ID, OrgID, Email, EmailID, Name, Status string
 	EmailVerified, IsAdmin                  bool
 	CreatedAt, UpdatedAt                    time.Time
+	MFA                                     *memberMFA `json:",omitempty"` // mfa_store.go
 }
 
 type sessionRecord struct {
@@ -67,6 +69,7 @@ type sessionRecord struct {
 	ExpiresAt, AuthenticatedAt time.Time
 	CustomClaims               map[string]any
 	IPAddress, UserAgent       string
+	Factors                    []factorRecord `json:",omitempty"` // beyond the primary email factor (MFA)
 }
 
 type magicTokenRecord struct {
@@ -108,6 +111,7 @@ type state struct {
 	EmailIDs    map[string]string               // email -> email-test-<uuid>, for discovery factors
 	SigningKey  []byte                          // PKCS#8 DER
 	KeyID       string
+	MFA         *mfaState `json:",omitempty"` // SMS codes, TOTP registrations (mfa_store.go)
 
 	// Indexes rebuilt after load; not persisted.
 	sessionByToken map[tokenHash]*sessionRecord

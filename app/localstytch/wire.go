@@ -34,6 +34,10 @@ func orgJSON(o *orgRecord) map[string]any {
 	if mfa == "" {
 		mfa = mfaOptional
 	}
+	mfaMethods := allAllowed
+	if len(o.AllowedMFAMethods) > 0 {
+		mfaMethods = jitRestricted // "RESTRICTED"
+	}
 	return map[string]any{
 		"organization_id":                          o.ID,
 		"organization_name":                        o.Name,
@@ -51,8 +55,8 @@ func orgJSON(o *orgRecord) map[string]any {
 		"auth_methods":                             allAllowed,
 		"allowed_auth_methods":                     []string{},
 		"mfa_policy":                               mfa,
-		"mfa_methods":                              allAllowed,
-		"allowed_mfa_methods":                      []string{},
+		"mfa_methods":                              mfaMethods,
+		"allowed_mfa_methods":                      orEmpty(o.AllowedMFAMethods),
 		"rbac_email_implicit_role_assignments":     []any{},
 		"oauth_tenant_jit_provisioning":            jitNotAllowed,
 		"allowed_oauth_tenants":                    map[string]any{},
@@ -84,6 +88,10 @@ func memberJSON(m *memberRecord) map[string]any {
 			"sources": []map[string]any{{"type": "direct_assignment", "details": map[string]any{}}},
 		})
 	}
+	var mfa memberMFA
+	if m.MFA != nil {
+		mfa = *m.MFA
+	}
 	return map[string]any{
 		"organization_id":           m.OrgID,
 		"member_id":                 m.ID,
@@ -98,11 +106,11 @@ func memberJSON(m *memberRecord) map[string]any {
 		"is_locked":                 false,
 		"member_password_id":        "",
 		"email_address_verified":    m.EmailVerified,
-		"mfa_enrolled":              false,
-		"mfa_phone_number":          "",
-		"mfa_phone_number_verified": false,
-		"totp_registration_id":      "",
-		"default_mfa_method":        "",
+		"mfa_enrolled":              mfa.Enrolled,
+		"mfa_phone_number":          mfa.Phone,
+		"mfa_phone_number_verified": mfa.PhoneVerified,
+		"totp_registration_id":      mfa.TOTPID,
+		"default_mfa_method":        mfa.DefaultMethod,
 		"roles":                     roles,
 		"trusted_metadata":          map[string]any{},
 		"untrusted_metadata":        map[string]any{},
@@ -135,14 +143,18 @@ func sessionJSON(s *sessionRecord, m *memberRecord, o *orgRecord) map[string]any
 		"started_at":             ts(s.StartedAt),
 		"last_accessed_at":       ts(s.LastAccessedAt),
 		"expires_at":             ts(s.ExpiresAt),
-		"authentication_factors": []map[string]any{factorJSON(s.Email, s.EmailID, s.AuthenticatedAt)},
+		"authentication_factors": factorsJSON(s),
 		"roles":                  roleIDs(m),
 		"custom_claims":          orEmptyMap(s.CustomClaims),
 	}
 }
 
-// mfaRequiredJSON is what Stytch returns when an org needs MFA and no SMS
-// was auto-sent (the emulator never sends SMS).
-func mfaRequiredJSON() map[string]any {
-	return map[string]any{"member_options": nil, "secondary_auth_initiated": nil}
+// factorsJSON lists a session's factors: the primary email factor, then
+// the MFA factors it gained (mfa_wire.go).
+func factorsJSON(s *sessionRecord) []map[string]any {
+	out := []map[string]any{factorJSON(s.Email, s.EmailID, s.AuthenticatedAt)}
+	for _, f := range s.Factors {
+		out = append(out, mfaFactorJSON(f))
+	}
+	return out
 }

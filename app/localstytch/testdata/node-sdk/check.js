@@ -1,7 +1,10 @@
 // Runs Stytch's official Node SDK against a running local Stytch emulator:
 // discovery send → /emulator/messages → redirect hop → discovery
 // authenticate → organizations.create → sessions.authenticate →
-// authenticateJwtLocal → revoke (→ session_not_found).
+// authenticateJwtLocal → revoke (→ session_not_found); then MFA: an org
+// requiring MFA → otps.sms.send/authenticate (code from the outbox) →
+// totps.create/authenticate (RFC 6238 computed here) → recoveryCodes.recover
+// → sessions.exchange both ways, with Stytch's error types on the way.
 //
 // Env: EMULATOR_URL (e.g. http://127.0.0.1:8787), PROJECT_ID, SECRET.
 "use strict";
@@ -90,8 +93,89 @@ async function main() {
     assert.equal(err.error_type, "magic_link_not_found", String(err));
     assert.equal(err.status_code, 404);
   }
+
+  await mfaChecks(created.organization.organization_id);
+
   const pkg = JSON.parse(require("node:fs").readFileSync(require.resolve("stytch").replace(/dist[\\/].*$/, "package.json"), "utf8"));
   console.log("node-sdk check: OK (stytch " + pkg.version + ")");
+}
+
+// totp computes the RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret.
+function totp(secret, unix) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(unix / 30)));
+  const h = crypto.createHmac("sha1", key).update(msg).digest();
+  const off = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+async function expectError(promise, type, status) {
+  try {
+    await promise;
+  } catch (err) {
+    assert.equal(err.error_type, type, String(err));
+    assert.equal(err.status_code, status, String(err));
+    return;
+  }
+  assert.fail("expected " + type);
+}
+
+async function mfaChecks(plainOrgID) {
+  const email = `node-mfa-${crypto.randomUUID()}@nodecheck.dev`;
+  const { verifier, challenge } = pkce();
+  await client.magicLinks.email.discovery.send({ email_address: email, pkce_code_challenge: challenge });
+  const inbox = await (await fetch(`${base}/emulator/messages?to=${encodeURIComponent(email)}`)).json();
+  const loc = new URL((await fetch(inbox.messages[0].link, { redirect: "manual" })).headers.get("location"));
+  const auth = await client.magicLinks.discovery.authenticate({ discovery_magic_links_token: loc.searchParams.get("token"), pkce_code_verifier: verifier });
+
+  const created = await client.discovery.organizations.create({
+    intermediate_session_token: auth.intermediate_session_token,
+    organization_name: "Node MFA",
+    organization_slug: "node-mfa-" + crypto.randomBytes(4).toString("hex"),
+    mfa_policy: "REQUIRED_FOR_ALL",
+  });
+  assert.equal(created.member_authenticated, false);
+  assert.equal(created.session_token, "");
+  assert.equal(created.member_session, null);
+  assert.deepEqual(created.mfa_required, { member_options: { mfa_phone_number: "", totp_registration_id: "" }, secondary_auth_initiated: null });
+  const ist = created.intermediate_session_token;
+  const ids = { organization_id: created.organization.organization_id, member_id: created.member_id };
+
+  // Enroll a phone: invalid number first, then a text with the code.
+  await expectError(client.otps.sms.send({ ...ids, mfa_phone_number: "555-0100", intermediate_session_token: ist }), "invalid_phone_number", 400);
+  const phone = "+1555" + String(crypto.randomInt(1e7)).padStart(7, "0");
+  const sent = await client.otps.sms.send({ ...ids, mfa_phone_number: phone, intermediate_session_token: ist });
+  assert.equal(sent.member.mfa_phone_number, phone);
+  const texts = await (await fetch(`${base}/emulator/messages?to=${encodeURIComponent(phone)}`)).json();
+  assert.equal(texts.messages[0].channel, "sms");
+  const code = texts.messages[0].code;
+  await expectError(client.otps.sms.authenticate({ ...ids, code: code === "000000" ? "111111" : "000000", intermediate_session_token: ist }), "otp_code_not_found", 404);
+  const smsAuth = await client.otps.sms.authenticate({ ...ids, code, intermediate_session_token: ist });
+  assert.ok(smsAuth.session_token);
+  assert.equal(smsAuth.member.mfa_phone_number_verified, true);
+  assert.deepEqual(smsAuth.member_session.authentication_factors.map((f) => f.type), ["magic_link", "otp"]);
+  await expectError(client.otps.sms.authenticate({ ...ids, code, session_token: smsAuth.session_token }), "unable_to_auth_otp_code", 401);
+
+  // Add an authenticator app with the SMS-proven session.
+  const reg = await client.totps.create({ ...ids, session_token: smsAuth.session_token });
+  assert.match(reg.qr_code, /^data:image\/png;base64,/);
+  assert.equal(reg.secret.length, 32);
+  assert.equal(reg.recovery_codes.length, 10);
+  const totpAuth = await client.totps.authenticate({ ...ids, code: totp(reg.secret, Date.now() / 1000), session_token: smsAuth.session_token });
+  assert.equal(totpAuth.member.totp_registration_id, reg.totp_registration_id);
+  await expectError(client.totps.create({ ...ids, session_token: smsAuth.session_token }), "active_totp_exists", 400);
+  const rec = await client.recoveryCodes.recover({ ...ids, recovery_code: reg.recovery_codes[0], session_token: smsAuth.session_token });
+  assert.equal(rec.recovery_codes_remaining, 9);
+  await expectError(client.recoveryCodes.recover({ ...ids, recovery_code: reg.recovery_codes[0], session_token: smsAuth.session_token }), "invalid_recovery_code", 401);
+
+  // Switching: not a member of the first check's org; a member of this one.
+  await expectError(client.sessions.exchange({ organization_id: plainOrgID, session_token: smsAuth.session_token }), "member_not_found", 404);
+  const again = await client.sessions.exchange({ organization_id: ids.organization_id, session_token: smsAuth.session_token });
+  assert.equal(again.member_authenticated, true);
 }
 
 main().catch((err) => {

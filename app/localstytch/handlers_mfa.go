@@ -1,0 +1,630 @@
+package localstytch
+
+import (
+	"strconv"
+	"time"
+)
+
+// MFA endpoints (reference stytch-b2b-mfa-sso-broker.md §2):
+//
+//	POST /v1/b2b/otps/sms/send            text a 6-digit code (2-minute life)
+//	POST /v1/b2b/otps/sms/authenticate
+//	POST /v1/b2b/totp                     create a TOTP registration
+//	POST /v1/b2b/totp/authenticate
+//	POST /v1/b2b/recovery_codes/recover
+//
+// Each takes organization_id + member_id and at most one of an intermediate
+// session token (the MFA step of a sign-in), a session token or a session JWT
+// (a signed-in member adding a factor). Success with an IST consumes it and
+// starts a session; with a session, the factor is added to that session.
+
+// mfaTokens are the credential fields shared by every MFA request.
+type mfaTokens struct {
+	IST          string `json:"intermediate_session_token"`
+	SessionToken string `json:"session_token"`
+	SessionJWT   string `json:"session_jwt"`
+}
+
+// mfaCred is the resolved credential of an MFA request (all nil: none sent).
+type mfaCred struct {
+	ist       *istRecord
+	sess      *sessionRecord
+	sessToken string // as presented; "" when a JWT was
+}
+
+func (c *mfaCred) none() bool { return c.ist == nil && c.sess == nil }
+
+// orgMemberLocked resolves organization (id, slug or external id) and a
+// member of it. Caller holds s.mu.
+func (s *Server) orgMemberLocked(orgID, memberID string) (*orgRecord, *memberRecord, *apiError) {
+	o := s.st.orgByIDOrSlug(orgID)
+	if o == nil {
+		return nil, nil, newErr("organization_not_found")
+	}
+	m := s.st.Members[memberID]
+	if m == nil || m.OrgID != o.ID {
+		return nil, nil, newErr("member_not_found")
+	}
+	return o, m, nil
+}
+
+// mfaCredLocked checks that the token sent (if any) is live and belongs to
+// this member of this organization. Caller holds s.mu.
+func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now time.Time) (*mfaCred, *apiError) {
+	n := 0
+	for _, v := range []string{t.IST, t.SessionToken, t.SessionJWT} {
+		if v != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, newErr("too_many_session_arguments")
+	}
+	c := &mfaCred{}
+	switch {
+	case t.IST != "":
+		ist, e := s.lookupISTLocked(t.IST, now)
+		if e != nil {
+			return nil, e
+		}
+		// An IST stands for one email address, and, once exchanged into an
+		// organization that asked for MFA, for that organization.
+		if ist.Email != m.Email || (ist.OrgID != "" && ist.OrgID != o.ID) {
+			return nil, newErr("invalid_intermediate_session_token_for_organization")
+		}
+		c.ist = ist
+	case t.SessionToken != "" || t.SessionJWT != "":
+		sess, _, _, e := s.findSessionLocked(t.SessionToken, t.SessionJWT, now)
+		if e != nil {
+			return nil, e
+		}
+		if sess.MemberID != m.ID {
+			return nil, newErr("unauthorized_action")
+		}
+		c.sess, c.sessToken = sess, t.SessionToken
+	}
+	return c, nil
+}
+
+// requireCred: once a member has an MFA factor, sends and authenticates need
+// an IST or session, so nobody can text or try codes with ids alone (SDK
+// doc comment of OTPs.Sms.Send; §2 "Refuse send/create without IST|session").
+func requireCred(c *mfaCred, m *memberRecord) *apiError {
+	if c.none() && hasFactor(m) {
+		return newErr("no_associated_session_passed_in")
+	}
+	return nil
+}
+
+// mfaStepLocked finishes a "not done yet" response for member m of o: it
+// texts a code first when Stytch would — the member has a verified phone,
+// SMS is allowed, and the default method is not TOTP (guess, §2 Emulation) —
+// and reports that in secondary_auth_initiated. Caller holds s.mu.
+func (s *Server) mfaStepLocked(rc *reqCtx, resp map[string]any, m *memberRecord, o *orgRecord, ist string, istExpires, now time.Time) map[string]any {
+	initiated := ""
+	if hasSMS(m) && m.MFA.DefaultMethod != mfaTOTP && mfaAllowed(o, mfaSMS) {
+		// A send refused by the per-number limit is skipped: the app sees
+		// secondary_auth_initiated null and sends one itself.
+		if s.smsRateLimitLocked(m.MFA.Phone, now) == nil {
+			s.sendSMSLocked(m, o, m.MFA.Phone, now)
+			initiated = mfaSMS
+		}
+	}
+	return withMFARequired(resp, ist, istExpires, mfaRequiredJSON(m, initiated))
+}
+
+// smsRateLimitLocked allows one text per number per smsSendMinGap.
+func (s *Server) smsRateLimitLocked(phone string, now time.Time) *apiError {
+	key := "sms\x00" + phone // lastSend is shared with email addresses
+	if last, ok := s.lastSend[key]; ok && now.Sub(last) < smsSendMinGap {
+		return newErr("too_many_requests")
+	}
+	s.lastSend[key] = now
+	return nil
+}
+
+// sendSMSLocked makes a new code the member's only live one (voiding any
+// earlier code), links phone to the member if it has none, and puts the text
+// in the outbox. The raw code lives only in the outbox. Caller holds s.mu.
+func (s *Server) sendSMSLocked(m *memberRecord, o *orgRecord, phone string, now time.Time) string {
+	st := s.mfaLocked()
+	s.pruneMFALocked(now)
+	mfa := memberMFAOf(m)
+	if mfa.Phone != phone {
+		mfa.Phone, mfa.PhoneID, mfa.PhoneVerified = phone, newID("mfa-phone-number"), false
+		m.UpdatedAt = now
+	}
+	code := randomDigits(smsCodeDigits)
+	st.OTPs[m.ID] = &otpRecord{Hash: st.mac("sms", m.ID, code), Phone: phone, ExpiresAt: now.Add(smsCodeLifetime)}
+	delete(s.mfaFailures, "sms\x00"+m.ID) // a new code gets a fresh set of tries
+	s.addMessageLocked(&messageRecord{
+		ID: newID("message"), To: phone, Channel: channelSMS, Code: code,
+		Subject: "Your " + o.Name + " verification code",
+		Body:    "Your " + o.Name + " verification code is " + code + ". It expires in 2 minutes.",
+		SentAt:  now,
+	})
+	return code
+}
+
+type mfaAuthReq struct {
+	OrganizationID         string         `json:"organization_id"`
+	MemberID               string         `json:"member_id"`
+	Code                   string         `json:"code"`
+	RecoveryCode           string         `json:"recovery_code"`
+	SessionDurationMinutes int64          `json:"session_duration_minutes"`
+	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
+	SetMFAEnrollment       string         `json:"set_mfa_enrollment"`
+	SetDefaultMFA          bool           `json:"set_default_mfa"`
+	TelemetryID            string         `json:"telemetry_id"`
+	mfaTokens
+
+	// Validated by authPrologue before anything changes.
+	dur    time.Duration
+	extend bool
+	claims map[string]any
+}
+
+// authPrologue validates what every MFA authenticate shares and resolves
+// organization, member and credential. codeField names the required code.
+func (s *Server) authPrologue(req *mfaAuthReq, codeField, code string, now time.Time) (*orgRecord, *memberRecord, *mfaCred, *apiError) {
+	switch {
+	case req.OrganizationID == "":
+		return nil, nil, nil, missingField("organization_id")
+	case req.MemberID == "":
+		return nil, nil, nil, missingField("member_id")
+	case code == "":
+		return nil, nil, nil, missingField(codeField)
+	}
+	switch req.SetMFAEnrollment {
+	case "", "enroll", "unenroll":
+	default:
+		return nil, nil, nil, newErrMsg("invalid_request", "set_mfa_enrollment must be enroll or unenroll.")
+	}
+	var e *apiError
+	if req.dur, req.extend, e = sessionDuration(req.SessionDurationMinutes); e != nil {
+		return nil, nil, nil, e
+	}
+	if req.claims, e = customClaims(req.SessionCustomClaims); e != nil {
+		return nil, nil, nil, e
+	}
+	o, m, e := s.orgMemberLocked(req.OrganizationID, req.MemberID)
+	if e != nil {
+		return nil, nil, nil, e
+	}
+	c, e := s.mfaCredLocked(req.mfaTokens, o, m, now)
+	if e != nil {
+		return nil, nil, nil, e
+	}
+	if e := requireCred(c, m); e != nil {
+		return nil, nil, nil, e
+	}
+	return o, m, c, nil
+}
+
+// completeMFALocked records a successful factor: member enrollment and
+// default method, then either a new session from the IST (consuming it) or
+// the factor added to the presented session. method is sms_otp/totp, or ""
+// for a recovery code (which never becomes the default). Caller holds s.mu.
+func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m *memberRecord, c *mfaCred,
+	f factorRecord, method string, now time.Time) (map[string]any, *apiError) {
+	dur, extend, claims := req.dur, req.extend, req.claims
+	mfa := memberMFAOf(m)
+	switch {
+	case o.MFAPolicy == mfaRequiredForAll:
+		mfa.Enrolled = true // set_mfa_enrollment is ignored under REQUIRED_FOR_ALL
+	case req.SetMFAEnrollment == "enroll":
+		mfa.Enrolled = true
+	case req.SetMFAEnrollment == "unenroll":
+		mfa.Enrolled = false
+	}
+	if method != "" && (mfa.DefaultMethod == "" || req.SetDefaultMFA) {
+		mfa.DefaultMethod = method
+	}
+	m.UpdatedAt = now
+
+	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o), "member_device": nil}
+	var sess *sessionRecord
+	var token string
+	switch {
+	case c.ist != nil:
+		c.ist.Used = true // a session is issued: the IST is spent
+		sess, token = s.newSessionLocked(rc, m, o, m.Email, m.EmailID, c.ist.AuthenticatedAt, now, dur, claims)
+		sess.Factors = []factorRecord{f}
+	case c.sess != nil:
+		sess, token = c.sess, c.sessToken
+		if token == "" {
+			token = s.issued[sess.ID]
+		}
+		sess.Factors = addFactor(sess.Factors, f)
+		sess.LastAccessedAt = now
+		if extend {
+			sess.ExpiresAt = now.Add(dur)
+		}
+		if claims != nil {
+			if sess.CustomClaims == nil {
+				sess.CustomClaims = map[string]any{}
+			}
+			for k, v := range claims {
+				sess.CustomClaims[k] = v
+			}
+		}
+	default:
+		// No token: the member's factor is recorded, but no session is
+		// minted — it would lack a primary factor (guess; Stytch is silent).
+		resp["session_token"], resp["session_jwt"], resp["member_session"] = "", "", nil
+		s.persistLocked()
+		return resp, nil
+	}
+	jwt, err := s.sessionJWTLocked(sess, m, o, now)
+	if err != nil {
+		return nil, newErr("internal_server_error")
+	}
+	resp["session_token"], resp["session_jwt"], resp["member_session"] = token, jwt, sessionJSON(sess, m, o)
+	s.persistLocked()
+	return resp, nil
+}
+
+// addFactor replaces a factor of the same kind and id, else appends.
+func addFactor(fs []factorRecord, f factorRecord) []factorRecord {
+	for i, g := range fs {
+		if g.Type == f.Type && g.PhoneID == f.PhoneID && g.TOTPID == f.TOTPID {
+			fs[i] = f
+			return fs
+		}
+	}
+	return append(fs, f)
+}
+
+// --- POST /v1/b2b/otps/sms/send ---
+
+type smsSendReq struct {
+	OrganizationID string `json:"organization_id"`
+	MemberID       string `json:"member_id"`
+	MFAPhoneNumber string `json:"mfa_phone_number"`
+	Locale         string `json:"locale"`
+	mfaTokens
+}
+
+func (s *Server) handleSMSSend(rc *reqCtx) (map[string]any, *apiError) {
+	var req smsSendReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	switch {
+	case req.OrganizationID == "":
+		return nil, missingField("organization_id")
+	case req.MemberID == "":
+		return nil, missingField("member_id")
+	}
+	phone := ""
+	if req.MFAPhoneNumber != "" {
+		p, ok := parseE164(req.MFAPhoneNumber)
+		if !ok {
+			return nil, newErr("invalid_phone_number")
+		}
+		phone = p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	o, m, e := s.orgMemberLocked(req.OrganizationID, req.MemberID)
+	if e != nil {
+		return nil, e
+	}
+	c, e := s.mfaCredLocked(req.mfaTokens, o, m, now)
+	if e != nil {
+		return nil, e
+	}
+	if e := requireCred(c, m); e != nil {
+		return nil, e
+	}
+	if !mfaAllowed(o, mfaSMS) {
+		return nil, newErr("operation_restricted_by_organization_mfa_methods")
+	}
+	mfa := memberMFAOf(m)
+	switch {
+	case hasSMS(m) && phone != "" && phone != mfa.Phone:
+		// SDK: "An error will be thrown if the Member already has a phone
+		// number and the provided mfa_phone_number does not match".
+		return nil, newErrMsg("invalid_phone_number", "The member already has a different MFA phone number.")
+	case phone == "" && mfa.Phone == "":
+		return nil, newErr("member_phone_number_not_found")
+	case phone == "":
+		phone = mfa.Phone
+	}
+	if !hasSMS(m) && hasTOTP(m) && (c.sess == nil || !hasMFAFactor(c.sess.Factors)) {
+		// Adding a phone next to an authenticator app must not bypass it.
+		return nil, newErr("insufficient_factors")
+	}
+	if !hasSMS(m) {
+		for _, other := range s.st.Members {
+			if other.OrgID == o.ID && other.ID != m.ID && hasSMS(other) && other.MFA.Phone == phone {
+				return nil, newErr("duplicate_member_phone_number")
+			}
+		}
+	}
+	if e := s.smsRateLimitLocked(phone, now); e != nil {
+		rc.w.Header().Set("Retry-After", "1")
+		return nil, e
+	}
+	s.sendSMSLocked(m, o, phone, now)
+	s.persistLocked()
+	return map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}, nil
+}
+
+// --- POST /v1/b2b/otps/sms/authenticate ---
+
+func (s *Server) handleSMSAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+	var req mfaAuthReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	o, m, c, e := s.authPrologue(&req, "code", req.Code, now)
+	if e != nil {
+		return nil, e
+	}
+	if !mfaAllowed(o, mfaSMS) {
+		return nil, newErr("operation_restricted_by_organization_mfa_methods")
+	}
+	failKey := "sms\x00" + m.ID
+	if s.tooManyFailuresLocked(failKey, now) {
+		return nil, newErr("too_many_requests")
+	}
+	st := s.mfaLocked()
+	rec := st.OTPs[m.ID]
+	if rec == nil {
+		return nil, newErr("otp_code_not_found")
+	}
+	code, ok := parseOTPCode(req.Code)
+	if !ok || st.mac("sms", m.ID, code) != rec.Hash {
+		// Wrong code. Too many voids the live code: the member must ask for
+		// a new one (guess; Stytch documents no number).
+		s.recordFailureLocked(failKey, now)
+		rec.Failures++
+		if rec.Failures >= maxCodeFailures {
+			rec.Used = true
+		}
+		s.persistLocked()
+		return nil, newErr("otp_code_not_found")
+	}
+	if rec.Used || !now.Before(rec.ExpiresAt) {
+		return nil, newErr("unable_to_auth_otp_code")
+	}
+	rec.Used = true
+	mfa := memberMFAOf(m)
+	if mfa.Phone == rec.Phone {
+		mfa.PhoneVerified = true
+	}
+	delete(s.mfaFailures, failKey)
+	f := factorRecord{Type: "otp", Delivery: "sms", Phone: rec.Phone, PhoneID: mfa.PhoneID, At: now}
+	return s.completeMFALocked(rc, &req, o, m, c, f, mfaSMS, now)
+}
+
+// --- POST /v1/b2b/totp (create) ---
+
+type totpCreateReq struct {
+	OrganizationID    string `json:"organization_id"`
+	MemberID          string `json:"member_id"`
+	ExpirationMinutes int64  `json:"expiration_minutes"`
+	mfaTokens
+}
+
+func (s *Server) handleTOTPCreate(rc *reqCtx) (map[string]any, *apiError) {
+	var req totpCreateReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	switch {
+	case req.OrganizationID == "":
+		return nil, missingField("organization_id")
+	case req.MemberID == "":
+		return nil, missingField("member_id")
+	}
+	exp := int64(defaultTOTPExpiry)
+	if req.ExpirationMinutes != 0 {
+		if req.ExpirationMinutes < minTOTPExpiry || req.ExpirationMinutes > maxTOTPExpiry {
+			return nil, newErrMsg("invalid_expiration_minutes",
+				"expiration_minutes must be between "+strconv.Itoa(minTOTPExpiry)+" and "+strconv.Itoa(maxTOTPExpiry)+".")
+		}
+		exp = req.ExpirationMinutes
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	o, m, e := s.orgMemberLocked(req.OrganizationID, req.MemberID)
+	if e != nil {
+		return nil, e
+	}
+	c, e := s.mfaCredLocked(req.mfaTokens, o, m, now)
+	if e != nil {
+		return nil, e
+	}
+	if e := requireCred(c, m); e != nil {
+		return nil, e
+	}
+	if !mfaAllowed(o, mfaTOTP) {
+		return nil, newErr("operation_restricted_by_organization_mfa_methods")
+	}
+	if hasTOTP(m) {
+		return nil, newErr("active_totp_exists")
+	}
+	if hasSMS(m) && (c.sess == nil || !hasMFAFactor(c.sess.Factors)) {
+		// An authenticator app next to a verified phone needs that phone
+		// proven first, or primary auth alone could add a bypass.
+		return nil, newErr("insufficient_factors")
+	}
+	st := s.mfaLocked()
+	s.pruneMFALocked(now)
+	for id, t := range st.TOTPs { // a new enrollment replaces an unfinished one
+		if t.MemberID == m.ID && !t.Verified {
+			delete(st.TOTPs, id)
+		}
+	}
+	reg, secret, codes := s.newTOTPLocked(m, now, time.Duration(exp)*time.Minute)
+	qr, err := qrDataURI(otpauthURI(o.Name, m.Email, secret))
+	if err != nil {
+		delete(st.TOTPs, reg.ID)
+		return nil, newErr("internal_server_error")
+	}
+	s.persistLocked()
+	return map[string]any{
+		"member_id":            m.ID,
+		"totp_registration_id": reg.ID,
+		"secret":               secret,
+		"qr_code":              qr,
+		"recovery_codes":       codes,
+		"member":               memberJSON(m),
+		"organization":         orgJSON(o),
+	}, nil
+}
+
+// newTOTPLocked stores an unverified registration with its recovery codes
+// (hashed) and returns the secret and codes, which exist only in the reply.
+func (s *Server) newTOTPLocked(m *memberRecord, now time.Time, life time.Duration) (*totpRecord, string, []string) {
+	st := s.mfaLocked()
+	reg := &totpRecord{ID: newID("member-totp"), MemberID: m.ID, CreatedAt: now, ExpiresAt: now.Add(life)}
+	codes := make([]string, recoveryCodeCount)
+	for i := range codes {
+		codes[i] = newRecoveryCode()
+		reg.RecoveryCodes = append(reg.RecoveryCodes,
+			&recoveryCodeRecord{ID: newID("totp-recovery-code"), Hash: st.mac("recovery", reg.ID, codes[i])})
+	}
+	st.TOTPs[reg.ID] = reg
+	return reg, b32.EncodeToString(st.totpSecret(reg.ID)), codes
+}
+
+// totpForLocked returns the member's active registration, else its newest
+// unverified one; the error says why there is none.
+func (s *Server) totpForLocked(m *memberRecord, now time.Time) (*totpRecord, *apiError) {
+	st := s.mfaLocked()
+	if hasTOTP(m) {
+		if t := st.TOTPs[m.MFA.TOTPID]; t != nil {
+			return t, nil
+		}
+	}
+	var pending *totpRecord
+	for _, t := range st.TOTPs {
+		if t.MemberID == m.ID && !t.Verified && (pending == nil || t.CreatedAt.After(pending.CreatedAt)) {
+			pending = t
+		}
+	}
+	switch {
+	case pending == nil:
+		return nil, newErr("totp_not_found")
+	case !now.Before(pending.ExpiresAt):
+		return nil, newErr("expired_totp")
+	}
+	return pending, nil
+}
+
+// --- POST /v1/b2b/totp/authenticate ---
+
+func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+	var req mfaAuthReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	o, m, c, e := s.authPrologue(&req, "code", req.Code, now)
+	if e != nil {
+		return nil, e
+	}
+	if !mfaAllowed(o, mfaTOTP) {
+		return nil, newErr("operation_restricted_by_organization_mfa_methods")
+	}
+	failKey := "totp\x00" + m.ID
+	if s.tooManyFailuresLocked(failKey, now) {
+		return nil, newErr("too_many_requests")
+	}
+	reg, e := s.totpForLocked(m, now)
+	if e != nil {
+		return nil, e
+	}
+	code, ok := parseOTPCode(req.Code)
+	if !ok {
+		if _, isRecovery := parseRecoveryCode(req.Code); isRecovery {
+			return nil, newErr("recovery_code_used_as_totp_code")
+		}
+		return nil, newErr("invalid_totp_code")
+	}
+	st := s.mfaLocked()
+	step := matchTOTP(st.totpSecret(reg.ID), code, now.Unix())
+	if step < 0 {
+		s.recordFailureLocked(failKey, now)
+		return nil, newErr("unable_to_authenticate_totp")
+	}
+	if step <= reg.LastStep {
+		// RFC 6238 §5.2: accept a code once, so a shoulder-surfed code can't
+		// be replayed within its window.
+		return nil, newErr("totp_code_already_authenticated")
+	}
+	reg.LastStep = step
+	if !reg.Verified {
+		reg.Verified = true
+		memberMFAOf(m).TOTPID = reg.ID
+	}
+	delete(s.mfaFailures, failKey)
+	f := factorRecord{Type: "totp", Delivery: "authenticator_app", TOTPID: reg.ID, At: now}
+	return s.completeMFALocked(rc, &req, o, m, c, f, mfaTOTP, now)
+}
+
+// --- POST /v1/b2b/recovery_codes/recover ---
+
+func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (map[string]any, *apiError) {
+	var req mfaAuthReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	o, m, c, e := s.authPrologue(&req, "recovery_code", req.RecoveryCode, now)
+	if e != nil {
+		return nil, e
+	}
+	failKey := "recovery\x00" + m.ID
+	if s.tooManyFailuresLocked(failKey, now) {
+		return nil, newErr("too_many_requests")
+	}
+	st := s.mfaLocked()
+	var reg *totpRecord
+	if hasTOTP(m) {
+		reg = st.TOTPs[m.MFA.TOTPID]
+	}
+	if reg == nil {
+		return nil, newErr("recovery_codes_not_found")
+	}
+	var hit *recoveryCodeRecord
+	if code, ok := parseRecoveryCode(req.RecoveryCode); ok {
+		h := st.mac("recovery", reg.ID, code)
+		for _, r := range reg.RecoveryCodes {
+			if r.Hash == h {
+				hit = r
+			}
+		}
+	}
+	if hit == nil || hit.Used {
+		s.recordFailureLocked(failKey, now)
+		return nil, newErr("invalid_recovery_code")
+	}
+	hit.Used = true
+	remaining := 0
+	for _, r := range reg.RecoveryCodes {
+		if !r.Used {
+			remaining++
+		}
+	}
+	delete(s.mfaFailures, failKey)
+	f := factorRecord{Type: "recovery_codes", Delivery: "recovery_code", RecoveryCodeID: hit.ID, At: now}
+	resp, e := s.completeMFALocked(rc, &req, o, m, c, f, "", now)
+	if e != nil {
+		return nil, e
+	}
+	resp["recovery_codes_remaining"] = remaining
+	return resp, nil
+}

@@ -1,0 +1,166 @@
+package localstytch
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"math/big"
+	"net/url"
+	"strings"
+
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// TOTP per RFC 6238 with the parameters every authenticator app assumes when
+// an otpauth:// URI names none: HMAC-SHA1, 6 digits, 30-second steps.
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// TOTPCode returns the RFC 6238 code of a base32 secret at unix time t
+// (seconds). Exported so tests and tools compute what an authenticator shows.
+func TOTPCode(secretBase32 string, unix int64) (string, error) {
+	key, err := b32.DecodeString(strings.ToUpper(strings.TrimRight(secretBase32, "=")))
+	if err != nil {
+		return "", fmt.Errorf("localstytch.TOTPCode: secret is not base32: %w", err)
+	}
+	return hotp(key, unix/totpPeriod), nil
+}
+
+// hotp is RFC 4226 HOTP with SHA-1 and 6 digits.
+func hotp(key []byte, counter int64) string {
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], uint64(counter))
+	h := hmac.New(sha1.New, key)
+	h.Write(msg[:])
+	sum := h.Sum(nil)
+	off := sum[len(sum)-1] & 0x0f
+	bin := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
+	return fmt.Sprintf("%0*d", totpDigits, bin%1_000_000)
+}
+
+// matchTOTP returns the time step a code matches within ±totpSkewSteps of
+// unix, preferring the current step, or -1.
+func matchTOTP(key []byte, code string, unix int64) int64 {
+	step := unix / totpPeriod
+	for _, d := range []int64{0, -1, 1} {
+		if d < -totpSkewSteps || d > totpSkewSteps {
+			continue
+		}
+		if hmac.Equal([]byte(hotp(key, step+d)), []byte(code)) {
+			return step + d
+		}
+	}
+	return -1
+}
+
+// otpauthURI is the key URI authenticator apps scan (Google Authenticator's
+// "Key Uri Format"): otpauth://totp/Issuer:account?secret=…&issuer=…
+func otpauthURI(issuer, account, secretBase32 string) string {
+	q := url.Values{}
+	q.Set("secret", secretBase32)
+	q.Set("issuer", issuer)
+	q.Set("algorithm", "SHA1")
+	q.Set("digits", "6")
+	q.Set("period", "30")
+	label := url.PathEscape(issuer) + ":" + url.PathEscape(account)
+	return "otpauth://totp/" + label + "?" + q.Encode()
+}
+
+// qrDataURI renders text as a PNG QR code in a data: URI, the form Stytch's
+// qr_code field takes (usable directly as an <img src>).
+func qrDataURI(text string) (string, error) {
+	png, err := qrcode.Encode(text, qrcode.Medium, 256)
+	if err != nil {
+		return "", fmt.Errorf("qr code: %w", err)
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
+}
+
+// --- codes typed by people (outside input) ---
+
+// parseOTPCode accepts exactly six ASCII digits (Stytch's UI input; a pasted
+// code with surrounding spaces is trimmed by the app, not here).
+func parseOTPCode(code string) (string, bool) {
+	if len(code) != smsCodeDigits {
+		return "", false
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return "", false
+		}
+	}
+	return code, true
+}
+
+const recoveryAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// parseRecoveryCode normalizes a recovery code "xxxx-xxxx-xxxx" (lowercase
+// letters and digits; case-insensitive, as people retype them).
+func parseRecoveryCode(code string) (string, bool) {
+	code = strings.ToLower(code)
+	if len(code) != 14 || code[4] != '-' || code[9] != '-' {
+		return "", false
+	}
+	for i := 0; i < len(code); i++ {
+		if i == 4 || i == 9 {
+			continue
+		}
+		if !strings.ContainsRune(recoveryAlphabet, rune(code[i])) {
+			return "", false
+		}
+	}
+	return code, true
+}
+
+func randomDigits(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		d, _ := rand.Int(rand.Reader, big.NewInt(10))
+		b.WriteByte(byte('0' + d.Int64()))
+	}
+	return b.String()
+}
+
+func newRecoveryCode() string {
+	var b strings.Builder
+	for i := 0; i < 12; i++ {
+		if i == 4 || i == 8 {
+			b.WriteByte('-')
+		}
+		d, _ := rand.Int(rand.Reader, big.NewInt(int64(len(recoveryAlphabet))))
+		b.WriteByte(recoveryAlphabet[d.Int64()])
+	}
+	return b.String()
+}
+
+// --- phone numbers ---
+
+// parseE164 validates an E.164 number: "+", a country code not starting
+// with 0, 8 to 15 digits in all (ITU-T E.164 allows at most 15; fewer than 8
+// is no real subscriber number). No spaces or punctuation: Stytch wants the
+// canonical form, and the app normalizes before sending.
+func parseE164(phone string) (string, bool) {
+	if len(phone) < 9 || len(phone) > 16 || phone[0] != '+' || phone[1] == '0' {
+		return "", false
+	}
+	for i := 1; i < len(phone); i++ {
+		if phone[i] < '0' || phone[i] > '9' {
+			return "", false
+		}
+	}
+	return phone, true
+}
+
+// maskPhone is how mfa_required.member_options shows a number: every digit
+// but the last four as X, no "+" (Stytch's docs sample: XXXXXXX1234).
+func maskPhone(phone string) string {
+	digits := strings.TrimPrefix(phone, "+")
+	if len(digits) <= 4 {
+		return digits
+	}
+	return strings.Repeat("X", len(digits)-4) + digits[len(digits)-4:]
+}
