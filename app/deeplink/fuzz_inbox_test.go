@@ -89,7 +89,7 @@ func FuzzOfferArgs(f *testing.F) {
 		go func() {
 			n := in.OfferArgs(args)
 			for _, a := range args {
-				if in.OfferPasted(a) {
+				if in.OfferPasted(noWait, a) {
 					n++
 				}
 			}
@@ -123,7 +123,7 @@ func FuzzOfferArgs(f *testing.F) {
 		in.Close()
 		closed = true
 		waitInboxGone(t)
-		if in.Offer(disc) || in.OfferPasted(emailLink) || in.OfferArgs([]string{disc}) != 0 {
+		if in.Offer(disc) || in.OfferPasted(noWait, emailLink) || in.OfferArgs([]string{disc}) != 0 {
 			t.Fatal("offer accepted after Close")
 		}
 

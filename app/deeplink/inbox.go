@@ -1,6 +1,7 @@
 package deeplink
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"strings"
@@ -68,8 +69,8 @@ type Inbox struct {
 	onArrival func()
 
 	mu      sync.Mutex
-	links   []Link  // FIFO, len ≤ InboxBuffer
-	rejects []error // FIFO, len ≤ rejectBuffer
+	links   []queued   // FIFO, len ≤ InboxBuffer
+	rejects []rejected // FIFO, len ≤ rejectBuffer
 	seen    map[[sha256.Size]byte]struct{}
 	order   [seenTokens][sha256.Size]byte // ring of hashes in seen, oldest at next
 	next    int
@@ -81,6 +82,26 @@ type Inbox struct {
 	done      chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once
+}
+
+// queued is an accepted link waiting for deliver; done (optional) is closed
+// once deliver has returned or the link was dropped.
+type queued struct {
+	link    Link
+	done    chan struct{}
+	barrier bool // Flush's marker: no link, only done
+}
+
+// rejected is a refusal waiting for reject; done as for queued.
+type rejected struct {
+	err  error
+	done chan struct{}
+}
+
+func closeDone(done chan struct{}) {
+	if done != nil {
+		close(done)
+	}
 }
 
 // NewInbox starts an inbox. deliver receives valid, new links; reject (may be
@@ -111,13 +132,24 @@ func NewInbox(p Parser, deliver func(Link), reject func(error), opts ...Option) 
 // event). It reports whether the link was accepted for delivery. Safe from
 // any goroutine; never blocks on the consumer.
 func (in *Inbox) Offer(raw string) bool {
-	return in.offer(in.parser.Parse(raw))
+	l, err := in.parser.Parse(raw)
+	return in.offer(l, err, nil)
 }
 
 // OfferPasted is Offer for the paste box: it also accepts the email's own
-// http(s) link and tolerates surrounding whitespace and brackets.
-func (in *Inbox) OfferPasted(raw string) bool {
-	return in.offer(in.parser.ParsePasted(raw))
+// http(s) link and tolerates surrounding whitespace and brackets. It waits
+// (until ctx ends) for the link to be delivered or reported, so the paste box
+// can show the outcome; a pasted link otherwise goes the same way as one
+// from the OS: the same parser rules, de-duplication, buffer and order.
+func (in *Inbox) OfferPasted(ctx context.Context, raw string) bool {
+	l, err := in.parser.ParsePasted(raw)
+	done := make(chan struct{})
+	accepted := in.offer(l, err, done)
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	return accepted
 }
 
 // OfferArgs scans command-line arguments (cold start, or those forwarded by a
@@ -137,7 +169,7 @@ func (in *Inbox) OfferArgs(args []string) int {
 		if considered == maxLinkArgs {
 			in.mu.Lock()
 			in.stats.Dropped++
-			in.queueRejectLocked(ErrTooManyArgs)
+			in.queueRejectLocked(ErrTooManyArgs, nil)
 			in.mu.Unlock()
 			in.signal()
 			break
@@ -150,32 +182,53 @@ func (in *Inbox) OfferArgs(args []string) int {
 	return accepted
 }
 
-func (in *Inbox) offer(l Link, err error) bool {
+func (in *Inbox) offer(l Link, err error, done chan struct{}) bool {
 	in.mu.Lock()
 	if in.closed {
 		in.mu.Unlock()
+		closeDone(done)
 		return false
 	}
 	accepted := false
 	switch {
 	case err != nil:
 		in.stats.Malformed++
-		in.queueRejectLocked(err)
+		in.queueRejectLocked(err, done)
 	case in.seenLocked(l.Token):
 		in.stats.Duplicates++
-		in.queueRejectLocked(ErrDuplicate)
-	case len(in.links) >= InboxBuffer:
+		in.queueRejectLocked(ErrDuplicate, done)
+	case in.queuedLinksLocked() >= InboxBuffer:
 		in.stats.Dropped++
-		in.queueRejectLocked(ErrInboxFull)
+		in.queueRejectLocked(ErrInboxFull, done)
 	default:
 		in.rememberLocked(l.Token)
-		in.links = append(in.links, l)
+		in.links = append(in.links, queued{link: l, done: done})
 		in.stats.Accepted++
 		accepted = true
 	}
 	in.mu.Unlock()
 	in.signal()
 	return accepted
+}
+
+// Flush waits (until ctx ends) for everything offered before it to be
+// delivered or reported. Links wait for Ready, so Flush does too.
+func (in *Inbox) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	in.mu.Lock()
+	if in.closed {
+		in.mu.Unlock()
+		return nil
+	}
+	in.links = append(in.links, queued{barrier: true, done: done})
+	in.mu.Unlock()
+	in.signal()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Ready says the consumer can take links: buffered ones are delivered in
@@ -208,6 +261,16 @@ func (in *Inbox) Stats() Stats {
 	return in.stats
 }
 
+func (in *Inbox) queuedLinksLocked() int {
+	n := 0
+	for _, q := range in.links {
+		if !q.barrier {
+			n++
+		}
+	}
+	return n
+}
+
 func (in *Inbox) signal() {
 	select {
 	case in.wake <- struct{}{}:
@@ -215,15 +278,17 @@ func (in *Inbox) signal() {
 	}
 }
 
-func (in *Inbox) queueRejectLocked(err error) {
+func (in *Inbox) queueRejectLocked(err error, done chan struct{}) {
 	if in.reject == nil {
+		closeDone(done)
 		return
 	}
 	if len(in.rejects) >= rejectBuffer {
 		in.stats.RejectsDropped++
+		closeDone(done)
 		return
 	}
-	in.rejects = append(in.rejects, err)
+	in.rejects = append(in.rejects, rejected{err: err, done: done})
 }
 
 func (in *Inbox) seenLocked(token string) bool {
@@ -250,6 +315,12 @@ func (in *Inbox) run() {
 		case <-in.done:
 			in.mu.Lock()
 			in.stats.DroppedOnClose += len(in.links)
+			for _, q := range in.links {
+				closeDone(q.done)
+			}
+			for _, r := range in.rejects {
+				closeDone(r.done)
+			}
 			in.links, in.rejects = nil, nil
 			in.mu.Unlock()
 			return
@@ -272,23 +343,30 @@ func (in *Inbox) step() bool {
 		return false
 	}
 	if len(in.rejects) > 0 {
-		err := in.rejects[0]
-		in.rejects[0] = nil
+		r := in.rejects[0]
+		in.rejects[0] = rejected{}
 		in.rejects = in.rejects[1:]
 		in.mu.Unlock()
-		in.reject(err)
+		in.reject(r.err)
+		closeDone(r.done)
 		return true
 	}
 	if in.ready && len(in.links) > 0 {
-		l := in.links[0]
-		in.links[0] = Link{} // don't keep the token reachable from the backing array
+		q := in.links[0]
+		in.links[0] = queued{} // don't keep the token reachable from the backing array
 		in.links = in.links[1:]
+		if q.barrier {
+			in.mu.Unlock()
+			closeDone(q.done)
+			return true
+		}
 		in.stats.Delivered++
 		in.mu.Unlock()
 		if in.onArrival != nil {
 			in.onArrival()
 		}
-		in.deliver(l)
+		in.deliver(q.link)
+		closeDone(q.done)
 		return true
 	}
 	in.mu.Unlock()

@@ -1,8 +1,10 @@
 package deeplink
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,7 +129,7 @@ func TestInboxDeduplicates(t *testing.T) {
 	again := []func() bool{
 		func() bool { return in.Offer(disc) },
 		func() bool { return in.OfferArgs([]string{"app", disc}) == 1 },
-		func() bool { return in.OfferPasted(" <" + emailLink + "> ") },
+		func() bool { return in.OfferPasted(noWait, " <"+emailLink+"> ") },
 		func() bool {
 			return in.Offer(cb + "?stytch_token_type=multi_tenant_magic_links&token=" + tokPadded + "&slug=acme")
 		},
@@ -334,7 +336,7 @@ func TestInboxConcurrent(t *testing.T) {
 				case 1:
 					in.OfferArgs([]string{"app", linkN(i)})
 				case 2:
-					in.OfferPasted(" " + linkN(i) + "\n")
+					in.OfferPasted(noWait, " "+linkN(i)+"\n")
 				case 3:
 					in.Offer("stytch-desktop://auth/callback?token=x")
 				}
@@ -428,4 +430,55 @@ func TestNewInboxNilDeliverPanics(t *testing.T) {
 		}
 	}()
 	NewInbox(DefaultParser, nil, nil)
+}
+
+// noWait is an ended context: OfferPasted then offers without waiting for
+// the outcome (these tests look at the queue, not the consumer).
+var noWait = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
+// A pasted link waits for its outcome and goes the same way as one from the
+// OS: delivered once, a second paste of the same token is a duplicate, and a
+// malformed paste is reported without reaching deliver.
+func TestOfferPastedWaitsForTheOutcome(t *testing.T) {
+	delivered := make(chan Link, 4)
+	var rejects []error
+	var mu sync.Mutex
+	release := make(chan struct{})
+	in := NewInbox(DefaultParser, func(l Link) { <-release; delivered <- l }, func(err error) {
+		mu.Lock()
+		rejects = append(rejects, err)
+		mu.Unlock()
+	})
+	defer in.Close()
+	in.Ready()
+	link := "stytch-desktop://auth/callback?stytch_token_type=discovery&token=" + strings.Repeat("P", 44)
+	returned := make(chan bool)
+	go func() { returned <- in.OfferPasted(context.Background(), "  <"+link+">\n") }()
+	select {
+	case <-returned:
+		t.Fatal("OfferPasted returned before the link was delivered")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if !<-returned {
+		t.Fatal("pasted link not accepted")
+	}
+	if l := <-delivered; l.Token != strings.Repeat("P", 44) {
+		t.Fatalf("delivered %v", l)
+	}
+	if in.OfferPasted(context.Background(), link) {
+		t.Fatal("the same token pasted twice was accepted twice")
+	}
+	if in.OfferPasted(context.Background(), "https://evil.test/?token=x") {
+		t.Fatal("malformed paste accepted")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(rejects) != 2 || !errors.Is(rejects[0], ErrDuplicate) {
+		t.Fatalf("rejects %v", rejects)
+	}
 }
