@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"stytch-desktop/app/config"
-	"stytch-desktop/app/deeplink"
 	"stytch-desktop/app/keychain"
 	"stytch-desktop/app/localstytch"
 	"stytch-desktop/app/signin"
@@ -38,7 +37,6 @@ type Options struct {
 type Core struct {
 	Config   config.Config
 	Flows    *signin.Flows
-	Parser   deeplink.Parser
 	InboxURL string // local mode only
 
 	local *localstytch.Server
@@ -54,36 +52,33 @@ func KeychainService(cfg config.Config) string {
 	return "stytch-desktop:" + cfg.ProjectID
 }
 
-// Start brings the backend up; in local mode it first starts the local
-// Stytch-compatible API on a loopback port.
+// ErrLocalAPI wraps a failure to start the in-process local API (its state
+// file, its port), so the screens can say that rather than "network".
+var ErrLocalAPI = errors.New("the local Stytch-compatible API did not start")
+
+// StartKind says how a failed Start is shown on the screens.
+func StartKind(err error) signin.Kind {
+	switch {
+	case errors.Is(err, ErrLocalAPI):
+		return signin.KindLocalAPIFailed
+	case errors.Is(err, context.Canceled):
+		return signin.KindUnknown
+	default:
+		return signin.KindStartFailed
+	}
+}
+
+// Start brings the backend up for the configured mode.
 func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Core{Config: cfg, log: log}
-	sc := stytchclient.Config{ProjectID: cfg.ProjectID, Secret: cfg.Secret, BaseURL: cfg.BaseURL}
-	switch cfg.Mode {
-	case config.ModeLocal:
-		base, err := c.startLocal(opts)
-		if err != nil {
-			return nil, fmt.Errorf("start local Stytch-compatible API: %w", err)
-		}
-		sc = stytchclient.Config{ProjectID: c.local.ProjectID(), Secret: c.local.Secret(), BaseURL: base}
-		c.InboxURL = base + "/"
-		log.Info("local mode: using the in-process Stytch-compatible API; no real email is sent", "inbox", c.InboxURL)
-	case config.ModeDirect:
-		log.Warn(config.SecretWarning)
-	default:
-		return nil, fmt.Errorf("start: unknown mode %q", cfg.Mode)
-	}
-	api, err := stytchclient.New(ctx, sc)
+	api, err := c.adapterFor(ctx, opts)
 	if err != nil {
 		c.Close(context.Background())
-		return nil, fmt.Errorf("start: %w", err)
-	}
-	if !api.JWKSReady {
-		log.Warn("could not fetch Stytch's signing keys at start; sessions are checked with Stytch directly")
+		return nil, fmt.Errorf("start %s mode: %w", cfg.Mode, err)
 	}
 	secrets := opts.Secrets
 	if secrets == nil {
@@ -91,7 +86,6 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 		// user waits); the flows pass shorter deadlines for background work.
 		secrets = keychain.NewKeyring(KeychainService(cfg), keychain.WithTimeout(time.Minute))
 	}
-	c.Parser = deeplink.Parser{Scheme: cfg.Scheme, Host: "auth", Path: "/callback"}
 	c.Flows = signin.New(signin.Config{
 		Mode:            string(cfg.Mode),
 		InboxURL:        c.InboxURL,
@@ -102,6 +96,37 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 		Logger:          log,
 	}, api, secrets)
 	return c, nil
+}
+
+// adapterFor picks the Stytch port's implementation for the mode: the one
+// place modes differ. Everything above the port — flows, keychain, links —
+// is the same in every mode, and so are the tests that run through it.
+func (c *Core) adapterFor(ctx context.Context, opts Options) (signin.Stytch, error) {
+	cfg := c.Config
+	var sc stytchclient.Config
+	switch cfg.Mode {
+	case config.ModeLocal:
+		base, err := c.startLocal(opts)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrLocalAPI, err)
+		}
+		sc = stytchclient.Config{ProjectID: c.local.ProjectID(), Secret: c.local.Secret(), BaseURL: base}
+		c.InboxURL = base + "/"
+		c.log.Info("local mode: using the in-process Stytch-compatible API; no real email is sent", "inbox", c.InboxURL)
+	case config.ModeDirect:
+		c.log.Warn(config.SecretWarning)
+		sc = stytchclient.Config{ProjectID: cfg.ProjectID, Secret: cfg.Secret, BaseURL: cfg.BaseURL}
+	default:
+		return nil, fmt.Errorf("unknown mode %q", cfg.Mode)
+	}
+	api, err := stytchclient.New(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	if !api.JWKSReady {
+		c.log.Warn("could not fetch Stytch's signing keys at start; sessions are checked with Stytch directly")
+	}
+	return api, nil
 }
 
 // startLocal starts the local API, preferring the port it had last time so

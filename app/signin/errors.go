@@ -27,14 +27,16 @@ const (
 	KindKeychainUnavailable  Kind = "keychain_unavailable"
 	KindKeychainLocked       Kind = "keychain_locked" // locked or timed out
 	KindKeychainTooBig       Kind = "keychain_too_big"
-	KindSignedOut            Kind = "signed_out"   // informational
-	KindBusy                 Kind = "busy"         // another operation is in flight
-	KindUnauthorized         Kind = "unauthorized" // project credentials rejected
+	KindSignedOut            Kind = "signed_out"       // informational
+	KindBusy                 Kind = "busy"             // another operation is in flight, or not offered on this screen
+	KindUnauthorized         Kind = "unauthorized"     // project credentials rejected
+	KindLocalAPIFailed       Kind = "local_api_failed" // the in-process local API did not start (state file, port)
+	KindStartFailed          Kind = "start_failed"     // the backend did not start (see the log)
 	KindUnknown              Kind = "unknown"
 )
 
 // Kinds lists every Kind, so tests can hold the screens' contract to it.
-var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindBusy, KindUnauthorized, KindUnknown}
+var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindUnknown}
 
 // Error is the one error type the flows return. Op names the operation so a
 // top-level error reads like a trail; Err is the cause (never a secret).

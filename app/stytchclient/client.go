@@ -21,7 +21,15 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 
 	"stytch-desktop/app/signin"
+	"stytch-desktop/app/stytcherr"
 	"stytch-desktop/app/trace"
+)
+
+// Stytch's error vocabulary (error_type → kind, Retry-After) lives in
+// app/stytcherr, shared by every adapter.
+var (
+	mapError     = stytcherr.Map
+	withRetryBox = stytcherr.WithRetryBox
 )
 
 // Config says which Stytch project to talk to and where.
@@ -51,7 +59,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		base = http.DefaultTransport
 	}
 	// No overall http.Client timeout: every call carries its own deadline.
-	hc := &http.Client{Transport: &retryAfterTransport{base: base}}
+	hc := &http.Client{Transport: stytcherr.Transport(base)}
 	opts := []b2bstytchapi.Option{b2bstytchapi.WithHTTPClient(hc), b2bstytchapi.WithInitializationContext(ctx)}
 	if cfg.BaseURL != "" {
 		opts = append(opts, b2bstytchapi.WithBaseURI(cfg.BaseURL))

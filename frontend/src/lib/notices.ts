@@ -125,6 +125,17 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     severity: "error",
     retry: false,
   },
+  local_api_failed: {
+    message:
+      "The local Stytch-compatible API didn't start (its state file or port). Quit and start the app again; the log says what failed.",
+    severity: "error",
+    retry: false,
+  },
+  start_failed: {
+    message: "stytch-desktop couldn't start its sign-in backend. Quit and start it again; the log says what failed.",
+    severity: "error",
+    retry: false,
+  },
   unknown: {
     message: "Something went wrong. Try again; if it keeps happening, restart the app.",
     severity: "error",

@@ -38,6 +38,8 @@ export const NOTICE_KINDS = [
   "busy",
   "unauthorized",
   "signed_out",
+  "local_api_failed",
+  "start_failed",
   "unknown",
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];

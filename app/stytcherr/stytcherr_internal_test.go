@@ -1,4 +1,4 @@
-package stytchclient
+package stytcherr
 
 import (
 	"net/http"

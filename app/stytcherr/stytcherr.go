@@ -1,4 +1,9 @@
-package stytchclient
+// Package stytcherr is Stytch's error vocabulary for the sign-in flows: which
+// error_type means which signin.Kind, and the Retry-After of a 429 (which
+// stytch-go drops, so a transport keeps it). Every Stytch adapter — direct,
+// local, through a broker — uses this one table, so a mode is a new case in
+// app/core, never a copy of the mapping.
+package stytcherr
 
 import (
 	"context"
@@ -35,9 +40,9 @@ var kinds = map[string]signin.Kind{
 	"unauthorized_credentials":           signin.KindUnauthorized,
 }
 
-// mapError turns a stytch-go error into a *signin.Error. stytcherror.Error
+// Map turns a stytch-go error into a *signin.Error. stytcherror.Error
 // comes back by value, so errors.As must target a value, not a pointer.
-func mapError(op string, err error, box *retryBox) error {
+func Map(op string, err error, box *RetryBox) error {
 	if err == nil {
 		return nil
 	}
@@ -74,20 +79,20 @@ func describe(se stytcherror.Error) string {
 	return "stytch " + strconv.Itoa(se.StatusCode) + " " + string(se.ErrorType) + " (" + se.RequestID + ")"
 }
 
-// retryBox carries a 429's Retry-After header from the transport back to the
+// RetryBox carries a 429's Retry-After header from the transport back to the
 // call that made the request; stytch-go drops response headers.
-type retryBox struct {
+type RetryBox struct {
 	mu sync.Mutex
 	d  time.Duration
 }
 
-func (b *retryBox) set(d time.Duration) {
+func (b *RetryBox) set(d time.Duration) {
 	b.mu.Lock()
 	b.d = d
 	b.mu.Unlock()
 }
 
-func (b *retryBox) get() time.Duration {
+func (b *RetryBox) get() time.Duration {
 	if b == nil {
 		return 0
 	}
@@ -98,10 +103,16 @@ func (b *retryBox) get() time.Duration {
 
 type retryKey struct{}
 
-func withRetryBox(ctx context.Context) (context.Context, *retryBox) {
-	b := &retryBox{}
+// WithRetryBox returns a context whose requests report a 429's Retry-After
+// into the box (through Transport).
+func WithRetryBox(ctx context.Context) (context.Context, *RetryBox) {
+	b := &RetryBox{}
 	return context.WithValue(ctx, retryKey{}, b), b
 }
+
+// Transport wraps base so that a 429's Retry-After reaches the RetryBox of
+// the request's context.
+func Transport(base http.RoundTripper) http.RoundTripper { return &retryAfterTransport{base: base} }
 
 type retryAfterTransport struct{ base http.RoundTripper }
 
@@ -110,7 +121,7 @@ func (t *retryAfterTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	if err != nil || resp.StatusCode != http.StatusTooManyRequests {
 		return resp, err
 	}
-	if b, ok := req.Context().Value(retryKey{}).(*retryBox); ok {
+	if b, ok := req.Context().Value(retryKey{}).(*RetryBox); ok {
 		b.set(parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()))
 	}
 	return resp, nil
