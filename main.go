@@ -1,6 +1,7 @@
 // Command stytch-desktop is a desktop app in which employees of B2B customers
 // sign in with Stytch email magic links. main only wires the Wails shell to
-// app.App; everything it does happens after wails.Run starts the window.
+// the lifecycle (app/lifecycle) and binds the screens' actions (app.App);
+// everything it does happens after wails.Run starts the window.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"stytch-desktop/app"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
+	"stytch-desktop/app/lifecycle"
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/trace"
 )
@@ -40,7 +42,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)
 		os.Exit(2)
 	}
-	a := app.New(cfg, core.Options{
+	lc := lifecycle.New(cfg, core.Options{
 		Logger: logger,
 		// For test rigs that register a wrapper as the scheme handler.
 		SkipSchemeRegistration: os.Getenv("STYTCH_DESKTOP_SKIP_SCHEME_REGISTRATION") == "1",
@@ -64,20 +66,20 @@ func main() {
 			// A link in argv (cold start from the OS handler) waits in the
 			// inbox until the flows are ready. Read here, not before wails.Run,
 			// so a short-lived second instance never looks at it.
-			a.Links().OfferArgs(os.Args[1:])
-			go a.Start(ctx, win)
+			lc.Links().OfferArgs(os.Args[1:])
+			go lc.Start(win)
 		},
-		OnShutdown: a.Shutdown,
+		OnShutdown: lc.Shutdown,
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: singleInstanceID,
 			OnSecondInstanceLaunch: func(d options.SecondInstanceData) {
 				trace.Mark("link-forwarded")
-				a.Links().OfferArgs(d.Args)
+				lc.Links().OfferArgs(d.Args)
 			},
 		},
-		Mac:   &mac.Options{OnUrlOpen: func(u string) { a.Links().Offer(u) }},
+		Mac:   &mac.Options{OnUrlOpen: func(u string) { lc.Links().Offer(u) }},
 		Linux: &linux.Options{ProgramName: "stytch-desktop"},
-		Bind:  []any{a, &Tracer{}},
+		Bind:  []any{app.New(lc), &Tracer{}}, // the screens' actions; the bench's trace marks
 	})
 	if err != nil {
 		logger.Error("window failed", "error", err.Error())
@@ -85,7 +87,7 @@ func main() {
 	}
 }
 
-// wailsWindow adapts the Wails runtime to app.Window.
+// wailsWindow adapts the Wails runtime to lifecycle.Window.
 type wailsWindow struct{ ctx context.Context }
 
 func (w *wailsWindow) Emit(event string, data any) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"stytch-desktop/app"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain"
@@ -96,14 +95,14 @@ func TestLocalModeThroughTheBoundMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := keychain.NewMemory()
-	a := app.New(cfg, core.Options{Secrets: store, StateDir: t.TempDir(), SkipSchemeRegistration: true})
+	a, lc := newApp(cfg, core.Options{Secrets: store, StateDir: t.TempDir(), SkipSchemeRegistration: true})
 	if v := a.State(); v.Screen != signin.ScreenRestoring {
 		t.Fatalf("before start: %s", v.Screen)
 	}
 	win := &recorder{}
-	a.Links().OfferArgs([]string{"--some-flag", "not-a-link"}) // argv noise is ignored
-	a.Start(context.Background(), win)
-	defer a.Shutdown(context.Background())
+	lc.Links().OfferArgs([]string{"--some-flag", "not-a-link"}) // argv noise is ignored
+	lc.Start(win)
+	defer lc.Shutdown(context.Background())
 
 	v := win.waitScreen(t, signin.ScreenSignedOut)
 	if v.Mode != "local" || !strings.HasPrefix(v.InboxURL, "http://127.0.0.1:") {
@@ -120,7 +119,7 @@ func TestLocalModeThroughTheBoundMethods(t *testing.T) {
 	_, link := appLink(t, v.InboxURL, "demo@example.com")
 
 	// A hostile hand-off changes nothing but the notice.
-	a.Links().OfferArgs([]string{"stytch-desktop://evil/callback?stytch_token_type=discovery&token=" + strings.Repeat("A", 44)})
+	lc.Links().OfferArgs([]string{"stytch-desktop://evil/callback?stytch_token_type=discovery&token=" + strings.Repeat("A", 44)})
 	deadline := time.Now().Add(5 * time.Second)
 	for a.State().Notice == nil && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -130,8 +129,8 @@ func TestLocalModeThroughTheBoundMethods(t *testing.T) {
 	}
 
 	// The OS hands the link over twice (double click): applied once.
-	a.Links().OfferArgs([]string{link})
-	a.Links().OfferArgs([]string{link})
+	lc.Links().OfferArgs([]string{link})
+	lc.Links().OfferArgs([]string{link})
 	v = win.waitScreen(t, signin.ScreenChoosingOrganization)
 	if win.raised == 0 {
 		t.Fatal("the window was not brought to the front when the link arrived")
@@ -177,10 +176,10 @@ func TestLocalModeThroughTheBoundMethods(t *testing.T) {
 
 func TestBadStartIsShownNotHung(t *testing.T) {
 	cfg := config.Config{Mode: "bogus", Scheme: "stytch-desktop"}
-	a := app.New(cfg, core.Options{Secrets: keychain.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
+	a, lc := newApp(cfg, core.Options{Secrets: keychain.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
 	win := &recorder{}
-	a.Start(context.Background(), win)
-	defer a.Shutdown(context.Background())
+	lc.Start(win)
+	defer lc.Shutdown(context.Background())
 	v := a.SendLink("demo@example.com")
 	if v.Screen != signin.ScreenSignedOut || v.Notice == nil {
 		t.Fatalf("a backend that failed to start must say so: %+v", v)

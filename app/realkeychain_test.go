@@ -13,6 +13,7 @@ import (
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/lifecycle"
 	"stytch-desktop/app/signin"
 )
 
@@ -28,12 +29,12 @@ func TestRealKeychain(t *testing.T) {
 	service := "stytch-desktop-apptest-" + hex.EncodeToString(b)
 	cfg, _ := config.FromEnv(func(string) string { return "" })
 	stateDir := t.TempDir()
-	start := func() (*app.App, *recorder) {
-		a := app.New(cfg, core.Options{Secrets: keychain.NewKeyring(service), StateDir: stateDir, SkipSchemeRegistration: true})
+	start := func() (*app.App, *recorder, *lifecycle.Lifecycle) {
+		a, lc := newApp(cfg, core.Options{Secrets: keychain.NewKeyring(service), StateDir: stateDir, SkipSchemeRegistration: true})
 		win := &recorder{}
-		a.Start(context.Background(), win)
-		t.Cleanup(func() { a.Shutdown(context.Background()) })
-		return a, win
+		lc.Start(win)
+		t.Cleanup(func() { lc.Shutdown(context.Background()) })
+		return a, win, lc
 	}
 	signIn := func(a *app.App, win *recorder) signin.View {
 		inbox := win.waitScreen(t, signin.ScreenSignedOut).InboxURL
@@ -62,7 +63,7 @@ func TestRealKeychain(t *testing.T) {
 
 	switch os.Getenv("KEYCHAIN_REAL_SCENARIO") {
 	case "":
-		a, win := start()
+		a, win, lc := start()
 		v := signIn(a, win)
 		if v.Screen != signin.ScreenSignedIn || v.KeychainWarning != "" {
 			t.Fatalf("signed in: %+v", v)
@@ -70,8 +71,8 @@ func TestRealKeychain(t *testing.T) {
 		if got := items(); !strings.Contains(got, "attribute.username = session") {
 			t.Fatalf("session not in the Secret Service:\n%s", got)
 		}
-		a.Shutdown(context.Background())
-		a2, win2 := start() // restart: restored from the real keychain
+		lc.Shutdown(context.Background())
+		a2, win2, _ := start() // restart: restored from the real keychain
 		v = win2.waitScreen(t, signin.ScreenSignedIn)
 		if v.Member == nil || v.Member.Email != "real-keychain@example.com" {
 			t.Fatalf("restored: %+v", v)
@@ -83,7 +84,7 @@ func TestRealKeychain(t *testing.T) {
 			t.Fatalf("session still in the Secret Service after sign-out:\n%s", got)
 		}
 	case "locked":
-		a, win := start()
+		a, win, _ := start()
 		v := win.waitScreen(t, signin.ScreenSignedOut)
 		if v.Notice == nil || v.Notice.Kind != signin.KindKeychainLocked {
 			t.Fatalf("a locked keychain at start should say so: %+v", v.Notice)
@@ -93,7 +94,7 @@ func TestRealKeychain(t *testing.T) {
 			t.Fatalf("the session must work in memory, with a warning: %+v", v)
 		}
 	case "no-secret-service":
-		a, win := start()
+		a, win, _ := start()
 		v := win.waitScreen(t, signin.ScreenSignedOut)
 		if v.Notice == nil || v.Notice.Kind != signin.KindKeychainUnavailable || v.KeychainWarning != signin.KeychainNotRemembered {
 			t.Fatalf("no Secret Service should be shown: %+v", v)

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"testing"
 
-	"stytch-desktop/app"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain"
@@ -75,10 +74,10 @@ func noSecretAnywhere(t *testing.T, local bool) {
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dir := t.TempDir()
 	store := keychain.NewMemory()
-	a := app.New(cfg, core.Options{Secrets: store, StateDir: dir, Logger: logger, SkipSchemeRegistration: true})
+	a, lc := newApp(cfg, core.Options{Secrets: store, StateDir: dir, Logger: logger, SkipSchemeRegistration: true})
 	win := &recorder{}
-	a.Start(context.Background(), win)
-	defer a.Shutdown(context.Background())
+	lc.Start(win)
+	defer lc.Shutdown(context.Background())
 	var returned []signin.View
 	keep := func(v signin.View) { returned = append(returned, v) }
 

@@ -1,0 +1,250 @@
+// Package lifecycle runs the app between the native shell and the sign-in
+// flows: it starts the backend once the window is up, opens the one door
+// every link enters by (argv, the single-instance hand-off, macOS URL events,
+// the paste box), hands links to the flows — waiting, never polling, while
+// another operation runs — and shuts everything down. It is plain Go: tests
+// drive it directly; the Wails-bound struct (package app) only adapts.
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"stytch-desktop/app/config"
+	"stytch-desktop/app/core"
+	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/schemereg"
+	"stytch-desktop/app/signin"
+)
+
+// Window is what the app needs from the native shell; main.go adapts the
+// Wails runtime to it, tests use a recorder.
+type Window interface {
+	Emit(event string, data any)
+	BringToFront()
+	OpenURL(url string)
+}
+
+// StateEvent is the event that carries every new signin.View to the screens.
+const StateEvent = "state"
+
+// linkWait bounds how long a link (or a paste) waits for the backend to be
+// ready and for a running operation to end: longer than any operation's
+// deadline, short enough that nothing hangs forever.
+const linkWait = time.Minute
+
+// Lifecycle owns the running backend. Start, Shutdown, the link door and the
+// screen actions may be called from any goroutine, in any order.
+type Lifecycle struct {
+	cfg   config.Config
+	opts  core.Options
+	log   *slog.Logger
+	links *deeplink.Inbox
+
+	ready     chan struct{} // closed once the backend is assembled (or failed to be)
+	done      chan struct{} // closed once Start has returned
+	once      sync.Once
+	markReady func()
+
+	mu       sync.Mutex // guards everything below
+	ctx      context.Context
+	cancel   context.CancelFunc
+	win      Window
+	core     *core.Core
+	startErr error
+	stopped  bool
+}
+
+// New prepares the lifecycle; nothing runs until Start. The link door is open
+// at once, so links from argv or an early hand-off wait in it.
+func New(cfg config.Config, opts core.Options) *Lifecycle {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &Lifecycle{cfg: cfg, opts: opts, log: log, ready: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
+	l.markReady = sync.OnceFunc(func() { close(l.ready) })
+	l.links = deeplink.NewInbox(cfg.Links(), l.deliver, l.reject, deeplink.WithOnArrival(l.bringToFront))
+	return l
+}
+
+// Links is the one door for links from the OS: argv, the single-instance
+// hand-off and macOS URL events. The paste box uses Paste.
+func (l *Lifecycle) Links() *deeplink.Inbox { return l.links }
+
+// Start runs once the window's page is up (OnDomReady), never in OnStartup: a
+// short-lived second instance runs OnStartup too, and must not start the local
+// API or read the keychain. It restores the session, then opens the door.
+// Calls after the first, or after Shutdown, do nothing.
+func (l *Lifecycle) Start(win Window) {
+	l.once.Do(func() { l.start(win) })
+}
+
+func (l *Lifecycle) start(win Window) {
+	defer close(l.done)
+	defer l.markReady()
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return
+	}
+	l.win = win
+	ctx := l.ctx
+	l.mu.Unlock()
+
+	c, err := core.Start(ctx, l.cfg, l.opts)
+	l.mu.Lock()
+	if err == nil && l.stopped { // Shutdown came while we assembled
+		l.mu.Unlock()
+		_ = c.Close(context.Background())
+		return
+	}
+	l.core, l.startErr = c, err
+	l.mu.Unlock()
+	l.markReady() // screen actions may run from here on (refused as busy while restoring)
+	if err != nil {
+		l.log.Error("backend did not start", "error", err.Error())
+		win.Emit(StateEvent, l.State())
+		return
+	}
+	go l.checkSchemeRegistration(ctx)
+	c.Flows.Subscribe(func(v signin.View) { win.Emit(StateEvent, v) })
+	_ = c.Flows.Restore(ctx)
+	l.links.Ready()
+}
+
+// checkSchemeRegistration makes sure the link scheme opens this binary for
+// the current user (Linux; a no-op elsewhere), repairing a user-level
+// registration that is missing or points elsewhere, and says so in one line.
+func (l *Lifecycle) checkSchemeRegistration(ctx context.Context) {
+	if l.opts.SkipSchemeRegistration {
+		return
+	}
+	st, err := schemereg.Ensure(ctx, schemereg.Registration{Scheme: l.cfg.Scheme})
+	switch {
+	case err != nil:
+		l.log.Warn("link scheme registration", "status", st.Reason, "error", err.Error())
+	case st.Repaired:
+		l.log.Info("link scheme registration repaired", "status", st.Reason)
+	default:
+		l.log.Debug("link scheme registration", "status", st.Reason)
+	}
+}
+
+// Shutdown closes the door, cancels work in flight and stops the backend. It
+// may run before, during or after Start.
+func (l *Lifecycle) Shutdown(ctx context.Context) {
+	l.mu.Lock()
+	l.stopped = true
+	l.cancel()
+	l.mu.Unlock()
+	l.links.Close()
+	l.once.Do(func() { l.markReady(); close(l.done) }) // Start never ran: now it never will
+	<-l.done
+	l.mu.Lock()
+	c := l.core
+	l.mu.Unlock()
+	if c != nil {
+		c.Flows.Close()
+		_ = c.Close(ctx)
+	}
+}
+
+// flows waits (bounded) for Start and returns the flows, or nil when the
+// backend is not running.
+func (l *Lifecycle) flows() *signin.Flows {
+	select {
+	case <-l.ready:
+	case <-time.After(linkWait):
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.core == nil {
+		return nil
+	}
+	return l.core.Flows
+}
+
+// deliver hands a link from the door to the flows. A link that arrives while
+// another operation runs (a resend, say) waits for it to end.
+func (l *Lifecycle) deliver(link deeplink.Link) {
+	f := l.flows()
+	if f == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(l.ctx, linkWait)
+	defer cancel()
+	for errors.Is(f.CompleteLink(ctx, link), signin.ErrBusy) {
+		if f.Idle(ctx) != nil {
+			return
+		}
+	}
+}
+
+func (l *Lifecycle) reject(err error) {
+	l.log.Warn("incoming link rejected", "error", err.Error())
+	if f := l.flows(); f != nil {
+		_ = f.RejectLink(err)
+	}
+}
+
+func (l *Lifecycle) bringToFront() {
+	l.mu.Lock()
+	win := l.win
+	l.mu.Unlock()
+	if win != nil {
+		win.BringToFront()
+	}
+}
+
+// State returns the current view.
+func (l *Lifecycle) State() signin.View {
+	select {
+	case <-l.ready:
+	default:
+		return signin.View{Screen: signin.ScreenRestoring, Mode: string(l.cfg.Mode)}
+	}
+	l.mu.Lock()
+	c, err := l.core, l.startErr
+	l.mu.Unlock()
+	if c == nil {
+		return signin.View{Screen: signin.ScreenSignedOut, Mode: string(l.cfg.Mode), Notice: &signin.Notice{Kind: core.StartKind(err)}}
+	}
+	return c.Flows.View()
+}
+
+// Do runs one screen action and returns the resulting view; errors are in
+// view.Notice.
+func (l *Lifecycle) Do(action func(ctx context.Context, f *signin.Flows) error) signin.View {
+	f := l.flows()
+	if f == nil {
+		return l.State()
+	}
+	_ = action(l.ctx, f)
+	return f.View()
+}
+
+// Paste takes what the user pasted into "link not opening? paste it here":
+// through the same door as a link from the OS, waiting for the outcome.
+func (l *Lifecycle) Paste(raw string) signin.View {
+	ctx, cancel := context.WithTimeout(l.ctx, linkWait)
+	defer cancel()
+	l.links.OfferPasted(ctx, raw)
+	return l.State()
+}
+
+// OpenInbox opens the local API's inbox page in the system browser (local mode).
+func (l *Lifecycle) OpenInbox() signin.View {
+	l.mu.Lock()
+	win, c := l.win, l.core
+	l.mu.Unlock()
+	if c != nil && c.InboxURL != "" && win != nil {
+		win.OpenURL(c.InboxURL)
+	}
+	return l.State()
+}
