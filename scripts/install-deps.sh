@@ -5,7 +5,7 @@
 set -euo pipefail
 set_name=${1:-all}
 
-core_pkgs=(gnome-keyring libsecret-tools dbus)
+core_pkgs=(gnome-keyring libsecret-tools dbus redis-server)  # redis-server: the broker's shared-limit tests
 desktop_pkgs=(libgtk-3-dev libwebkit2gtk-4.0-dev xvfb xauth x11-utils xdotool imagemagick xdg-utils desktop-file-utils libglib2.0-bin chromium curl jq)
 
 pkgs=("${core_pkgs[@]}")

@@ -38,6 +38,10 @@ var kinds = map[string]signin.Kind{
 	"session_not_found":                  signin.KindSessionExpired,
 	"intermediate_session_not_found":     signin.KindIntermediateExpired,
 	"unauthorized_credentials":           signin.KindUnauthorized,
+	// The Stytch broker's own refusals (app/broker): the company's allow-lists.
+	"email_domain_not_allowed":  signin.KindNotAllowed,
+	"organization_not_allowed":  signin.KindNotAllowed,
+	"phone_country_not_allowed": signin.KindNotAllowed,
 }
 
 // Map turns a stytch-go error into a *signin.Error. stytcherror.Error

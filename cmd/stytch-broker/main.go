@@ -85,6 +85,19 @@ type options struct {
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{limits: broker.DefaultLimits}
+	fs := newFlagSet(o, stderr)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		// Not echoed: a stray argument may be a pasted secret.
+		return nil, fmt.Errorf("%d unexpected argument(s) after the options (the secret is never a flag: use STYTCH_SECRET or --secret-file)", fs.NArg())
+	}
+	return o, nil
+}
+
+// newFlagSet declares every option; --help prints them all.
+func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("stytch-broker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -125,13 +138,7 @@ Options:
 	fs.Var(rateFlag{&o.limits.Domain}, "limit-email-domain", "email sends per email domain")
 	fs.Var(rateFlag{&o.limits.OTPSend}, "limit-otp-send", "SMS sends and TOTP creations per intermediate session, member and phone prefix")
 	fs.Var(rateFlag{&o.limits.OTPAttempt}, "limit-otp-attempt", "SMS, TOTP and recovery-code attempts per intermediate session and member")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (the secret is never a flag: use STYTCH_SECRET or --secret-file)", fs.Arg(0))
-	}
-	return o, nil
+	return fs
 }
 
 // secret reads the project secret from exactly one of STYTCH_SECRET and

@@ -6,7 +6,10 @@
 // totps.create/authenticate (RFC 6238 computed here) → recoveryCodes.recover
 // → sessions.exchange both ways, with Stytch's error types on the way.
 //
-// Env: EMULATOR_URL (e.g. http://127.0.0.1:8787), PROJECT_ID, SECRET.
+// Env: EMULATOR_URL (e.g. http://127.0.0.1:8787), PROJECT_ID, SECRET;
+// API_URL (default EMULATOR_URL) is where the SDK sends its calls: the
+// Stytch broker in front of the emulator in app/broker/testdata/node-sdk.sh,
+// which also sets BROKER=1 for the refusals only the broker makes.
 "use strict";
 const crypto = require("node:crypto");
 const assert = require("node:assert/strict");
@@ -17,8 +20,12 @@ const client = new stytch.B2BClient({
   project_id: process.env.PROJECT_ID,
   secret: process.env.SECRET,
   // `env` accepts any URL (custom_base_url insists on https://).
-  env: base + "/",
+  env: (process.env.API_URL || base).replace(/\/$/, "") + "/",
 });
+
+const admin = process.env.ADMIN_SECRET
+  ? new stytch.B2BClient({ project_id: process.env.PROJECT_ID, secret: process.env.ADMIN_SECRET, env: base + "/" })
+  : client;
 
 function pkce() {
   const verifier = crypto.randomBytes(32).toString("base64url");
@@ -87,7 +94,10 @@ async function main() {
   // A link this project never issued (e.g. another project's) is
   // magic_link_not_found 404, not "expired or used" (401).
   try {
-    await client.magicLinks.discovery.authenticate({ discovery_magic_links_token: crypto.randomBytes(33).toString("base64url") });
+    await client.magicLinks.discovery.authenticate({
+      discovery_magic_links_token: crypto.randomBytes(33).toString("base64url"),
+      pkce_code_verifier: pkce().verifier,
+    });
     assert.fail("unknown token accepted");
   } catch (err) {
     assert.equal(err.error_type, "magic_link_not_found", String(err));
@@ -96,8 +106,28 @@ async function main() {
 
   await mfaChecks(created.organization.organization_id);
 
+  if (process.env.BROKER) {
+    // The broker serves sign-in only: administration is not there, and a
+    // session can be revoked only by its own token.
+    const refused = [
+      ["organizations.create", () => client.organizations.create({ organization_name: "Evil", organization_slug: "evil-" + slug }), 404, "route_not_found"],
+      ["organizations.members.create", () => client.organizations.members.create({ organization_id: created.organization.organization_id, email_address: "x@nodecheck.dev" }), 404, "route_not_found"],
+      ["magicLinks.email.invite", () => client.magicLinks.email.invite({ organization_id: created.organization.organization_id, email_address: "x@nodecheck.dev" }), 404, "route_not_found"],
+      ["sessions.revoke by member_id", () => client.sessions.revoke({ member_id: created.member.member_id }), 400, "bad_request"],
+      ["discovery send without PKCE", () => client.magicLinks.email.discovery.send({ email_address: email }), 400, "bad_request"],
+    ];
+    for (const [name, call, status, type] of refused) {
+      try {
+        await call();
+        assert.fail(name + " was not refused");
+      } catch (err) {
+        assert.equal(err.status_code, status, name + ": " + String(err));
+        assert.equal(err.error_type, type, name + ": " + String(err));
+      }
+    }
+  }
   const pkg = JSON.parse(require("node:fs").readFileSync(require.resolve("stytch").replace(/dist[\\/].*$/, "package.json"), "utf8"));
-  console.log("node-sdk check: OK (stytch " + pkg.version + ")");
+  console.log("node-sdk check: OK (stytch " + pkg.version + (process.env.BROKER ? ", through the broker" : "") + ")");
 }
 
 // totp computes the RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret.
@@ -132,7 +162,10 @@ async function mfaChecks(plainOrgID) {
   const loc = new URL((await fetch(inbox.messages[0].link, { redirect: "manual" })).headers.get("location"));
   const auth = await client.magicLinks.discovery.authenticate({ discovery_magic_links_token: loc.searchParams.get("token"), pkce_code_verifier: verifier });
 
-  const created = await client.discovery.organizations.create({
+  // Setting an organization's MFA policy is the company's admin work: through
+  // the broker (which creates organizations with name and slug only) it is
+  // done directly against the emulator with the real secret (ADMIN_SECRET).
+  const created = await admin.discovery.organizations.create({
     intermediate_session_token: auth.intermediate_session_token,
     organization_name: "Node MFA",
     organization_slug: "node-mfa-" + crypto.randomBytes(4).toString("hex"),
