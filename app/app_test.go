@@ -11,7 +11,7 @@ import (
 
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
-	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/keychain/keychaintest"
 	"stytch-desktop/app/signin"
 )
 
@@ -94,7 +94,7 @@ func TestLocalModeThroughTheBoundMethods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := keychain.NewMemory()
+	store := keychaintest.NewMemory()
 	a, lc := newApp(cfg, core.Options{Secrets: store, StateDir: t.TempDir(), SkipSchemeRegistration: true})
 	if v := a.State(); v.Screen != signin.ScreenRestoring {
 		t.Fatalf("before start: %s", v.Screen)
@@ -176,7 +176,7 @@ func TestLocalModeThroughTheBoundMethods(t *testing.T) {
 
 func TestBadStartIsShownNotHung(t *testing.T) {
 	cfg := config.Config{Mode: "bogus", Scheme: "stytch-desktop"}
-	a, lc := newApp(cfg, core.Options{Secrets: keychain.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
+	a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
 	win := &recorder{}
 	lc.Start(win)
 	defer lc.Shutdown(context.Background())

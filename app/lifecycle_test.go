@@ -14,7 +14,7 @@ import (
 	"stytch-desktop/app"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
-	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/keychain/keychaintest"
 	"stytch-desktop/app/lifecycle"
 	"stytch-desktop/app/localstytch"
 	"stytch-desktop/app/signin"
@@ -63,7 +63,7 @@ func TestStartOpenInboxAndShutdownConcurrently(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		a, lc := newApp(cfg, core.Options{Secrets: keychain.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
+		a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
 		win := &recorder{}
 		var wg sync.WaitGroup
 		run := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
@@ -80,7 +80,7 @@ func TestStartOpenInboxAndShutdownConcurrently(t *testing.T) {
 		lc.Start(win)                     // after shutdown: nothing starts
 	}
 	// Shutdown before Start: Start does nothing, nothing leaks.
-	a, lc := newApp(cfg, core.Options{Secrets: keychain.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
+	a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
 	lc.Shutdown(context.Background())
 	lc.Start(&recorder{})
 	if v := a.SendLink("demo@example.com"); v.Screen == signin.ScreenLinkSent {
@@ -112,7 +112,7 @@ func TestPastedLinksGoThroughTheSameDoor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, lc := newApp(cfg, core.Options{Secrets: keychain.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
+		a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
 		win := &recorder{}
 		lc.Start(win)
 		defer lc.Shutdown(context.Background())

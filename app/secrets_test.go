@@ -16,7 +16,7 @@ import (
 
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
-	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/keychain/keychaintest"
 	"stytch-desktop/app/localstytch"
 	"stytch-desktop/app/signin"
 )
@@ -73,7 +73,7 @@ func noSecretAnywhere(t *testing.T, local bool) {
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dir := t.TempDir()
-	store := keychain.NewMemory()
+	store := keychaintest.NewMemory()
 	a, lc := newApp(cfg, core.Options{Secrets: store, StateDir: dir, Logger: logger, SkipSchemeRegistration: true})
 	win := &recorder{}
 	lc.Start(win)

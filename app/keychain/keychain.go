@@ -1,6 +1,6 @@
 // Package keychain stores small secrets (the Stytch session token) in the
-// operating system's keychain, behind a Store interface with well-defined
-// failure modes.
+// operating system's keychain through go-keyring: the flows' signin.Secrets
+// contract, with a deadline on every call and one call in flight.
 //
 // The failure modes matter more than the happy path: on Linux the keychain
 // may be missing (no D-Bus session, no Secret Service, WSL), locked, or stuck
@@ -9,51 +9,30 @@
 // them may ever be confused with "not signed in" (ErrNotFound): a user whose
 // keychain is merely locked must not be signed out.
 //
-// There is deliberately no plain-text fallback. When the keychain cannot be
-// used the caller keeps the session in a Memory store for this run and tells
-// the user so.
+// There is deliberately no plain-text fallback, and no store of this package
+// keeps secrets elsewhere: when the keychain cannot be used, the flows keep
+// the session they just obtained in memory for this run and tell the user
+// so (signin's KeychainNotRemembered).
 package keychain
 
 import (
-	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"stytch-desktop/app/signin"
 )
 
-// Sentinel errors. Callers test them with errors.Is; every error a Store
-// returns wraps at most one of them (plus, for timeouts, the context error).
+// The sentinel errors are the flows' (signin owns the contract: interface,
+// errors, suite); these are their names in this package.
 var (
-	// ErrNotFound: no value is stored under the key. This is the only error
-	// that means "signed out".
-	ErrNotFound = errors.New("not found in keychain")
-
-	// ErrUnavailable: there is no keychain to talk to (no D-Bus session bus,
-	// no Secret Service provider, unsupported platform). Retrying will not
-	// help until the environment changes.
-	ErrUnavailable = errors.New("keychain unavailable")
-
-	// ErrLocked: the keychain is locked and unlocking was refused, dismissed
-	// or impossible (no display for the prompt).
-	ErrLocked = errors.New("keychain locked")
-
-	// ErrTimeout: the keychain did not answer in time, typically because an
-	// unlock prompt is waiting for the user. The outcome of the operation is
-	// unknown (a timed-out Set may still complete later). It is distinct from
-	// ErrLocked, but the UI treats both as "unlock your keychain, then retry";
-	// neither means "signed out".
-	ErrTimeout = errors.New("keychain did not answer in time")
-
-	// ErrTooBig: the value exceeds MaxValueSize (or the platform's limit).
-	// The previously stored value, if any, is unchanged.
-	ErrTooBig = errors.New("value too big for keychain")
-
-	// ErrCorrupt: something is stored under the key but it was not written by
-	// this package (or was damaged). Callers may treat it like ErrNotFound
-	// and overwrite it with Set.
-	ErrCorrupt = errors.New("keychain value is corrupt")
+	ErrNotFound    = signin.ErrSecretNotFound      // nothing stored: the only error that means "signed out"
+	ErrUnavailable = signin.ErrKeychainUnavailable // no keychain to talk to (no bus, no Secret Service)
+	ErrLocked      = signin.ErrKeychainLocked      // locked; unlocking refused, dismissed or impossible
+	ErrTimeout     = signin.ErrKeychainTimeout     // no answer in time (an unlock prompt waits); outcome unknown
+	ErrTooBig      = signin.ErrSecretTooBig        // over MaxValueSize / MaxTextSize; previous value unchanged
+	ErrCorrupt     = signin.ErrSecretCorrupt       // not written by this package, or damaged
 )
 
 // MaxValueSize is the largest value, in bytes, that every Store accepts.
@@ -73,23 +52,8 @@ const MaxTextSize = maxStoredSize - 160
 // maxKeySize bounds key names; keys are short constants such as "session".
 const maxKeySize = 256
 
-// Store is a small key/value store for secrets.
-//
-// Implementations must be safe for concurrent use. Values returned by Get are
-// the caller's to modify; values passed to Set are copied.
-type Store interface {
-	// Get returns the value stored under key, or an error wrapping
-	// ErrNotFound if there is none.
-	Get(ctx context.Context, key string) ([]byte, error)
-
-	// Set stores value under key, replacing any previous value. On error the
-	// previous value is unchanged, except after ErrTimeout (outcome unknown).
-	Set(ctx context.Context, key string, value []byte) error
-
-	// Delete removes key. Deleting a key that does not exist is not an error:
-	// Delete is idempotent so that sign-out can always call it.
-	Delete(ctx context.Context, key string) error
-}
+// Store is the contract the flows own (signin.Secrets), named here.
+type Store = signin.Secrets
 
 // Operation names, used in error messages ("keychain get "session": ...").
 const (
@@ -102,6 +66,14 @@ const (
 func opError(op, key string, err error) error {
 	return fmt.Errorf("keychain %s %q: %w", op, key, err)
 }
+
+// ValidateKey and ValidateValue are the key and size rules every store
+// follows, for stores outside this package (keychaintest) to apply too.
+func ValidateKey(op, key string) error             { return checkKey(op, key) }
+func ValidateValue(key string, value []byte) error { return checkValue(key, value) }
+
+// OpError formats an error for op on key, as this package's stores do.
+func OpError(op, key string, err error) error { return opError(op, key, err) }
 
 // checkKey rejects keys that cannot be stored portably. D-Bus strings must be
 // valid UTF-8 without NUL, so the same rule applies to every Store.

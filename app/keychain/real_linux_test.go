@@ -22,7 +22,8 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"stytch-desktop/app/keychain"
-	"stytch-desktop/app/keychain/storetest"
+	"stytch-desktop/app/signin"
+	"stytch-desktop/app/signin/secretstest"
 )
 
 // The tests below talk to a real Secret Service. scripts/test-keyring.sh runs
@@ -68,7 +69,7 @@ func secretToolSearch(t *testing.T, service string) string {
 
 func TestRealKeyringContract(t *testing.T) {
 	requireReal(t, "")
-	storetest.Run(t, func(t *testing.T) keychain.Store {
+	secretstest.Run(t, func(t *testing.T) signin.Secrets {
 		return keychain.NewKeyring(randomService(t))
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/keychain/keychaintest"
 	"stytch-desktop/app/localstytch"
 	"stytch-desktop/app/signin"
 )
@@ -151,7 +152,7 @@ func TestJoinByDomainAndAcceptInvite(t *testing.T) {
 				}
 				// Now a member: a new discovery lists the organization as such.
 				h.clock.Advance(2 * time.Second)
-				f2 := h.newDevice(keychain.NewMemory())
+				f2 := h.newDevice(keychaintest.NewMemory())
 				_ = f2.Restore(context.Background())
 				h.signInDiscovery(f2, demo)
 				if got := orgBySlug(t, f2.View(), slug).Membership; got != signin.MembershipMember {
@@ -240,7 +241,7 @@ func TestLinkErrors(t *testing.T) {
 		t.Run("not requested here", func(t *testing.T) {
 			h := newHarness(t, port)
 			_ = h.flows.Restore(ctx)
-			other := h.newDevice(keychain.NewMemory())
+			other := h.newDevice(keychaintest.NewMemory())
 			_ = other.Restore(ctx)
 			if err := other.StartSignIn(ctx, demo); err != nil {
 				t.Fatal(err)
@@ -252,7 +253,7 @@ func TestLinkErrors(t *testing.T) {
 		t.Run("other device (PKCE mismatch)", func(t *testing.T) {
 			h := newHarness(t, port)
 			_ = h.flows.Restore(ctx)
-			phone := h.newDevice(keychain.NewMemory())
+			phone := h.newDevice(keychaintest.NewMemory())
 			_ = phone.Restore(ctx)
 			if err := h.flows.StartSignIn(ctx, demo); err != nil {
 				t.Fatal(err)
@@ -353,7 +354,7 @@ func TestSendErrors(t *testing.T) {
 		t.Run("too many requests", func(t *testing.T) {
 			h := newHarness(t, port)
 			_ = h.flows.Restore(ctx)
-			other := h.newDevice(keychain.NewMemory())
+			other := h.newDevice(keychaintest.NewMemory())
 			_ = other.Restore(ctx)
 			if err := h.flows.StartSignIn(ctx, demo); err != nil {
 				t.Fatal(err)
@@ -513,8 +514,8 @@ func TestRestore(t *testing.T) {
 		}
 		t.Run("keychain locked", func(t *testing.T) {
 			h := signedIn(t)
-			faulty := keychain.NewFaulty(h.store)
-			faulty.Fail(keychain.OpGet, keychain.ErrLocked)
+			faulty := keychaintest.NewFaulty(h.store)
+			faulty.Fail(keychaintest.OpGet, keychain.ErrLocked)
 			h.flows.Close()
 			f := h.newDevice(faulty)
 			wantKind(t, f.Restore(ctx), signin.KindKeychainLocked)
@@ -522,7 +523,7 @@ func TestRestore(t *testing.T) {
 			if _, ok := h.storedSession(); !ok {
 				t.Fatal("a locked keychain lost the session")
 			}
-			faulty.Fail(keychain.OpGet, nil)
+			faulty.Fail(keychaintest.OpGet, nil)
 			if err := f.RetryRestore(ctx); err != nil { // after unlocking
 				t.Fatal(err)
 			}
@@ -530,9 +531,9 @@ func TestRestore(t *testing.T) {
 		})
 		t.Run("keychain unavailable", func(t *testing.T) {
 			h := newHarness(t, port)
-			faulty := keychain.NewFaulty(h.store)
-			faulty.Fail(keychain.OpGet, keychain.ErrUnavailable)
-			faulty.Fail(keychain.OpSet, keychain.ErrUnavailable)
+			faulty := keychaintest.NewFaulty(h.store)
+			faulty.Fail(keychaintest.OpGet, keychain.ErrUnavailable)
+			faulty.Fail(keychaintest.OpSet, keychain.ErrUnavailable)
 			f := h.newDevice(faulty)
 			wantKind(t, f.Restore(ctx), signin.KindKeychainUnavailable)
 			if v := wantScreen(t, f, signin.ScreenSignedOut); v.KeychainWarning != signin.KeychainNotRemembered {
@@ -567,11 +568,11 @@ func TestKeychainWriteFailureKeepsSession(t *testing.T) {
 		} {
 			t.Run(string(tc.kind), func(t *testing.T) {
 				h := newHarness(t, port)
-				faulty := keychain.NewFaulty(keychain.NewMemory())
+				faulty := keychaintest.NewFaulty(keychaintest.NewMemory())
 				f := h.newDevice(faulty)
 				_ = f.Restore(context.Background())
 				h.signInDiscovery(f, demo)
-				faulty.Fail(keychain.OpSet, tc.err)
+				faulty.Fail(keychaintest.OpSet, tc.err)
 				err := f.ChooseOrganization(context.Background(), orgBySlug(t, f.View(), "northwind").ID)
 				wantKind(t, err, tc.kind)
 				v := wantScreen(t, f, signin.ScreenSignedIn)
@@ -579,7 +580,7 @@ func TestKeychainWriteFailureKeepsSession(t *testing.T) {
 					t.Fatalf("keychainWarning = %q", v.KeychainWarning)
 				}
 				// The in-memory session still signs out properly.
-				faulty.Fail(keychain.OpSet, nil)
+				faulty.Fail(keychaintest.OpSet, nil)
 				if err := f.SignOut(context.Background()); err != nil {
 					t.Fatal(err)
 				}

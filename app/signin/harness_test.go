@@ -13,7 +13,7 @@ import (
 
 	"stytch-desktop/app/broker/brokertest"
 	"stytch-desktop/app/deeplink"
-	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/keychain/keychaintest"
 	"stytch-desktop/app/localstytch"
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/stytchclient"
@@ -81,7 +81,7 @@ type harness struct {
 	srv     *localstytch.Server
 	baseURL string
 	port    portFactory
-	store   *keychain.Memory
+	store   *keychaintest.Memory
 	spy     *spyPort // set by reach (transitions_test.go)
 	logs    *syncBuffer
 	views   *viewLog
@@ -152,7 +152,7 @@ func newHarness(t *testing.T, port portFactory, mutate ...func(*signin.Config)) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close(context.Background()) })
-	h := &harness{t: t, clock: c, srv: srv, baseURL: base, port: port, store: keychain.NewMemory()}
+	h := &harness{t: t, clock: c, srv: srv, baseURL: base, port: port, store: keychaintest.NewMemory()}
 	h.cfg = signin.Config{Mode: "local", Now: c.Now, ResendInterval: 2 * time.Second,
 		BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond}
 	for _, m := range mutate {

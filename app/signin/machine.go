@@ -17,14 +17,6 @@ const (
 	keyPending = "pending-flow"
 )
 
-// Secrets is the part of the OS keychain the flows use. app/keychain's stores
-// implement it; its sentinel errors (keychain.ErrNotFound, …) classify failures.
-type Secrets interface {
-	Get(ctx context.Context, key string) ([]byte, error)
-	Set(ctx context.Context, key string, value []byte) error
-	Delete(ctx context.Context, key string) error
-}
-
 // ErrBusy and ErrNotNow are the two reasons an action is refused without
 // changing anything (both KindBusy): another operation is in flight (the
 // caller may wait for Idle and try again), or the action is not offered on

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
-
-	"stytch-desktop/app/keychain"
 )
 
 // Flow kinds stored with a pending sign-in.
@@ -59,10 +57,10 @@ func (f *Flows) loadRecord(ctx context.Context, key string, v any) error {
 	kctx, cancel := f.keychainCtx(ctx)
 	defer cancel()
 	b, err := f.secrets.Get(kctx, key)
-	if errors.Is(err, keychain.ErrNotFound) {
+	if errors.Is(err, ErrSecretNotFound) {
 		return errNoRecord
 	}
-	if err != nil && !errors.Is(err, keychain.ErrCorrupt) {
+	if err != nil && !errors.Is(err, ErrSecretCorrupt) {
 		return keychainError("keychain load", err)
 	}
 	if err != nil || json.Unmarshal(b, v) != nil {
@@ -84,7 +82,7 @@ func (f *Flows) deleteRecordErr(ctx context.Context, key string) error {
 	kctx, cancel := f.keychainCtx(ctx)
 	defer cancel()
 	err := f.secrets.Delete(kctx, key)
-	if errors.Is(err, keychain.ErrNotFound) {
+	if errors.Is(err, ErrSecretNotFound) {
 		return nil
 	}
 	return keychainError("keychain delete", err)
@@ -95,12 +93,12 @@ func keychainError(op string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, keychain.ErrUnavailable):
+	case errors.Is(err, ErrKeychainUnavailable):
 		return E(op, KindKeychainUnavailable, err)
-	case errors.Is(err, keychain.ErrLocked), errors.Is(err, keychain.ErrTimeout),
+	case errors.Is(err, ErrKeychainLocked), errors.Is(err, ErrKeychainTimeout),
 		errors.Is(err, context.DeadlineExceeded):
 		return E(op, KindKeychainLocked, err)
-	case errors.Is(err, keychain.ErrTooBig):
+	case errors.Is(err, ErrSecretTooBig):
 		return E(op, KindKeychainTooBig, err)
 	default:
 		return E(op, KindKeychainUnavailable, err)

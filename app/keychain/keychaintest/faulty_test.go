@@ -1,4 +1,4 @@
-package keychain_test
+package keychaintest_test
 
 import (
 	"context"
@@ -9,17 +9,18 @@ import (
 	"time"
 
 	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/keychain/keychaintest"
 )
 
 func TestFaultyFail(t *testing.T) {
 	ctx := context.Background()
-	mem := keychain.NewMemory()
-	f := keychain.NewFaulty(mem)
+	mem := keychaintest.NewMemory()
+	f := keychaintest.NewFaulty(mem)
 	if err := f.Set(ctx, "session", []byte("old")); err != nil {
 		t.Fatal(err)
 	}
 
-	f.Fail(keychain.OpSet, keychain.ErrLocked)
+	f.Fail(keychaintest.OpSet, keychain.ErrLocked)
 	for range 2 {
 		if err := f.Set(ctx, "session", []byte("new")); !errors.Is(err, keychain.ErrLocked) {
 			t.Fatalf("Set = %v, want ErrLocked", err)
@@ -33,21 +34,21 @@ func TestFaultyFail(t *testing.T) {
 		t.Fatalf("Get = %q, %v", v, err)
 	}
 
-	f.Fail(keychain.OpSet, nil)
+	f.Fail(keychaintest.OpSet, nil)
 	if err := f.Set(ctx, "session", []byte("new")); err != nil {
 		t.Fatalf("Set after clearing the fault: %v", err)
 	}
-	if got := f.Calls(keychain.OpSet); got != 4 {
+	if got := f.Calls(keychaintest.OpSet); got != 4 {
 		t.Fatalf("Calls(OpSet) = %d, want 4", got)
 	}
 }
 
 func TestFaultyFailOnce(t *testing.T) {
 	ctx := context.Background()
-	f := keychain.NewFaulty(keychain.NewMemory())
-	f.Fail(keychain.OpGet, keychain.ErrUnavailable)
-	f.FailOnce(keychain.OpGet, keychain.ErrTimeout)
-	f.FailOnce(keychain.OpGet, keychain.ErrLocked)
+	f := keychaintest.NewFaulty(keychaintest.NewMemory())
+	f.Fail(keychaintest.OpGet, keychain.ErrUnavailable)
+	f.FailOnce(keychaintest.OpGet, keychain.ErrTimeout)
+	f.FailOnce(keychaintest.OpGet, keychain.ErrLocked)
 	for i, want := range []error{keychain.ErrTimeout, keychain.ErrLocked, keychain.ErrUnavailable, keychain.ErrUnavailable} {
 		if _, err := f.Get(ctx, "session"); !errors.Is(err, want) {
 			t.Fatalf("call %d: %v, want %v", i, err, want)
@@ -57,14 +58,14 @@ func TestFaultyFailOnce(t *testing.T) {
 	if _, err := f.Get(ctx, "session"); !errors.Is(err, keychain.ErrNotFound) {
 		t.Fatalf("after Reset: %v, want ErrNotFound", err)
 	}
-	if got := f.Calls(keychain.OpGet); got != 1 {
+	if got := f.Calls(keychaintest.OpGet); got != 1 {
 		t.Fatalf("Calls after Reset = %d, want 1", got)
 	}
 }
 
 func TestFaultyDelay(t *testing.T) {
-	f := keychain.NewFaulty(keychain.NewMemory())
-	f.Delay(keychain.OpSet, time.Hour)
+	f := keychaintest.NewFaulty(keychaintest.NewMemory())
+	f.Delay(keychaintest.OpSet, time.Hour)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
@@ -86,7 +87,7 @@ func TestFaultyDelay(t *testing.T) {
 		t.Fatalf("a timed-out Set reached the store: %v", err)
 	}
 
-	f.Delay(keychain.OpSet, 20*time.Millisecond)
+	f.Delay(keychaintest.OpSet, 20*time.Millisecond)
 	start = time.Now()
 	if err := f.Set(context.Background(), "session", []byte("v")); err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func TestFaultyDelay(t *testing.T) {
 
 // TestFaultyConcurrentConfig: reconfiguring while in use is race-free.
 func TestFaultyConcurrentConfig(t *testing.T) {
-	f := keychain.NewFaulty(keychain.NewMemory())
+	f := keychaintest.NewFaulty(keychaintest.NewMemory())
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -114,10 +115,10 @@ func TestFaultyConcurrentConfig(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				f.Fail(keychain.OpGet, keychain.ErrLocked)
-				f.FailOnce(keychain.OpSet, keychain.ErrTimeout)
-				f.Delay(keychain.OpDelete, time.Microsecond)
-				_ = f.Calls(keychain.OpGet)
+				f.Fail(keychaintest.OpGet, keychain.ErrLocked)
+				f.FailOnce(keychaintest.OpSet, keychain.ErrTimeout)
+				f.Delay(keychaintest.OpDelete, time.Microsecond)
+				_ = f.Calls(keychaintest.OpGet)
 				f.Reset()
 			}
 		}()

@@ -1,28 +1,30 @@
-package keychain
+package keychaintest
 
 import (
 	"context"
 	"fmt"
 	"sync"
 	"time"
+
+	"stytch-desktop/app/keychain"
 )
 
-// Op names a Store operation, for Faulty.
+// Op names a keychain.Store operation, for Faulty.
 type Op string
 
 // The operations Faulty can disturb.
 const (
-	OpGet    Op = opGet
-	OpSet    Op = opSet
-	OpDelete Op = opDelete
+	OpGet    Op = "get"
+	OpSet    Op = "set"
+	OpDelete Op = "delete"
 )
 
-// Faulty wraps a Store and injects errors and delays, for testing the
+// Faulty wraps a keychain.Store and injects errors and delays, for testing the
 // sign-in flows against a keychain that is locked, slow or broken. Configure
 // it with Fail, FailOnce and Delay; they are safe to call while the store is
-// in use. With nothing configured it behaves exactly like Store.
+// in use. With nothing configured it behaves exactly like keychain.Store.
 type Faulty struct {
-	Store Store
+	Store keychain.Store
 
 	mu    sync.Mutex
 	fail  map[Op]error
@@ -31,10 +33,10 @@ type Faulty struct {
 	calls map[Op]int
 }
 
-var _ Store = (*Faulty)(nil)
+var _ keychain.Store = (*Faulty)(nil)
 
 // NewFaulty returns a Faulty wrapping s.
-func NewFaulty(s Store) *Faulty { return &Faulty{Store: s} }
+func NewFaulty(s keychain.Store) *Faulty { return &Faulty{Store: s} }
 
 // Fail makes every later call of op return err without reaching the wrapped
 // store. A nil err stops the failures.
@@ -59,7 +61,7 @@ func (f *Faulty) FailOnce(op Op, err error) {
 }
 
 // Delay makes every later call of op wait d before doing anything else. Like
-// Keyring, the wait ends early with ErrTimeout when the context's deadline
+// Keyring, the wait ends early with keychain.ErrTimeout when the context's deadline
 // passes, or with the context's error when it is cancelled.
 func (f *Faulty) Delay(op Op, d time.Duration) {
 	f.mu.Lock()
@@ -108,15 +110,15 @@ func (f *Faulty) before(ctx context.Context, op Op, key string) error {
 		case <-t.C:
 		case <-ctx.Done():
 			if ctx.Err() == context.Canceled {
-				return opError(string(op), key, ctx.Err())
+				return keychain.OpError(string(op), key, ctx.Err())
 			}
-			return opError(string(op), key, fmt.Errorf("%w (injected delay): %w", ErrTimeout, ctx.Err()))
+			return keychain.OpError(string(op), key, fmt.Errorf("%w (injected delay): %w", keychain.ErrTimeout, ctx.Err()))
 		}
 	}
 	return err
 }
 
-// Get implements Store.
+// Get implements keychain.Store.
 func (f *Faulty) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := f.before(ctx, OpGet, key); err != nil {
 		return nil, err
@@ -124,7 +126,7 @@ func (f *Faulty) Get(ctx context.Context, key string) ([]byte, error) {
 	return f.Store.Get(ctx, key)
 }
 
-// Set implements Store.
+// Set implements keychain.Store.
 func (f *Faulty) Set(ctx context.Context, key string, value []byte) error {
 	if err := f.before(ctx, OpSet, key); err != nil {
 		return err
@@ -132,7 +134,7 @@ func (f *Faulty) Set(ctx context.Context, key string, value []byte) error {
 	return f.Store.Set(ctx, key, value)
 }
 
-// Delete implements Store.
+// Delete implements keychain.Store.
 func (f *Faulty) Delete(ctx context.Context, key string) error {
 	if err := f.before(ctx, OpDelete, key); err != nil {
 		return err

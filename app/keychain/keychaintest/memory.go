@@ -1,53 +1,57 @@
-package keychain
+// Package keychaintest has stores for tests of code that uses the keychain:
+// an in-memory one and a fault-injecting wrapper. The product never uses
+// them; they pass the same contract suite as the real keychain
+// (app/signin/secretstest).
+package keychaintest
 
 import (
 	"bytes"
 	"context"
 	"sync"
+
+	"stytch-desktop/app/keychain"
 )
 
-// Memory is a Store that keeps values in process memory. It is used in
-// tests, and as the explicit fallback when the keychain is unavailable: the
-// session then lasts for this run only, and the UI says so. It enforces the
-// same key and size rules as Keyring so that code tested against Memory
+// Memory is a store that keeps values in process memory, for tests. It
+// enforces the same key and size rules as Keyring so that code tested against Memory
 // behaves the same against the real keychain.
 type Memory struct {
 	mu     sync.Mutex
 	values map[string][]byte
 }
 
-var _ Store = (*Memory)(nil)
+var _ keychain.Store = (*Memory)(nil)
 
 // NewMemory returns an empty Memory store.
 func NewMemory() *Memory { return &Memory{values: make(map[string][]byte)} }
 
-// Get implements Store.
+// Get implements keychain.Store.
 func (m *Memory) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := checkKey(opGet, key); err != nil {
+	if err := keychain.ValidateKey("get", key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, opError(opGet, key, err)
+		return nil, keychain.OpError("get", key, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	v, ok := m.values[key]
 	if !ok {
-		return nil, opError(opGet, key, ErrNotFound)
+		return nil, keychain.OpError("get", key, keychain.ErrNotFound)
 	}
 	return bytes.Clone(v), nil
 }
 
-// Set implements Store.
+// Set implements keychain.Store.
 func (m *Memory) Set(ctx context.Context, key string, value []byte) error {
-	if err := checkKey(opSet, key); err != nil {
+	if err := keychain.ValidateKey("set", key); err != nil {
 		return err
 	}
-	if err := checkValue(key, value); err != nil {
+	if err := keychain.ValidateValue(key, value); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return opError(opSet, key, err)
+		return keychain.OpError("set", key, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -60,13 +64,13 @@ func (m *Memory) Set(ctx context.Context, key string, value []byte) error {
 	return nil
 }
 
-// Delete implements Store. A missing key is not an error.
+// Delete implements keychain.Store. A missing key is not an error.
 func (m *Memory) Delete(ctx context.Context, key string) error {
-	if err := checkKey(opDelete, key); err != nil {
+	if err := keychain.ValidateKey("delete", key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return opError(opDelete, key, err)
+		return keychain.OpError("delete", key, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

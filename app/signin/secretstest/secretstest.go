@@ -1,7 +1,9 @@
-// Package storetest is the contract every keychain.Store implementation must
-// pass. Each implementation's tests call Run; the sign-in flows rely on
-// exactly these semantics and nothing more.
-package storetest
+// Package secretstest is the contract every signin.Secrets implementation
+// must pass (the real keychain, and the test stores in keychaintest). Each
+// implementation's tests call Run; the sign-in flows rely on exactly these
+// semantics and nothing more. The size limits are the keychain's, the
+// smallest any platform allows.
+package secretstest
 
 import (
 	"bytes"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/signin"
 )
 
 // opTimeout bounds each call in the suite, so a hung store fails the test
@@ -27,11 +30,11 @@ const secretMarker = "S3CR3T-MARKER"
 // Run runs the contract suite. newStore is called once per subtest and must
 // return an empty store that no other subtest uses; it should register any
 // cleanup with t.Cleanup.
-func Run(t *testing.T, newStore func(t *testing.T) keychain.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) signin.Secrets) {
 	t.Helper()
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s keychain.Store)
+		fn   func(t *testing.T, s signin.Secrets)
 	}{
 		{"GetMissing", testGetMissing},
 		{"RoundTrip", testRoundTrip},
@@ -58,14 +61,14 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-func mustSet(t *testing.T, s keychain.Store, key string, value []byte) {
+func mustSet(t *testing.T, s signin.Secrets, key string, value []byte) {
 	t.Helper()
 	if err := s.Set(ctx(t), key, value); err != nil {
 		t.Fatalf("Set(%q, %d bytes): %v", key, len(value), err)
 	}
 }
 
-func mustGet(t *testing.T, s keychain.Store, key string, want []byte) {
+func mustGet(t *testing.T, s signin.Secrets, key string, want []byte) {
 	t.Helper()
 	got, err := s.Get(ctx(t), key)
 	if err != nil {
@@ -76,16 +79,16 @@ func mustGet(t *testing.T, s keychain.Store, key string, want []byte) {
 	}
 }
 
-func mustNotFound(t *testing.T, s keychain.Store, key string) {
+func mustNotFound(t *testing.T, s signin.Secrets, key string) {
 	t.Helper()
 	got, err := s.Get(ctx(t), key)
-	if !errors.Is(err, keychain.ErrNotFound) {
+	if !errors.Is(err, signin.ErrSecretNotFound) {
 		t.Fatalf("Get(%q) = %q, %v; want ErrNotFound", key, trim(got), err)
 	}
 	if got != nil {
 		t.Fatalf("Get(%q) returned %d bytes with ErrNotFound, want nil", key, len(got))
 	}
-	for _, other := range []error{keychain.ErrUnavailable, keychain.ErrLocked, keychain.ErrTimeout} {
+	for _, other := range []error{signin.ErrKeychainUnavailable, signin.ErrKeychainLocked, signin.ErrKeychainTimeout} {
 		if errors.Is(err, other) {
 			t.Fatalf("Get(%q) error %v matches both ErrNotFound and %v", key, err, other)
 		}
@@ -99,11 +102,11 @@ func trim(b []byte) []byte {
 	return b
 }
 
-func testGetMissing(t *testing.T, s keychain.Store) {
+func testGetMissing(t *testing.T, s signin.Secrets) {
 	mustNotFound(t, s, "storetest-missing")
 }
 
-func testRoundTrip(t *testing.T, s keychain.Store) {
+func testRoundTrip(t *testing.T, s signin.Secrets) {
 	allBytes := make([]byte, 256)
 	for i := range allBytes {
 		allBytes[i] = byte(i)
@@ -134,7 +137,7 @@ func testRoundTrip(t *testing.T, s keychain.Store) {
 	mustGet(t, s, "storetest-nil", []byte{})
 }
 
-func testCopiesValues(t *testing.T, s keychain.Store) {
+func testCopiesValues(t *testing.T, s signin.Secrets) {
 	in := []byte("original")
 	mustSet(t, s, "storetest-copy", in)
 	copy(in, "MUTATED!")
@@ -148,7 +151,7 @@ func testCopiesValues(t *testing.T, s keychain.Store) {
 	mustGet(t, s, "storetest-copy", []byte("original"))
 }
 
-func testOverwrite(t *testing.T, s keychain.Store) {
+func testOverwrite(t *testing.T, s signin.Secrets) {
 	mustSet(t, s, "storetest-ow", []byte("first value, longer than the second"))
 	mustSet(t, s, "storetest-ow", []byte("second"))
 	mustGet(t, s, "storetest-ow", []byte("second"))
@@ -156,7 +159,7 @@ func testOverwrite(t *testing.T, s keychain.Store) {
 	mustGet(t, s, "storetest-ow", []byte{})
 }
 
-func testDelete(t *testing.T, s keychain.Store) {
+func testDelete(t *testing.T, s signin.Secrets) {
 	mustSet(t, s, "storetest-del", []byte("v"))
 	if err := s.Delete(ctx(t), "storetest-del"); err != nil {
 		t.Fatalf("Delete: %v", err)
@@ -171,19 +174,19 @@ func testDelete(t *testing.T, s keychain.Store) {
 	mustGet(t, s, "storetest-del", []byte("again"))
 }
 
-func testDeleteMissing(t *testing.T, s keychain.Store) {
+func testDeleteMissing(t *testing.T, s signin.Secrets) {
 	if err := s.Delete(ctx(t), "storetest-never-set"); err != nil {
 		t.Fatalf("Delete of a missing key = %v, want nil", err)
 	}
 	mustNotFound(t, s, "storetest-never-set")
 }
 
-func testTooBig(t *testing.T, s keychain.Store) {
+func testTooBig(t *testing.T, s signin.Secrets) {
 	mustSet(t, s, "storetest-big", []byte("old"))
 	for _, n := range []int{keychain.MaxTextSize + 1, 64 << 10} {
 		big := []byte(strings.Repeat(secretMarker, n/len(secretMarker)+1)[:n])
 		err := s.Set(ctx(t), "storetest-big", big)
-		if !errors.Is(err, keychain.ErrTooBig) {
+		if !errors.Is(err, signin.ErrSecretTooBig) {
 			t.Fatalf("Set(%d bytes) = %v, want ErrTooBig", n, err)
 		}
 		if strings.Contains(err.Error(), secretMarker) {
@@ -192,7 +195,7 @@ func testTooBig(t *testing.T, s keychain.Store) {
 		mustGet(t, s, "storetest-big", []byte("old"))
 	}
 	// Binary values have the lower limit (they are base64-encoded).
-	if err := s.Set(ctx(t), "storetest-big", make([]byte, keychain.MaxValueSize+1)); !errors.Is(err, keychain.ErrTooBig) {
+	if err := s.Set(ctx(t), "storetest-big", make([]byte, keychain.MaxValueSize+1)); !errors.Is(err, signin.ErrSecretTooBig) {
 		t.Fatalf("Set(binary MaxValueSize+1) = %v, want ErrTooBig", err)
 	}
 	mustGet(t, s, "storetest-big", []byte("old"))
@@ -202,13 +205,13 @@ func testTooBig(t *testing.T, s keychain.Store) {
 	mustGet(t, s, "storetest-big", jwtSized)
 	// Too big for a key that does not exist leaves it missing.
 	big := make([]byte, keychain.MaxValueSize+1)
-	if err := s.Set(ctx(t), "storetest-big-new", big); !errors.Is(err, keychain.ErrTooBig) {
+	if err := s.Set(ctx(t), "storetest-big-new", big); !errors.Is(err, signin.ErrSecretTooBig) {
 		t.Fatalf("Set(new key, too big) = %v, want ErrTooBig", err)
 	}
 	mustNotFound(t, s, "storetest-big-new")
 }
 
-func testKeysIsolated(t *testing.T, s keychain.Store) {
+func testKeysIsolated(t *testing.T, s signin.Secrets) {
 	mustSet(t, s, "storetest-a", []byte("value a"))
 	mustSet(t, s, "storetest-b", []byte("value b"))
 	mustSet(t, s, "storetest-A", []byte("value A")) // keys are case-sensitive
@@ -224,9 +227,9 @@ func testKeysIsolated(t *testing.T, s keychain.Store) {
 	mustNotFound(t, s, "storetest-") // no prefix matching
 }
 
-func testInvalidKeys(t *testing.T, s keychain.Store) {
+func testInvalidKeys(t *testing.T, s signin.Secrets) {
 	for _, key := range []string{"", "a\x00b", "\xff\xfe", strings.Repeat("k", 257)} {
-		if _, err := s.Get(ctx(t), key); err == nil || errors.Is(err, keychain.ErrNotFound) {
+		if _, err := s.Get(ctx(t), key); err == nil || errors.Is(err, signin.ErrSecretNotFound) {
 			t.Errorf("Get(%q) = %v, want an invalid-key error", key, err)
 		}
 		if err := s.Set(ctx(t), key, []byte("v")); err == nil {
@@ -238,7 +241,7 @@ func testInvalidKeys(t *testing.T, s keychain.Store) {
 	}
 }
 
-func testCancelledContext(t *testing.T, s keychain.Store) {
+func testCancelledContext(t *testing.T, s signin.Secrets) {
 	mustSet(t, s, "storetest-ctx", []byte("kept"))
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -267,7 +270,7 @@ func testCancelledContext(t *testing.T, s keychain.Store) {
 	mustGet(t, s, "storetest-ctx", []byte("kept"))
 }
 
-func testConcurrent(t *testing.T, s keychain.Store) {
+func testConcurrent(t *testing.T, s signin.Secrets) {
 	const workers, rounds = 4, 5
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*rounds*4)
