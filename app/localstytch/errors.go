@@ -72,6 +72,23 @@ var errorTable = map[string]errorSpec{
 	"unauthorized_action":                                 {http.StatusForbidden, "The session does not belong to this member."},
 	"operation_restricted_by_organization_mfa_methods":    {http.StatusForbidden, "The organization does not allow this MFA method."},
 
+	// SSO and OAuth (types from Stytch's error enum; statuses "?": 400 for a
+	// bad request, 404 for an unknown object, 403 for a policy refusal).
+	"public_token_required":                                    {http.StatusBadRequest, "public_token is required."},
+	"public_token_not_found":                                   {http.StatusNotFound, "The public_token could not be found for this project."},
+	"invalid_pkce_code_challenge":                              {http.StatusBadRequest, "pkce_code_challenge must be the base64url (no padding) SHA-256 of the code verifier."},
+	"invalid_oauth_provider":                                   {http.StatusBadRequest, "This OAuth provider is not supported."},
+	"missing_sso_connection_locator":                           {http.StatusBadRequest, "One of connection_id or organization_id is required."},
+	"too_many_sso_connection_locators":                         {http.StatusBadRequest, "Only one of connection_id or organization_id may be provided."},
+	"sso_connection_not_found":                                 {http.StatusNotFound, "SSO connection could not be found."},
+	"no_sso_connection_exists_for_organization":                {http.StatusBadRequest, "The organization has no default SSO connection; pass a connection_id."},
+	"missing_oauth_organization_locator":                       {http.StatusBadRequest, "One of organization_id or slug is required."},
+	"too_many_oauth_organization_locators":                     {http.StatusBadRequest, "Only one of organization_id or slug may be provided."},
+	"sso_token_not_found":                                      {http.StatusNotFound, "The SSO token could not be found, or it was already used or expired. Start the SSO flow again."},
+	"oauth_token_not_found":                                    {http.StatusNotFound, "The OAuth token could not be found, or it was already used or expired. Start the OAuth flow again."},
+	"action_available_only_once_primary_authentication_is_met": {http.StatusBadRequest, "This action is available only once the organization's primary authentication requirements are met."},
+	"invalid_connection_for_jit_provisioning":                  {http.StatusForbidden, "This SSO connection may not create new members of the organization."},
+
 	// Emulator-chosen types for generic request problems (Stytch's exact
 	// types for these are unknown).
 	"invalid_request":        {http.StatusBadRequest, "The request body is not valid JSON for this endpoint."},

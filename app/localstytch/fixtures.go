@@ -187,6 +187,7 @@ const (
 //	                               no factor yet → choose text message or authenticator app
 //
 // demo@example.com being in several organizations also exercises switching.
+//   - the SSO/OAuth organizations of seedSSOLocked (Globex, Umbrella, Initech)
 func (s *Server) seedDemo(now time.Time) error {
 	type seedOrg struct {
 		name, slug, logo string
@@ -223,7 +224,7 @@ func (s *Server) seedDemo(now time.Time) error {
 			}
 		}
 	}
-	return nil
+	return s.seedSSOLocked(now) // fixtures_sso.go
 }
 
 // SetMFAPhone gives the member email of org (id or slug) a verified MFA phone

@@ -339,7 +339,7 @@ func TestIntermediateSessionSingleUseAndExpiry(t *testing.T) {
 	// List does not consume.
 	for range 2 {
 		l, err := e.client.Discovery.Organizations.List(ctx(t), &discoveryorgs.ListParams{IntermediateSessionToken: ist})
-		if err != nil || len(l.DiscoveredOrganizations) != 6 || l.EmailAddress != DemoEmail {
+		if err != nil || len(l.DiscoveredOrganizations) != 8 || l.EmailAddress != DemoEmail { // 6 + the SSO-only globex, umbrella
 			t.Fatalf("list = %+v, %v", l, err)
 		}
 	}
@@ -368,16 +368,22 @@ func TestMembershipTypesAndExchange(t *testing.T) {
 	got := map[string]string{}
 	for _, d := range auth.DiscoveredOrganizations {
 		got[d.Organization.OrganizationSlug] = d.Membership.Type
-		if slug := d.Organization.OrganizationSlug; slug == "fortress" || slug == "vault" || slug == "harbor" {
+		switch slug := d.Organization.OrganizationSlug; {
+		case slug == "fortress" || slug == "vault" || slug == "harbor":
 			if d.MemberAuthenticated || d.MFARequired == nil {
 				t.Errorf("fortress: %+v", d)
 			}
-		} else if !d.MemberAuthenticated {
+		case slug == "globex" || slug == "umbrella": // SSO only: the magic link is not enough
+			if d.MemberAuthenticated || d.PrimaryRequired == nil || len(d.PrimaryRequired.AllowedAuthMethods) != 1 ||
+				d.PrimaryRequired.AllowedAuthMethods[0] != "sso" || d.MFARequired != nil {
+				t.Errorf("%s: %+v", slug, d)
+			}
+		case !d.MemberAuthenticated:
 			t.Errorf("%s: member_authenticated false", d.Organization.OrganizationSlug)
 		}
 	}
 	want := map[string]string{"northwind": "active_member", "acme": "invited_member", "example-co": "eligible_to_join_by_email_domain",
-		"fortress": "active_member", "vault": "active_member", "harbor": "active_member"}
+		"fortress": "active_member", "vault": "active_member", "harbor": "active_member", "globex": "active_member", "umbrella": "active_member"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s membership = %q, want %q (all: %v)", k, got[k], v, got)

@@ -18,7 +18,7 @@ import (
 // valid body reach the code behind the token lookup instead of stopping at
 // "session not found". Literal credentials can't be used in seeds: every
 // fuzz worker process builds its own Server, with its own tokens and key.
-var fuzzPlaceholders = []string{"$SESSION_TOKEN", "$SESSION_JWT", "$IST"}
+var fuzzPlaceholders = []string{"$SESSION_TOKEN", "$SESSION_JWT", "$IST", "$SSO_TOKEN", "$OAUTH_TOKEN", "$DISCOVERY_OAUTH_TOKEN"}
 
 // mfaPlaceholders stand for a fresh member of the sandbox organization with
 // a verified phone, a live texted code, an active TOTP and recovery codes,
@@ -44,6 +44,9 @@ var apiFuzzSeeds = map[string]string{
 	"/v1/b2b/totp":                                     `{"organization_id":"` + sandboxOrgID + `","member_id":"$NEW_MEMBER","expiration_minutes":30}`,
 	"/v1/b2b/totp/authenticate":                        `{"organization_id":"` + sandboxOrgID + `","member_id":"$MFA_MEMBER","code":"$TOTP_CODE","intermediate_session_token":"$MFA_IST","set_mfa_enrollment":"enroll"}`,
 	"/v1/b2b/recovery_codes/recover":                   `{"organization_id":"` + sandboxOrgID + `","member_id":"$MFA_MEMBER","recovery_code":"$RECOVERY_CODE","intermediate_session_token":"$MFA_IST"}`,
+	"/v1/b2b/sso/authenticate":                         `{"sso_token":"$SSO_TOKEN","session_duration_minutes":60,"intermediate_session_token":"$IST"}`,
+	"/v1/b2b/oauth/authenticate":                       `{"oauth_token":"$OAUTH_TOKEN","session_duration_minutes":30,"session_custom_claims":{"team":"blue"}}`,
+	"/v1/b2b/oauth/discovery/authenticate":             `{"discovery_oauth_token":"$DISCOVERY_OAUTH_TOKEN"}`,
 }
 
 // apiFuzzHostile are bodies no client sends: each targets one way a JSON
@@ -138,11 +141,15 @@ func (a *fuzzAPI) mint(t *testing.T) map[string]string {
 	exch := `{"intermediate_session_token":"` + ist + `","organization_id":"` + sandboxOrgID + `"}`
 	tok := field("/v1/b2b/discovery/intermediate_sessions/exchange", exch, "session_token")
 	jwt := field("/v1/b2b/sessions/authenticate", `{"session_token":"`+tok+`"}`, "session_jwt")
-	return map[string]string{
+	creds := map[string]string{
 		"$IST":           field("/v1/b2b/magic_links/discovery/authenticate", auth, "intermediate_session_token"),
 		"$SESSION_TOKEN": tok,
 		"$SESSION_JWT":   jwt,
 	}
+	for k, v := range a.mintRoundTrips(t) { // fuzz_sso_test.go
+		creds[k] = v
+	}
+	return creds
 }
 
 // fill replaces placeholders with live credentials, minting only when the

@@ -8,8 +8,13 @@ import (
 
 // discoveredOrgsLocked lists the organizations email can enter. With an IST
 // all membership types are listed; with a member session only existing
-// memberships (reference §1.5). Caller holds s.mu.
-func (s *Server) discoveredOrgsLocked(email string, includeEligible bool) []map[string]any {
+// memberships (reference §1.5). factors are what the caller authenticated
+// with (nil = an email magic link); they decide primary_required and
+// eligibility by OAuth tenant. Caller holds s.mu.
+func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factors ...authFactor) []map[string]any {
+	if len(factors) == 0 {
+		factors = []authFactor{magicLinkFactor(email, "", time.Time{})}
+	}
 	out := []map[string]any{}
 	for _, o := range s.st.orgsInOrder() {
 		var typ string
@@ -31,21 +36,27 @@ func (s *Server) discoveredOrgsLocked(email string, includeEligible bool) []map[
 		} else if domain, ok := eligibleByDomain(o, email); ok && includeEligible {
 			typ = "eligible_to_join_by_email_domain"
 			details = map[string]any{"domain": domain}
+		} else if provider, tenant, ok := eligibleByOAuthTenant(o, factors); ok && includeEligible {
+			typ = "eligible_to_join_by_oauth_tenant"
+			details = map[string]any{"provider": provider, "tenant_id": tenant}
 		} else {
 			continue
 		}
-		// The email magic link satisfies primary authentication everywhere
-		// here; only an MFA policy leaves the member unauthenticated.
-		mfa := needsMFA(o, m)
-		var mfaRequired any
-		if mfa {
-			mfaRequired = mfaRequiredJSON(m, "") // listing never texts a code
+		// An organization restricting its methods (e.g. SSO only) asks for
+		// primary authentication first; otherwise only MFA leaves the member
+		// unauthenticated.
+		var primary, mfaRequired any
+		authenticated := true
+		if allowed := primaryRequired(o, factors); allowed != nil {
+			primary, authenticated = map[string]any{"allowed_auth_methods": allowed}, false
+		} else if needsMFA(o, m) {
+			mfaRequired, authenticated = mfaRequiredJSON(m, ""), false // listing never texts a code
 		}
 		out = append(out, map[string]any{
-			"member_authenticated": !mfa,
+			"member_authenticated": authenticated,
 			"organization":         orgJSON(o),
 			"membership":           map[string]any{"type": typ, "details": details, "member": member},
-			"primary_required":     nil,
+			"primary_required":     primary,
 			"mfa_required":         mfaRequired,
 		})
 	}
@@ -105,18 +116,27 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 	if o == nil {
 		return nil, newErr("organization_not_found")
 	}
+	factors := ist.factors()
 	m := s.st.member(o.ID, ist.Email)
 	if m == nil {
-		if _, ok := eligibleByDomain(o, ist.Email); !ok {
+		_, byDomain := eligibleByDomain(o, ist.Email)
+		_, _, byTenant := eligibleByOAuthTenant(o, factors)
+		if !byDomain && !byTenant {
 			// IST not consumed: the user can still pick another org.
 			return nil, newErr("email_jit_provisioning_not_allowed")
 		}
-		m = s.newMemberLocked(o, ist.Email, statusActive, now) // JIT by email domain
+		m = s.newMemberLocked(o, ist.Email, statusActive, now) // JIT by email domain or OAuth tenant
 	}
 	// Invited/pending members are activated (the IST proves the address).
 	// This also happens when MFA is still required, so member_id is stable.
 	activateLocked(m, now)
 	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
+	if allowed := primaryRequired(o, factors); allowed != nil {
+		// Not consumed: the same IST carries on to SSO (or another method).
+		ist.OrgID = o.ID
+		s.persistLocked()
+		return withPrimaryRequired(resp, req.IST, allowed, ist.ExpiresAt), nil
+	}
 	if needsMFA(o, m) {
 		// Not consumed: Stytch returns the same IST for the MFA step.
 		ist.OrgID = o.ID
@@ -126,6 +146,7 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 	}
 	ist.Used = true
 	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
+	sess.Primary = ist.Primary
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)
 	if err != nil {
 		return nil, newErr("internal_server_error")
@@ -208,6 +229,7 @@ func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
 	}
 	ist.Used = true
 	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
+	sess.Primary = ist.Primary
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)
 	if err != nil {
 		return nil, newErr("internal_server_error")
@@ -295,7 +317,7 @@ func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
 		}
 		return map[string]any{
 			"email_address":            ist.Email,
-			"discovered_organizations": s.discoveredOrgsLocked(ist.Email, true),
+			"discovered_organizations": s.discoveredOrgsLocked(ist.Email, true, ist.factors()...),
 			"organization_id_hint":     hint,
 		}, nil
 	}
@@ -303,12 +325,13 @@ func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	orgs := s.discoveredOrgsLocked(sess.Email, false)
+	orgs := s.discoveredOrgsLocked(sess.Email, false, carriedFactors(sess)...)
 	for _, d := range orgs {
 		// The session already satisfies its own organization's policy.
 		if d["organization"].(map[string]any)["organization_id"] == sess.OrgID {
 			d["member_authenticated"] = true
 			d["mfa_required"] = nil
+			d["primary_required"] = nil
 		}
 	}
 	return map[string]any{

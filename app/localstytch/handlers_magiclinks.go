@@ -80,7 +80,7 @@ func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug 
 	token := newOpaqueToken()
 	s.st.MagicTokens[hashToken(token)] = t
 	q := url.Values{}
-	q.Set("public_token", DefaultPublicToken)
+	q.Set("public_token", s.publicToken)
 	q.Set("stytch_token_type", t.Kind)
 	q.Set("token", token)
 	if slug != "" {

@@ -72,6 +72,11 @@ func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now t
 		if ist.Email != m.Email || (ist.OrgID != "" && ist.OrgID != o.ID) {
 			return nil, newErr("invalid_intermediate_session_token_for_organization")
 		}
+		// MFA comes after primary authentication: an IST that still lacks
+		// the organization's required method (e.g. SSO) can't finish here.
+		if primaryRequired(o, ist.factors()) != nil {
+			return nil, newErr("action_available_only_once_primary_authentication_is_met")
+		}
 		c.ist = ist
 	case t.SessionToken != "" || t.SessionJWT != "":
 		sess, _, _, e := s.findSessionLocked(t.SessionToken, t.SessionJWT, now)
@@ -230,6 +235,7 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 		c.ist.Used = true // a session is issued: the IST is spent
 		sess, token = s.newSessionLocked(rc, m, o, m.Email, m.EmailID, c.ist.AuthenticatedAt, now, dur, claims)
 		sess.Factors = []factorRecord{f}
+		sess.Primary = c.ist.Primary // e.g. SSO after discovery (authpolicy.go)
 	case c.sess != nil:
 		sess, token = c.sess, c.sessToken
 		if token == "" {

@@ -57,16 +57,27 @@ func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
 	activateLocked(m, now)
 	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o), "member_device": nil}
 	carried := exchangeFactors(old, m)
+	// Primary factors move too, except SSO (bound to its organization's
+	// connection); an organization they don't satisfy (e.g. SSO only) asks
+	// for primary authentication first, with a new IST (authpolicy.go).
+	primary := carriedFactors(old)
+	if allowed := primaryRequired(o, primary); allowed != nil {
+		ist, exp := newOpaqueToken(), now.Add(istLifetime)
+		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
+			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: exp, Primary: primary}
+		s.persistLocked()
+		return withPrimaryRequired(resp, ist, allowed, exp), nil
+	}
 	if needsMFA(o, m) && !hasMFAFactor(carried) {
 		ist, exp := newOpaqueToken(), now.Add(istLifetime)
 		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
-			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: exp}
+			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: exp, Primary: primary}
 		resp = s.mfaStepLocked(rc, resp, m, o, ist, exp, now)
 		s.persistLocked()
 		return resp, nil
 	}
 	sess, token := s.newSessionLocked(rc, m, o, old.Email, old.EmailID, old.AuthenticatedAt, now, dur, claims)
-	sess.Factors = carried
+	sess.Factors, sess.Primary = carried, primary
 	jwt, err := s.sessionJWTLocked(sess, m, o, now)
 	if err != nil {
 		return nil, newErr("internal_server_error")

@@ -387,7 +387,7 @@ func TestSessionExchangeSwitch(t *testing.T) {
 		t.Fatalf("northwind = %+v", nw)
 	}
 	l, err := e.client.Discovery.Organizations.List(ctx(t), &discoveryorgs.ListParams{SessionToken: nw.SessionToken})
-	if err != nil || len(l.DiscoveredOrganizations) != 5 {
+	if err != nil || len(l.DiscoveredOrganizations) != 7 { // + the SSO-only globex, umbrella
 		t.Fatalf("list with session = %+v, %v", l, err)
 	}
 	exchange := func(org, token string) (*sessions.ExchangeResponse, error) {

@@ -375,7 +375,7 @@ func TestPersistence(t *testing.T) {
 	}
 	clock.Advance(2 * time.Second)
 	l, err := e2.client.Discovery.Organizations.List(ctx(t), &discoveryorgs.ListParams{SessionToken: x.SessionToken})
-	if err != nil || len(l.DiscoveredOrganizations) != 5 { // northwind, acme (invited), fortress, vault, harbor
+	if err != nil || len(l.DiscoveredOrganizations) != 7 { // northwind, acme (invited), fortress, vault, harbor, globex, umbrella
 		t.Fatalf("orgs after restart = %d, %v", len(l.DiscoveredOrganizations), err)
 	}
 

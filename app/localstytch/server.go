@@ -53,6 +53,7 @@ var DefaultRedirectURLs = []string{
 type Options struct {
 	ProjectID    string           // default DefaultProjectID
 	Secret       string           // default DefaultSecret
+	PublicToken  string           // default DefaultPublicToken; required by the public (browser) start endpoints
 	RedirectURLs []string         // exact-match allow-list; default DefaultRedirectURLs
 	Now          func() time.Time // default time.Now; tests inject a clock to expire tokens
 	Seed         bool             // add demo organizations (seedDemo in fixtures.go)
@@ -70,6 +71,7 @@ type Options struct {
 // on a listener.
 type Server struct {
 	projectID, secret string
+	publicToken       string
 	redirectURLs      []string
 	now               func() time.Time
 	statePath         string
@@ -87,6 +89,9 @@ type Server struct {
 	issued map[string]string
 	// mfaFailures counts wrong MFA codes per member and method (mfa_store.go).
 	mfaFailures map[string]*failureLimiter
+	// idpRequests are SSO/OAuth round trips waiting on the local identity
+	// provider page, by request id (idp_page.go). In memory only.
+	idpRequests map[string]*idpRequest
 
 	port atomic.Pointer[string] // the listener's port once Start ran; the Host check requires it
 
@@ -104,6 +109,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		projectID:    opts.ProjectID,
 		secret:       opts.Secret,
+		publicToken:  opts.PublicToken,
 		redirectURLs: append([]string(nil), opts.RedirectURLs...),
 		now:          opts.Now,
 		statePath:    opts.StatePath,
@@ -117,6 +123,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.secret == "" {
 		s.secret = DefaultSecret
+	}
+	if s.publicToken == "" {
+		s.publicToken = DefaultPublicToken
 	}
 	if len(s.redirectURLs) == 0 {
 		s.redirectURLs = append([]string(nil), DefaultRedirectURLs...)
@@ -182,6 +191,10 @@ func (s *Server) ProjectID() string { return s.projectID }
 
 // Secret returns the (local, fake) project secret clients must use.
 func (s *Server) Secret() string { return s.secret }
+
+// PublicToken returns the project's public token, which browser-facing start
+// URLs carry (public by design, like Stytch's).
+func (s *Server) PublicToken() string { return s.publicToken }
 
 // BaseURL returns the URL Start is serving on, or "" before Start.
 func (s *Server) BaseURL() string {
@@ -294,6 +307,9 @@ var postRoutes = map[string]apiHandler{
 	"/v1/b2b/totp":                                     (*Server).handleTOTPCreate,
 	"/v1/b2b/totp/authenticate":                        (*Server).handleTOTPAuthenticate,
 	"/v1/b2b/recovery_codes/recover":                   (*Server).handleRecoveryCodesRecover,
+	"/v1/b2b/sso/authenticate":                         (*Server).handleSSOAuthenticate,
+	"/v1/b2b/oauth/authenticate":                       (*Server).handleOAuthAuthenticate,
+	"/v1/b2b/oauth/discovery/authenticate":             (*Server).handleOAuthDiscoveryAuthenticate,
 }
 
 const jwksPrefix = "/v1/b2b/sessions/jwks/"
@@ -354,6 +370,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/v1/magic_links/redirect":
 		s.handleRedirectHop(rc)
+	case isPublicPath(path):
+		s.handlePublicStart(rc)
+	case path == idpPagePath:
+		s.handleIdPPage(rc)
 	case strings.HasPrefix(path, jwksPrefix):
 		s.handleJWKS(rc, strings.TrimPrefix(path, jwksPrefix))
 	case strings.HasPrefix(path, "/v1/"):

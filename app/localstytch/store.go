@@ -50,6 +50,7 @@ type orgRecord struct {
 	AllowedMFAMethods    []string // non-empty = mfa_methods RESTRICTED to these
 	ExternalID           string
 	TrustedMetadata      map[string]any
+	Auth                 orgAuth // authentication methods, SSO, OAuth tenants (authpolicy.go)
 	CreatedAt, UpdatedAt time.Time
 }
 
@@ -70,6 +71,7 @@ type sessionRecord struct {
 	CustomClaims               map[string]any
 	IPAddress, UserAgent       string
 	Factors                    []factorRecord `json:",omitempty"` // beyond the primary email factor (MFA)
+	Primary                    []authFactor   `json:",omitempty"` // primary factors (SSO, OAuth, magic link); nil in older records: the email magic link
 }
 
 type magicTokenRecord struct {
@@ -90,6 +92,12 @@ type istRecord struct {
 	AuthenticatedAt time.Time
 	ExpiresAt       time.Time
 	Used            bool
+	Primary         []authFactor `json:",omitempty"` // primary factors; nil in older records: the email magic link
+}
+
+// factors returns the IST's primary authentication factors.
+func (i *istRecord) factors() []authFactor {
+	return factorsOr(i.Primary, i.Email, i.EmailID, i.AuthenticatedAt)
 }
 
 // state is everything the emulator remembers that must survive a restart;
@@ -109,6 +117,7 @@ type state struct {
 	MagicTokens map[tokenHash]*magicTokenRecord // by hash of the token
 	ISTs        map[tokenHash]*istRecord        // by hash of the token
 	EmailIDs    map[string]string               // email -> email-test-<uuid>, for discovery factors
+	IdPTokens   map[tokenHash]*idpTokenRecord   // sso / oauth / discovery_oauth callback tokens, by hash
 	SigningKey  []byte                          // PKCS#8 DER
 	KeyID       string
 	MFA         *mfaState `json:",omitempty"` // SMS codes, TOTP registrations (mfa_store.go)
@@ -137,6 +146,7 @@ func newState() *state {
 		MagicTokens: map[tokenHash]*magicTokenRecord{},
 		ISTs:        map[tokenHash]*istRecord{},
 		EmailIDs:    map[string]string{},
+		IdPTokens:   map[tokenHash]*idpTokenRecord{},
 	}
 	st.reindex()
 	return st
@@ -197,6 +207,9 @@ func loadState(path string) (*state, error) {
 	}
 	if st.EmailIDs == nil {
 		st.EmailIDs = map[string]string{}
+	}
+	if st.IdPTokens == nil {
+		st.IdPTokens = map[tokenHash]*idpTokenRecord{}
 	}
 	st.reindex()
 	return st, nil
@@ -368,6 +381,11 @@ func (st *state) prune(now time.Time) {
 	for tok, t := range st.MagicTokens {
 		if now.Sub(t.ExpiresAt) > 24*time.Hour {
 			delete(st.MagicTokens, tok)
+		}
+	}
+	for tok, t := range st.IdPTokens {
+		if now.Sub(t.ExpiresAt) > 24*time.Hour {
+			delete(st.IdPTokens, tok)
 		}
 	}
 	for tok, i := range st.ISTs {

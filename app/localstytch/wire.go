@@ -38,7 +38,7 @@ func orgJSON(o *orgRecord) map[string]any {
 	if len(o.AllowedMFAMethods) > 0 {
 		mfaMethods = jitRestricted // "RESTRICTED"
 	}
-	return map[string]any{
+	out := map[string]any{
 		"organization_id":                          o.ID,
 		"organization_name":                        o.Name,
 		"organization_logo_url":                    o.LogoURL,
@@ -70,6 +70,8 @@ func orgJSON(o *orgRecord) map[string]any {
 		"created_at":                               ts(o.CreatedAt),
 		"updated_at":                               ts(o.UpdatedAt),
 	}
+	addAuthPolicyJSON(out, o)
+	return out
 }
 
 // roleIDs is the flat list used in member_session.roles and the JWT.
@@ -124,14 +126,7 @@ func memberJSON(m *memberRecord) map[string]any {
 }
 
 func factorJSON(email, emailID string, at time.Time) map[string]any {
-	return map[string]any{
-		"type":                  "magic_link",
-		"delivery_method":       "email",
-		"last_authenticated_at": ts(at),
-		"created_at":            ts(at),
-		"updated_at":            ts(at),
-		"email_factor":          map[string]any{"email_id": emailID, "email_address": email},
-	}
+	return authFactorJSON(magicLinkFactor(email, emailID, at))
 }
 
 func sessionJSON(s *sessionRecord, m *memberRecord, o *orgRecord) map[string]any {
@@ -149,10 +144,11 @@ func sessionJSON(s *sessionRecord, m *memberRecord, o *orgRecord) map[string]any
 	}
 }
 
-// factorsJSON lists a session's factors: the primary email factor, then
-// the MFA factors it gained (mfa_wire.go).
+// factorsJSON lists a session's factors: the primary factors (email magic
+// link, OAuth, SSO; authpolicy.go), then the MFA factors it gained
+// (mfa_wire.go).
 func factorsJSON(s *sessionRecord) []map[string]any {
-	out := []map[string]any{factorJSON(s.Email, s.EmailID, s.AuthenticatedAt)}
+	out := authFactorsJSON(s.primaryFactors())
 	for _, f := range s.Factors {
 		out = append(out, mfaFactorJSON(f))
 	}

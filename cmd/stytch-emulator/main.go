@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8787", "listen address (loopback only unless --allow-remote)")
 	projectID := fs.String("project-id", localstytch.DefaultProjectID, "project id clients must use")
 	secret := fs.String("secret", localstytch.DefaultSecret, "project secret clients must use (a local fake)")
+	publicToken := fs.String("public-token", localstytch.DefaultPublicToken, "public token the browser start URLs (SSO, OAuth) must carry")
 	seed := fs.Bool("seed", false, "add demo organizations for "+localstytch.DemoEmail)
 	statePath := fs.String("state", "", "persist state to this JSON file (created 0600)")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
@@ -67,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	srv, err := localstytch.New(localstytch.Options{
 		ProjectID:    *projectID,
 		Secret:       *secret,
+		PublicToken:  *publicToken,
 		RedirectURLs: redirects,
 		Seed:         *seed,
 		StatePath:    *statePath,
@@ -84,14 +86,17 @@ func run(args []string, stdout, stderr io.Writer) error {
   base URL:    %s
   project id:  %s
   secret:      %s   (a fixed local fake, not a real Stytch secret)
+  public token: %s   (public by design; for the SSO/OAuth start URLs)
   inbox:       %s/
   messages:    %s/emulator/messages
   stytch-go:   b2bstytchapi.NewClient(%q, %q, b2bstytchapi.WithBaseURI(%q))
   curl:        curl -u '%s:%s' -H 'Content-Type: application/json' -d '{"email_address":"%s"}' %s/v1/b2b/magic_links/email/discovery/send
+  Google:      %s/v1/b2b/public/oauth/google/discovery/start?public_token=%s   (local identity-provider page)
 Press Ctrl+C to stop.
-`, base, srv.ProjectID(), srv.Secret(), base, base,
+`, base, srv.ProjectID(), srv.Secret(), srv.PublicToken(), base, base,
 		srv.ProjectID(), srv.Secret(), base,
-		srv.ProjectID(), srv.Secret(), localstytch.DemoEmail, base)
+		srv.ProjectID(), srv.Secret(), localstytch.DemoEmail, base,
+		base, srv.PublicToken())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -20,7 +20,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-"$tmp/stytch-emulator" --addr "127.0.0.1:$emu_port" >/dev/null &
+"$tmp/stytch-emulator" --addr "127.0.0.1:$emu_port" --seed >/dev/null &
 pids+=($!)
 STYTCH_SECRET=secret-test-local-emulator-not-a-real-secret "$tmp/stytch-broker" \
   --addr "127.0.0.1:$broker_port" --metrics-addr "" --project-id "$project" \
@@ -36,7 +36,7 @@ for url in "http://127.0.0.1:$emu_port" "http://127.0.0.1:$broker_port"; do
 done
 
 (cd "$sdk" && EMULATOR_URL="http://127.0.0.1:$emu_port" API_URL="http://127.0.0.1:$broker_port" BROKER=1 \
-  ADMIN_SECRET=secret-test-local-emulator-not-a-real-secret PROJECT_ID="$project" SECRET="secret-test-WRONG-the-broker-holds-the-real-one" node check.js)
+  ADMIN_SECRET=secret-test-local-emulator-not-a-real-secret PROJECT_ID="$project" PUBLIC_TOKEN=public-token-test-00000000-0000-4000-8000-000000000000 SECRET="secret-test-WRONG-the-broker-holds-the-real-one" node check.js)
 
 # The broker's log names routes, never the secret.
 if grep -q "secret-test-local-emulator" "$tmp/broker.log"; then

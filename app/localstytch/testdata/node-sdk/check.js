@@ -6,6 +6,12 @@
 // totps.create/authenticate (RFC 6238 computed here) → recoveryCodes.recover
 // → sessions.exchange both ways, with Stytch's error types on the way.
 //
+// Then the browser round trips through the public start endpoints and the
+// local identity-provider page: OAuth discovery → oauth.discovery.authenticate
+// → exchange into the SSO-only org (primary_required) → SSO start →
+// sso.authenticate with the IST; the organization OAuth flow →
+// oauth.authenticate; and their errors (needs --seed and PUBLIC_TOKEN).
+//
 // Env: EMULATOR_URL (e.g. http://127.0.0.1:8787), PROJECT_ID, SECRET;
 // API_URL (default EMULATOR_URL) is where the SDK sends its calls: the
 // Stytch broker in front of the emulator in app/broker/testdata/node-sdk.sh,
@@ -126,6 +132,8 @@ async function main() {
       }
     }
   }
+
+  await roundTrips();
   const pkg = JSON.parse(require("node:fs").readFileSync(require.resolve("stytch").replace(/dist[\\/].*$/, "package.json"), "utf8"));
   console.log("node-sdk check: OK (stytch " + pkg.version + (process.env.BROKER ? ", through the broker" : "") + ")");
 }
@@ -209,6 +217,100 @@ async function mfaChecks(plainOrgID) {
   await expectError(client.sessions.exchange({ organization_id: plainOrgID, session_token: smsAuth.session_token }), "member_not_found", 404);
   const again = await client.sessions.exchange({ organization_id: ids.organization_id, session_token: smsAuth.session_token });
   assert.equal(again.member_authenticated, true);
+}
+
+const publicToken = process.env.PUBLIC_TOKEN;
+const redirect = "stytch-desktop://auth/callback";
+
+// browserRoundTrip plays the user's browser: GET the start URL (302 to the
+// local identity-provider page), read the page's request id, choose email,
+// and return the callback URL the page redirects to.
+async function browserRoundTrip(startPath, params, email) {
+  const u = new URL(base + startPath);
+  for (const [k, v] of Object.entries({ public_token: publicToken, ...params })) u.searchParams.set(k, v);
+  const start = await fetch(u, { redirect: "manual" });
+  assert.equal(start.status, 302, `start ${startPath}: ${await start.text()}`);
+  const page = await fetch(new URL(start.headers.get("location"), base));
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /Local stand-in/);
+  const request = /name="request" value="([^"]+)"/.exec(html)[1];
+  const done = await fetch(base + "/emulator/idp", {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ request, email, action: "continue" }),
+  });
+  assert.equal(done.status, 303);
+  const cb = new URL(done.headers.get("location"));
+  assert.equal(cb.protocol + "//" + cb.host + cb.pathname, redirect);
+  return cb;
+}
+
+async function expectError(promise, type, status) {
+  try {
+    await promise;
+    assert.fail(`expected ${type}`);
+  } catch (err) {
+    assert.equal(err.error_type, type, String(err));
+    assert.equal(err.status_code, status);
+  }
+}
+
+async function roundTrips() {
+  const demo = "demo@example.com";
+  // OAuth discovery (Google) → IST → organization list.
+  let p = pkce();
+  let cb = await browserRoundTrip("/v1/b2b/public/oauth/google/discovery/start",
+    { discovery_redirect_url: redirect, pkce_code_challenge: p.challenge }, demo);
+  assert.equal(cb.searchParams.get("stytch_token_type"), "discovery_oauth");
+  const disc = await client.oauth.discovery.authenticate({
+    discovery_oauth_token: cb.searchParams.get("token"), pkce_code_verifier: p.verifier });
+  assert.equal(disc.email_address, demo);
+  assert.equal(disc.provider_type, "Google");
+  const bySlug = Object.fromEntries(disc.discovered_organizations.map((d) => [d.organization.organization_slug, d]));
+  assert.equal(bySlug.initech.membership.type, "eligible_to_join_by_oauth_tenant");
+  assert.deepEqual(bySlug.umbrella.primary_required.allowed_auth_methods, ["sso"]);
+  await expectError(client.oauth.discovery.authenticate({
+    discovery_oauth_token: cb.searchParams.get("token"), pkce_code_verifier: p.verifier }), "oauth_token_not_found", 404);
+
+  // Exchange into the SSO-only org: 200, not done yet, same IST.
+  const x = await client.discovery.intermediateSessions.exchange({
+    intermediate_session_token: disc.intermediate_session_token, organization_id: "umbrella" });
+  assert.equal(x.member_authenticated, false);
+  assert.equal(x.intermediate_session_token, disc.intermediate_session_token);
+  assert.deepEqual(x.primary_required.allowed_auth_methods, ["sso"]);
+
+  // SSO at its default connection, with the IST.
+  const umbrella = bySlug.umbrella.organization;
+  assert.ok(umbrella.sso_default_connection_id);
+  p = pkce();
+  cb = await browserRoundTrip("/v1/public/sso/start", { organization_id: umbrella.organization_id,
+    login_redirect_url: redirect, signup_redirect_url: redirect, pkce_code_challenge: p.challenge }, demo);
+  assert.equal(cb.searchParams.get("stytch_token_type"), "sso");
+  const ssoToken = cb.searchParams.get("token");
+  await expectError(client.sso.authenticate({ sso_token: ssoToken, pkce_code_verifier: pkce().verifier }), "pkce_mismatch", 400);
+  const s = await client.sso.authenticate({ sso_token: ssoToken, pkce_code_verifier: p.verifier,
+    intermediate_session_token: disc.intermediate_session_token, session_duration_minutes: 30 });
+  assert.equal(s.member_authenticated, true);
+  assert.equal(s.organization_id, umbrella.organization_id);
+  assert.deepEqual(s.member_session.authentication_factors.map((f) => f.type).sort(), ["oauth", "sso"]);
+  await expectError(client.sso.authenticate({ sso_token: ssoToken, pkce_code_verifier: p.verifier }), "sso_token_not_found", 404);
+
+  // Organization OAuth (Microsoft) into northwind.
+  p = pkce();
+  cb = await browserRoundTrip("/v1/b2b/public/oauth/microsoft/start",
+    { slug: "northwind", login_redirect_url: redirect, signup_redirect_url: redirect, pkce_code_challenge: p.challenge }, demo);
+  assert.equal(cb.searchParams.get("stytch_token_type"), "oauth");
+  const o = await client.oauth.authenticate({ oauth_token: cb.searchParams.get("token"), pkce_code_verifier: p.verifier });
+  assert.equal(o.member_authenticated, true);
+  assert.equal(o.provider_type, "Microsoft");
+  assert.equal(o.member_session.authentication_factors[0].delivery_method, "oauth_microsoft");
+
+  // A bad public token is refused by the start endpoint.
+  const bad = await fetch(`${base}/v1/public/sso/start?public_token=public-token-test-nope&organization_id=umbrella`, { redirect: "manual" });
+  assert.equal(bad.status, 404);
+  assert.equal((await bad.json()).error_type, "public_token_not_found");
 }
 
 main().catch((err) => {

@@ -12,7 +12,7 @@ if [ -f package-lock.json ]; then npm ci --no-audit --no-fund >/dev/null; else n
 
 bin="$(mktemp -d)/stytch-emulator"
 (cd "$root" && go build -o "$bin" ./cmd/stytch-emulator)
-"$bin" --addr "127.0.0.1:$port" >/dev/null &
+"$bin" --addr "127.0.0.1:$port" --seed >/dev/null &
 emu=$!
 trap 'kill "$emu" 2>/dev/null; wait "$emu" 2>/dev/null; rm -rf "$(dirname "$bin")"' EXIT
 
@@ -24,4 +24,5 @@ done
 EMULATOR_URL="http://127.0.0.1:$port" \
 PROJECT_ID="project-test-00000000-0000-4000-8000-000000000000" \
 SECRET="secret-test-local-emulator-not-a-real-secret" \
+PUBLIC_TOKEN="public-token-test-00000000-0000-4000-8000-000000000000" \
   node check.js

@@ -1,0 +1,309 @@
+package localstytch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Organization authentication policy and session factors: which primary
+// methods an organization accepts (auth_methods / allowed_auth_methods), its
+// SSO connections and its OAuth-tenant JIT rule, and the factors an
+// intermediate session or member session carries. Reference:
+// stytch-b2b-mfa-sso-broker.md §1, §4, §5.
+
+// Primary authentication methods as Stytch names them in
+// allowed_auth_methods and primary_required.allowed_auth_methods.
+const (
+	methodSSO            = "sso"
+	methodMagicLink      = "magic_link"
+	methodGoogleOAuth    = "google_oauth"
+	methodMicrosoftOAuth = "microsoft_oauth"
+)
+
+// authMethodsRestricted is auth_methods: RESTRICTED (ALL_ALLOWED is the
+// default, stored as "").
+const authMethodsRestricted = "RESTRICTED"
+
+// knownAuthMethods are the values Stytch accepts in allowed_auth_methods.
+var knownAuthMethods = []string{methodSSO, methodMagicLink, "email_otp", "password",
+	methodGoogleOAuth, methodMicrosoftOAuth, "slack_oauth", "github_oauth", "hubspot_oauth"}
+
+// oauthProviders are the B2B OAuth providers Stytch serves start endpoints
+// for; the local identity-provider page stands in for each of them.
+var oauthProviders = map[string]string{ // path name -> provider_type as Stytch returns it
+	"google":    "Google",
+	"microsoft": "Microsoft",
+	"hubspot":   "HubSpot",
+	"slack":     "Slack",
+	"github":    "GitHub",
+}
+
+// ssoConnection is one active SSO connection of an organization.
+type ssoConnection struct {
+	ID               string // saml-connection-test-<uuid> or oidc-connection-test-<uuid>
+	DisplayName      string
+	IdentityProvider string // e.g. "okta", "microsoft-entra", "generic"
+	Protocol         string // "saml" or "oidc"
+}
+
+// orgAuth is the part of an organization's settings that decides how its
+// members may authenticate. The zero value is Stytch's default: every
+// method allowed, no SSO, no OAuth-tenant JIT.
+type orgAuth struct {
+	AuthMethods                string // "" (ALL_ALLOWED) or RESTRICTED
+	AllowedAuthMethods         []string
+	SSOConnections             []ssoConnection
+	SSODefaultConnectionID     string
+	SSOJITProvisioning         string // "" (ALL_ALLOWED), RESTRICTED, NOT_ALLOWED
+	OAuthTenantJITProvisioning string // "" (NOT_ALLOWED) or RESTRICTED
+	AllowedOAuthTenants        map[string][]string
+}
+
+func (a *orgAuth) connection(id string) *ssoConnection {
+	for i := range a.SSOConnections {
+		if a.SSOConnections[i].ID == id {
+			return &a.SSOConnections[i]
+		}
+	}
+	return nil
+}
+
+// authFactor is one authentication factor of an intermediate or member
+// session, in the shape of Stytch's session authentication_factors.
+type authFactor struct {
+	Type           string // magic_link, sso, oauth
+	DeliveryMethod string // email, sso_saml, sso_oidc, oauth_google, oauth_microsoft, …
+	Email, EmailID string
+	ConnectionID   string // sso
+	Provider       string // oauth: google, microsoft, …
+	Subject        string // sso external id / oauth provider subject
+	RegistrationID string
+	At             time.Time
+}
+
+func magicLinkFactor(email, emailID string, at time.Time) authFactor {
+	return authFactor{Type: "magic_link", DeliveryMethod: "email", Email: email, EmailID: emailID, At: at}
+}
+
+// method names the factor as allowed_auth_methods does.
+func (f authFactor) method() string {
+	switch f.Type {
+	case "sso":
+		return methodSSO
+	case "oauth":
+		return f.Provider + "_oauth"
+	case "magic_link":
+		return methodMagicLink
+	}
+	return f.Type
+}
+
+// transferable reports whether the factor moves to another organization's
+// session on sessions.exchange: only magic-link, OAuth and SMS factors do;
+// SSO factors belong to their connection's organization (reference §3).
+func (f authFactor) transferable() bool {
+	return f.Type == "magic_link" || f.Type == "oauth" || f.DeliveryMethod == "sms"
+}
+
+// factorsOr returns fs, or a single email magic-link factor for records
+// written before factors were kept (they were all magic-link sessions).
+func factorsOr(fs []authFactor, email, emailID string, at time.Time) []authFactor {
+	if len(fs) > 0 {
+		return fs
+	}
+	return []authFactor{magicLinkFactor(email, emailID, at)}
+}
+
+// withFactor returns fs plus f, replacing an earlier factor of the same
+// method (re-authenticating refreshes it rather than duplicating it).
+func withFactor(fs []authFactor, f authFactor) []authFactor {
+	out := make([]authFactor, 0, len(fs)+1)
+	for _, g := range fs {
+		if g.method() != f.method() || g.ConnectionID != f.ConnectionID {
+			out = append(out, g)
+		}
+	}
+	return append(out, f)
+}
+
+func transferableFactors(fs []authFactor) []authFactor {
+	var out []authFactor
+	for _, f := range fs {
+		if f.transferable() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// carriedFactors are the factors of sess that would move to another
+// organization's session; never empty (an SSO-only session carries a
+// placeholder that satisfies no method).
+func carriedFactors(sess *sessionRecord) []authFactor {
+	fs := transferableFactors(factorsOr(sess.Primary, sess.Email, sess.EmailID, sess.AuthenticatedAt))
+	if len(fs) == 0 {
+		return []authFactor{{Type: "none", Email: sess.Email}}
+	}
+	return fs
+}
+
+// primaryRequired returns the organization's allowed_auth_methods when none
+// of factors satisfies them, or nil when primary authentication is done.
+// An SSO factor counts only in the organization owning its connection.
+func primaryRequired(o *orgRecord, factors []authFactor) []string {
+	if o.Auth.AuthMethods != authMethodsRestricted {
+		return nil
+	}
+	for _, f := range factors {
+		if f.Type == "sso" && o.Auth.connection(f.ConnectionID) == nil {
+			continue
+		}
+		if slices.Contains(o.Auth.AllowedAuthMethods, f.method()) {
+			return nil
+		}
+	}
+	return append([]string{}, o.Auth.AllowedAuthMethods...)
+}
+
+// oauthTenant returns the OAuth factor's provider and tenant, if any.
+func oauthTenant(factors []authFactor) (provider, tenant string) {
+	for _, f := range factors {
+		if f.Type == "oauth" {
+			return f.Provider, tenantOf(f.Provider, f.Email)
+		}
+	}
+	return "", ""
+}
+
+// tenantOf is the tenant id the local identity provider reports: the email
+// domain (a Google Workspace "hd" claim is exactly that; for Microsoft the
+// real tid is a UUID, the domain keeps the emulator readable — a guess).
+func tenantOf(provider, email string) string {
+	if provider == "" {
+		return ""
+	}
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return ""
+	}
+	return strings.ToLower(email[at+1:])
+}
+
+// eligibleByOAuthTenant reports whether an OAuth factor's tenant may
+// JIT-join o (oauth_tenant_jit_provisioning RESTRICTED + allowed tenant).
+func eligibleByOAuthTenant(o *orgRecord, factors []authFactor) (provider, tenant string, ok bool) {
+	if o.Auth.OAuthTenantJITProvisioning != jitRestricted {
+		return "", "", false
+	}
+	provider, tenant = oauthTenant(factors)
+	if tenant == "" {
+		return "", "", false
+	}
+	return provider, tenant, slices.Contains(o.Auth.AllowedOAuthTenants[provider], tenant)
+}
+
+// providerSubject is the stable "sub" the local identity provider reports
+// for an account: 21 digits, the shape of a Google subject.
+func providerSubject(provider, email string) string {
+	sum := sha256.Sum256([]byte(provider + "\x00" + strings.ToLower(email)))
+	h := hex.EncodeToString(sum[:])
+	var b strings.Builder
+	b.WriteByte('1')
+	for i := 0; b.Len() < 21; i++ {
+		b.WriteByte('0' + h[i]%10)
+	}
+	return b.String()
+}
+
+// --- wire ---
+
+func authFactorJSON(f authFactor) map[string]any {
+	out := map[string]any{
+		"type":                  f.Type,
+		"delivery_method":       f.DeliveryMethod,
+		"last_authenticated_at": ts(f.At),
+		"created_at":            ts(f.At),
+		"updated_at":            ts(f.At),
+	}
+	switch {
+	case f.Type == "magic_link":
+		out["email_factor"] = map[string]any{"email_id": f.EmailID, "email_address": f.Email}
+	case f.DeliveryMethod == "sso_saml":
+		out["saml_sso_factor"] = map[string]any{"id": f.RegistrationID, "provider_id": f.ConnectionID, "external_id": f.Subject}
+	case f.DeliveryMethod == "sso_oidc":
+		out["oidc_sso_factor"] = map[string]any{"id": f.RegistrationID, "provider_id": f.ConnectionID, "external_id": f.Subject}
+	case f.Type == "oauth":
+		out[f.Provider+"_oauth_factor"] = map[string]any{"id": f.RegistrationID, "email_id": f.EmailID, "provider_subject": f.Subject}
+	}
+	return out
+}
+
+func authFactorsJSON(fs []authFactor) []map[string]any {
+	out := make([]map[string]any, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, authFactorJSON(f))
+	}
+	return out
+}
+
+// primaryFactors are a member session's primary factors.
+func (s *sessionRecord) primaryFactors() []authFactor {
+	return factorsOr(s.Primary, s.Email, s.EmailID, s.AuthenticatedAt)
+}
+
+// addAuthPolicyJSON overwrites the policy fields of an organization object.
+func addAuthPolicyJSON(out map[string]any, o *orgRecord) {
+	a := &o.Auth
+	methods := allAllowed
+	if a.AuthMethods != "" {
+		methods = a.AuthMethods
+	}
+	conns := []map[string]any{}
+	for _, c := range a.SSOConnections {
+		conns = append(conns, map[string]any{
+			"connection_id": c.ID, "display_name": c.DisplayName, "identity_provider": c.IdentityProvider,
+		})
+	}
+	var def any // null when there is no default connection
+	if a.SSODefaultConnectionID != "" {
+		def = a.SSODefaultConnectionID
+	}
+	ssoJIT := allAllowed
+	if a.SSOJITProvisioning != "" {
+		ssoJIT = a.SSOJITProvisioning
+	}
+	tenantJIT := jitNotAllowed
+	if a.OAuthTenantJITProvisioning != "" {
+		tenantJIT = a.OAuthTenantJITProvisioning
+	}
+	tenants := map[string]any{}
+	for p, ids := range a.AllowedOAuthTenants {
+		tenants[p] = append([]string{}, ids...)
+	}
+	out["auth_methods"] = methods
+	out["allowed_auth_methods"] = orEmpty(append([]string(nil), a.AllowedAuthMethods...))
+	out["sso_active_connections"] = conns
+	out["sso_default_connection_id"] = def
+	out["sso_jit_provisioning"] = ssoJIT
+	out["oauth_tenant_jit_provisioning"] = tenantJIT
+	out["allowed_oauth_tenants"] = tenants
+}
+
+// withPrimaryRequired fills the 200 "not done yet" shape of a member who
+// still has to authenticate with one of allowed (reference §1): primary
+// first, so mfa_required is null even in an MFA organization.
+func withPrimaryRequired(resp map[string]any, ist string, allowed []string, istExpires time.Time) map[string]any {
+	resp["member_authenticated"] = false
+	resp["intermediate_session_token"] = ist
+	resp["session_token"] = ""
+	resp["session_jwt"] = ""
+	resp["member_session"] = nil
+	resp["mfa_required"] = nil
+	resp["primary_required"] = map[string]any{"allowed_auth_methods": allowed}
+	resp["member_device"] = nil
+	resp["intermediate_session_token_expires_at"] = ts(istExpires)
+	return resp
+}

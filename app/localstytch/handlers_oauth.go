@@ -1,0 +1,152 @@
+package localstytch
+
+import "time"
+
+// --- POST /v1/b2b/oauth/discovery/authenticate ---
+
+type oauthDiscoveryAuthReq struct {
+	Token                  string         `json:"discovery_oauth_token"`
+	SessionToken           string         `json:"session_token"`
+	SessionJWT             string         `json:"session_jwt"`
+	SessionDurationMinutes int64          `json:"session_duration_minutes"`
+	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
+	PKCECodeVerifier       string         `json:"pkce_code_verifier"`
+}
+
+// handleOAuthDiscoveryAuthenticate exchanges a discovery_oauth callback
+// token for an intermediate session carrying the OAuth factor, and lists the
+// organizations that email (or its OAuth tenant) can enter — the same list
+// as the discovery magic link, decided by the OAuth factor.
+func (s *Server) handleOAuthDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+	var req oauthDiscoveryAuthReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	if req.Token == "" {
+		return nil, missingField("discovery_oauth_token")
+	}
+	if _, e := parseRoundTripParams(req.SessionToken, req.SessionJWT, req.SessionDurationMinutes, req.SessionCustomClaims); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	t, e := s.lookupIdPTokenLocked(req.Token, kindDiscoveryOAuth, now)
+	if e != nil {
+		return nil, e
+	}
+	if e := checkPKCE(t.PKCEChallenge, req.PKCECodeVerifier); e != nil {
+		return nil, e
+	}
+	t.Used = true
+	emailID := s.st.emailID(t.Email)
+	f := oauthFactor(t, emailID, now)
+	ist, exp := newOpaqueToken(), now.Add(istLifetime)
+	s.st.ISTs[hashToken(ist)] = &istRecord{Email: t.Email, EmailID: emailID, AuthenticatedAt: now,
+		ExpiresAt: exp, Primary: []authFactor{f}}
+	s.persistLocked()
+	tenant := tenantOf(t.Provider, t.Email)
+	return map[string]any{
+		"intermediate_session_token": ist,
+		"email_address":              t.Email,
+		"discovered_organizations":   s.discoveredOrgsLocked(t.Email, true, f),
+		"provider_type":              oauthProviders[t.Provider],
+		"provider_tenant_id":         tenant,
+		"provider_tenant_ids":        []string{tenant},
+		"full_name":                  t.Name,
+		// v17+ field; v16 ignores it (reference §0), as for magic links.
+		"intermediate_session_token_expires_at": ts(exp),
+	}, nil
+}
+
+// oauthFactor is the session factor of an OAuth callback token.
+func oauthFactor(t *idpTokenRecord, emailID string, now time.Time) authFactor {
+	sub := providerSubject(t.Provider, t.Email)
+	return authFactor{Type: "oauth", DeliveryMethod: "oauth_" + t.Provider, Email: t.Email, EmailID: emailID,
+		Provider: t.Provider, Subject: sub, RegistrationID: "oauth-member-registration-test-" + sub, At: now}
+}
+
+// --- POST /v1/b2b/oauth/authenticate ---
+
+type oauthAuthReq struct {
+	Token                    string         `json:"oauth_token"`
+	SessionToken             string         `json:"session_token"`
+	SessionDurationMinutes   int64          `json:"session_duration_minutes"`
+	SessionJWT               string         `json:"session_jwt"`
+	SessionCustomClaims      map[string]any `json:"session_custom_claims"`
+	PKCECodeVerifier         string         `json:"pkce_code_verifier"`
+	Locale                   string         `json:"locale"`
+	IntermediateSessionToken string         `json:"intermediate_session_token"`
+	TelemetryID              string         `json:"telemetry_id"`
+}
+
+// handleOAuthAuthenticate exchanges an oauth callback token (the
+// organization-specific OAuth flow). A new member may join by email domain
+// or OAuth tenant; an organization that does not allow this provider answers
+// with primary_required, one that requires MFA with mfa_required.
+func (s *Server) handleOAuthAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+	var req oauthAuthReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	if req.Token == "" {
+		return nil, missingField("oauth_token")
+	}
+	p, e := parseRoundTripParams(req.SessionToken, req.SessionJWT, req.SessionDurationMinutes, req.SessionCustomClaims)
+	if e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	t, e := s.lookupIdPTokenLocked(req.Token, kindOAuth, now)
+	if e != nil {
+		return nil, e
+	}
+	if e := checkPKCE(t.PKCEChallenge, req.PKCECodeVerifier); e != nil {
+		return nil, e
+	}
+	o := s.st.Orgs[t.OrgID]
+	if o == nil {
+		return nil, newErr("organization_not_found")
+	}
+	ist, e := s.roundTripISTLocked(req.IntermediateSessionToken, o, t.Email, now)
+	if e != nil {
+		return nil, e
+	}
+	if e := s.checkSessionArgLocked(p, now); e != nil {
+		return nil, e
+	}
+	m := s.st.member(o.ID, t.Email)
+	f := oauthFactor(t, "", now)
+	if m == nil {
+		_, byDomain := eligibleByDomain(o, t.Email)
+		_, _, byTenant := eligibleByOAuthTenant(o, []authFactor{f})
+		if !byDomain && !byTenant {
+			return nil, newErr("email_jit_provisioning_not_allowed")
+		}
+		m = s.newMemberLocked(o, t.Email, statusActive, now)
+		m.Name = t.Name
+	}
+	t.Used = true
+	activateLocked(m, now)
+	f.EmailID = m.EmailID
+	resp := map[string]any{
+		"member_id":        m.ID,
+		"provider_subject": f.Subject,
+		"provider_type":    oauthProviders[t.Provider],
+		"organization_id":  o.ID,
+		"reset_sessions":   false,
+		// Local stand-ins for the provider's tokens: opaque, useless
+		// anywhere else, and never persisted.
+		"provider_values": map[string]any{
+			"access_token":  "local-access-" + newOpaqueToken(),
+			"refresh_token": "",
+			"id_token":      "",
+			"expires_at":    ts(now.Add(time.Hour)),
+			"scopes":        []string{"openid", "email", "profile"},
+		},
+		"member_device": nil,
+	}
+	return s.finishRoundTripLocked(rc, resp, o, m, ist, req.IntermediateSessionToken, f, p, now)
+}

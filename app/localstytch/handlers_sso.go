@@ -1,0 +1,210 @@
+package localstytch
+
+import (
+	"strings"
+	"time"
+)
+
+// --- POST /v1/b2b/sso/authenticate ---
+
+type ssoAuthReq struct {
+	Token                    string         `json:"sso_token"`
+	PKCECodeVerifier         string         `json:"pkce_code_verifier"`
+	SessionToken             string         `json:"session_token"`
+	SessionJWT               string         `json:"session_jwt"`
+	SessionDurationMinutes   int64          `json:"session_duration_minutes"`
+	SessionCustomClaims      map[string]any `json:"session_custom_claims"`
+	Locale                   string         `json:"locale"`
+	IntermediateSessionToken string         `json:"intermediate_session_token"`
+	TelemetryID              string         `json:"telemetry_id"`
+}
+
+// handleSSOAuthenticate exchanges an sso callback token. With an
+// intermediate session token the SSO factor joins the IST's factors (e.g. the
+// discovery magic link), so both count towards the organization's policy.
+// Result: a member session, or the 200 "not done yet" shape with the IST and
+// mfa_required when the organization requires MFA.
+func (s *Server) handleSSOAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+	var req ssoAuthReq
+	if e := decodeBody(rc, &req); e != nil {
+		return nil, e
+	}
+	if req.Token == "" {
+		return nil, missingField("sso_token")
+	}
+	p, e := parseRoundTripParams(req.SessionToken, req.SessionJWT, req.SessionDurationMinutes, req.SessionCustomClaims)
+	if e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock()
+	t, e := s.lookupIdPTokenLocked(req.Token, kindSSO, now)
+	if e != nil {
+		return nil, e
+	}
+	// PKCE is checked before anything is consumed, as for magic links.
+	if e := checkPKCE(t.PKCEChallenge, req.PKCECodeVerifier); e != nil {
+		return nil, e
+	}
+	o := s.st.Orgs[t.OrgID]
+	if o == nil {
+		return nil, newErr("organization_not_found")
+	}
+	conn := o.Auth.connection(t.ConnectionID)
+	if conn == nil {
+		return nil, newErr("sso_connection_not_found")
+	}
+	ist, e := s.roundTripISTLocked(req.IntermediateSessionToken, o, t.Email, now)
+	if e != nil {
+		return nil, e
+	}
+	if e := s.checkSessionArgLocked(p, now); e != nil {
+		return nil, e
+	}
+	m := s.st.member(o.ID, t.Email)
+	if m == nil {
+		// SSO JIT provisioning: ALL_ALLOWED (the default) creates the
+		// member; RESTRICTED is treated as not allowed here (the emulator
+		// keeps no per-connection JIT list).
+		if o.Auth.SSOJITProvisioning != "" && o.Auth.SSOJITProvisioning != allAllowed {
+			return nil, newErr("invalid_connection_for_jit_provisioning")
+		}
+		m = s.newMemberLocked(o, t.Email, statusActive, now)
+		m.Name = t.Name
+	}
+	t.Used = true
+	activateLocked(m, now)
+	delivery := "sso_saml"
+	if conn.Protocol == "oidc" {
+		delivery = "sso_oidc"
+	}
+	f := authFactor{Type: "sso", DeliveryMethod: delivery, Email: m.Email, EmailID: m.EmailID,
+		ConnectionID: conn.ID, Subject: m.Email, RegistrationID: ssoRegistrationID(m, conn), At: now}
+	resp := map[string]any{
+		"member_id":       m.ID,
+		"organization_id": o.ID,
+		"reset_session":   false,
+		"member_device":   nil,
+	}
+	return s.finishRoundTripLocked(rc, resp, o, m, ist, req.IntermediateSessionToken, f, p, now)
+}
+
+// ssoRegistrationID is stable per member and connection.
+func ssoRegistrationID(m *memberRecord, c *ssoConnection) string {
+	return "member-sso-registration-test-" + providerSubject(c.ID, m.ID)
+}
+
+// lookupIdPTokenLocked resolves a live callback token of kind without
+// consuming it. Unknown, used, expired and wrong-kind tokens all answer
+// <kind>_token_not_found: Stytch has no separate "already used" type for
+// these (unlike unable_to_auth_magic_link). Caller holds s.mu.
+func (s *Server) lookupIdPTokenLocked(token, kind string, now time.Time) (*idpTokenRecord, *apiError) {
+	notFound := "sso_token_not_found"
+	if kind != kindSSO {
+		notFound = "oauth_token_not_found"
+	}
+	t, ok := s.st.IdPTokens[hashToken(token)]
+	if !ok || t.Kind != kind || t.Used || !now.Before(t.ExpiresAt) {
+		return nil, newErr(notFound)
+	}
+	return t, nil
+}
+
+// roundTripParams are the session arguments shared by the SSO and OAuth
+// authenticate endpoints.
+type roundTripParams struct {
+	sessionToken, sessionJWT string
+	dur                      time.Duration
+	claims                   map[string]any
+}
+
+func parseRoundTripParams(token, jwt string, minutes int64, claims map[string]any) (roundTripParams, *apiError) {
+	if token != "" && jwt != "" {
+		return roundTripParams{}, newErr("too_many_session_arguments")
+	}
+	dur, _, e := sessionDuration(minutes)
+	if e != nil {
+		return roundTripParams{}, e
+	}
+	c, e := customClaims(claims)
+	if e != nil {
+		return roundTripParams{}, e
+	}
+	return roundTripParams{sessionToken: token, sessionJWT: jwt, dur: dur, claims: c}, nil
+}
+
+// checkSessionArgLocked validates an optional existing session. The
+// emulator then issues a new session rather than extending that one (the
+// app never passes one). Caller holds s.mu.
+func (s *Server) checkSessionArgLocked(p roundTripParams, now time.Time) *apiError {
+	if p.sessionToken == "" && p.sessionJWT == "" {
+		return nil
+	}
+	_, _, _, e := s.findSessionLocked(p.sessionToken, p.sessionJWT, now)
+	return e
+}
+
+// roundTripISTLocked resolves the optional IST of an SSO/OAuth
+// authenticate: it must be live, of the same email, and not tied to another
+// organization. Caller holds s.mu.
+func (s *Server) roundTripISTLocked(token string, o *orgRecord, email string, now time.Time) (*istRecord, *apiError) {
+	if token == "" {
+		return nil, nil
+	}
+	ist, e := s.lookupISTLocked(token, now)
+	if e != nil {
+		return nil, e
+	}
+	if (ist.OrgID != "" && ist.OrgID != o.ID) || !strings.EqualFold(ist.Email, email) {
+		return nil, newErr("invalid_intermediate_session_token_for_organization")
+	}
+	return ist, nil
+}
+
+// finishRoundTripLocked adds factor f to the IST's factors (if any) and
+// answers with a session, or with the IST when the organization's primary
+// or MFA requirements are still unmet (the same IST when one was passed, as
+// Stytch documents, else a new one). Caller holds s.mu.
+func (s *Server) finishRoundTripLocked(rc *reqCtx, resp map[string]any, o *orgRecord, m *memberRecord,
+	ist *istRecord, istToken string, f authFactor, p roundTripParams, now time.Time) (map[string]any, *apiError) {
+	var factors []authFactor
+	authenticatedAt := now
+	if ist != nil {
+		factors = ist.factors()
+		authenticatedAt = ist.AuthenticatedAt
+	}
+	factors = withFactor(factors, f)
+	resp["member"] = memberJSON(m)
+	resp["organization"] = orgJSON(o)
+
+	allowed := primaryRequired(o, factors)
+	if allowed != nil || needsMFA(o, m) {
+		if ist == nil {
+			istToken = newOpaqueToken()
+			ist = &istRecord{Email: m.Email, EmailID: m.EmailID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)}
+			s.st.ISTs[hashToken(istToken)] = ist
+		}
+		// A passed IST keeps its expiry: adding a factor does not extend it.
+		ist.OrgID, ist.Primary = o.ID, factors
+		if allowed != nil {
+			resp = withPrimaryRequired(resp, istToken, allowed, ist.ExpiresAt)
+		} else {
+			// Texts a code first when Stytch would (handlers_mfa.go).
+			resp = s.mfaStepLocked(rc, resp, m, o, istToken, ist.ExpiresAt, now)
+		}
+		s.persistLocked()
+		return resp, nil
+	}
+	if ist != nil {
+		ist.Used = true
+	}
+	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, authenticatedAt, now, p.dur, p.claims)
+	sess.Primary = factors
+	jwt, err := s.sessionJWTLocked(sess, m, o, now)
+	if err != nil {
+		return nil, newErr("internal_server_error")
+	}
+	s.persistLocked()
+	return withSession(resp, sess, token, m, o, jwt), nil
+}
