@@ -17,6 +17,7 @@ const (
 	KindLinkOtherDevice      Kind = "link_other_device"    // PKCE mismatch
 	KindLinkNotRequested     Kind = "link_not_requested"   // no flow started here is waiting
 	KindLinkMalformed        Kind = "link_malformed"       // not our link
+	KindLinkWrongAccount     Kind = "link_wrong_account"   // the link signs in another email or organization (refused)
 	KindSlugTaken            Kind = "slug_taken"           // organization slug already used
 	KindInvalidOrganization  Kind = "invalid_organization" // bad organization name or slug
 	KindOrganizationNotFound Kind = "organization_not_found"
@@ -36,7 +37,7 @@ const (
 )
 
 // Kinds lists every Kind, so tests can hold the screens' contract to it.
-var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindUnknown}
+var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindUnknown}
 
 // Error is the one error type the flows return. Op names the operation so a
 // top-level error reads like a trail; Err is the cause (never a secret).

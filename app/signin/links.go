@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"golang.org/x/oauth2"
 
@@ -170,6 +171,12 @@ func (f *Flows) CompleteLink(ctx context.Context, link deeplink.Link) error {
 		if err != nil {
 			return back(err)
 		}
+		if !sameEmail(d.Email, p.Email) {
+			// Login CSRF: a link for someone else's account (a sandbox token, or
+			// a link made with a stolen verifier). Its intermediate session is
+			// dropped unused; the flow waiting here stays for the user's own link.
+			return back(E(op, KindLinkWrongAccount, errors.New("the link is for another email address")))
+		}
 		f.clearPending(ctx)
 		f.beginIntermediate(d.IntermediateSessionToken)
 		f.update(a, func(v *View) {
@@ -185,8 +192,25 @@ func (f *Flows) CompleteLink(ctx context.Context, link deeplink.Link) error {
 	if err != nil {
 		return back(err)
 	}
+	if !sameEmail(auth.Member.Email, p.Email) || !sameOrganization(auth.Organization, p.Organization) {
+		// Login CSRF (see above): never adopt a session for another account or
+		// organization; end it at Stytch, keep the flow waiting here.
+		if auth.SessionToken != "" {
+			f.retryRevoke(auth.SessionToken)
+		}
+		return back(E(op, KindLinkWrongAccount, errors.New("the link is for another account or organization")))
+	}
 	f.clearPending(ctx)
 	return f.finish(ctx, a, auth)
+}
+
+// sameEmail compares addresses as Stytch does: case-insensitively.
+func sameEmail(a, b string) bool { return a != "" && strings.EqualFold(a, b) }
+
+// sameOrganization reports whether o is the configured organization, given
+// by id or slug.
+func sameOrganization(o Organization, configured string) bool {
+	return configured != "" && (o.ID == configured || o.Slug == configured)
 }
 
 func (f *Flows) clearPending(ctx context.Context) {

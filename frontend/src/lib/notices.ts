@@ -56,6 +56,12 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     severity: "error",
     retry: false,
   },
+  link_wrong_account: {
+    message:
+      "That link signs in a different account than the one you asked for here, so it wasn't used. Open the link from the email sent to you.",
+    severity: "error",
+    retry: false,
+  },
   slug_taken: {
     message: "That URL slug is taken — try another.",
     severity: "error",

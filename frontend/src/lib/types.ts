@@ -25,6 +25,7 @@ export const NOTICE_KINDS = [
   "link_other_device",
   "link_not_requested",
   "link_malformed",
+  "link_wrong_account",
   "slug_taken",
   "invalid_organization",
   "organization_not_found",
