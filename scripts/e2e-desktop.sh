@@ -208,9 +208,15 @@ stop_pid() {
 }
 
 shot() { # shot NAME: window screenshot (root if the window is not found)
-	local wid
+	local wid i
 	wid=$(xdotool search --onlyvisible --name '^stytch-desktop$' 2>/dev/null | head -1)
-	if [[ -n "$wid" ]]; then timeout 10 import -window "$wid" "$ART/$1.png"; else timeout 10 import -window root "$ART/$1.png"; fi
+	# WebKit may paint a moment after the page is interactive (more so on a
+	# loaded machine): retake a blank (single-colour) capture for up to 10 s.
+	for i in $(seq 1 20); do
+		if [[ -n "$wid" ]]; then timeout 10 import -window "$wid" "$ART/$1.png"; else timeout 10 import -window root "$ART/$1.png"; fi
+		[[ "$(/usr/bin/convert "$ART/$1.png" -format '%k' info: 2>/dev/null)" -gt 1 ]] && return 0
+		sleep 0.5
+	done
 }
 # pixels_differ A B: how many pixels differ (5% fuzz); sizes must match.
 pixels_differ() { compare -metric AE -fuzz 5% "$1" "$2" null: 2>&1 | awk '{print int($1)}'; }
