@@ -88,8 +88,16 @@ bench: build
 bench-micro: dist-placeholder
 	$(GO) test -run='^$$' -bench=. -benchmem ./app/...
 
+# A company build: make build BROKER_URL=https://auth.example.com PROJECT_ID=project-live-…
+# bakes the broker in (-ldflags -X): employees set nothing, and the build
+# refuses STYTCH_SECRET. Both values are public; the secret stays on the broker.
+BROKER_URL ?=
+PROJECT_ID ?=
+BAKE_LDFLAGS := $(if $(BROKER_URL),-X stytch-desktop/app/config.bakedBrokerURL=$(BROKER_URL) -X stytch-desktop/app/config.bakedProjectID=$(PROJECT_ID))
+
 build: deps
-	$(WAILS) build -clean -trimpath
+	@if [ -n "$(BROKER_URL)" ] && [ -z "$(PROJECT_ID)" ]; then echo "make build: BROKER_URL needs PROJECT_ID (the broker's public project id)" >&2; exit 2; fi
+	$(WAILS) build -clean -trimpath $(if $(BAKE_LDFLAGS),-ldflags "$(BAKE_LDFLAGS)")
 
 run: build
 	./build/bin/stytch-desktop

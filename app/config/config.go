@@ -1,6 +1,9 @@
 // Package config decides, once at start, how the app reaches Stytch: the
-// in-process local Stytch-compatible API (no credentials set) or Stytch
-// itself (project id and secret in the environment).
+// in-process local Stytch-compatible API (no credentials set), Stytch
+// itself (project id and secret in the environment: developers only), or the
+// company's Stytch broker (cmd/stytch-broker), which holds the secret so the
+// app needs none: from STYTCH_BROKER_URL + STYTCH_PROJECT_ID, or baked into
+// a company build with -ldflags -X (make build BROKER_URL=… PROJECT_ID=…).
 package config
 
 import (
@@ -22,7 +25,22 @@ type Mode string
 const (
 	ModeLocal  Mode = "local"  // in-process local Stytch-compatible API; the newcomer's default
 	ModeDirect Mode = "direct" // stytch-go with the project secret from the environment
+	ModeBroker Mode = "broker" // stytch-go through the company's Stytch broker; no secret on this machine
 )
+
+// Baked into a company build by the linker (make build BROKER_URL=…
+// PROJECT_ID=…, i.e. -ldflags "-X stytch-desktop/app/config.bakedBrokerURL=…
+// -X stytch-desktop/app/config.bakedProjectID=…"), so employees set nothing.
+// Both are public: a URL and a project id, never a secret.
+var (
+	bakedBrokerURL string
+	bakedProjectID string
+)
+
+// BrokerPlaceholderSecret is what stytch-go is given as the "secret" in
+// broker mode: it needs a string, and the broker ignores the caller's
+// credentials (it adds its own).
+const BrokerPlaceholderSecret = "placeholder-not-a-secret"
 
 // Environment variables read by FromEnv.
 const (
@@ -32,6 +50,7 @@ const (
 	EnvOrganization    = "STYTCH_ORGANIZATION_ID"
 	EnvSessionDuration = "STYTCH_SESSION_DURATION"
 	EnvScheme          = "STYTCH_DESKTOP_SCHEME"
+	EnvBrokerURL       = "STYTCH_BROKER_URL"
 )
 
 const (
@@ -47,7 +66,7 @@ type Config struct {
 	Mode            Mode
 	ProjectID       string
 	Secret          string
-	BaseURL         string // empty: the SDK's default for the project id
+	BaseURL         string // empty: the SDK's default for the project id; broker mode: the broker's URL
 	Organization    string // id or slug: direct organization flow
 	SessionDuration time.Duration
 	Scheme          string
@@ -60,6 +79,20 @@ func (c Config) Links() deeplink.Parser { return deeplink.ForScheme(c.Scheme) }
 
 // RedirectURL is where Stytch sends the magic link's user.
 func (c Config) RedirectURL() string { return c.Links().RedirectURL() }
+
+// Backend is the API this configuration talks to, for the screens' "About"
+// line: the broker's or Stytch's URL ("" in local mode: it is in-process).
+func (c Config) Backend() string {
+	switch {
+	case c.Mode == ModeLocal:
+		return ""
+	case c.BaseURL != "":
+		return c.BaseURL
+	case strings.HasPrefix(c.ProjectID, "project-live-"):
+		return "https://api.stytch.com"
+	}
+	return "https://test.stytch.com"
+}
 
 // String describes the configuration without the secret.
 func (c Config) String() string {
@@ -87,6 +120,10 @@ var (
 
 // FromEnv reads and validates the configuration. Every error says what to fix.
 func FromEnv(getenv func(string) string) (Config, error) {
+	return fromEnv(getenv, bakedBrokerURL, bakedProjectID)
+}
+
+func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	c := Config{
 		ProjectID:       get(EnvProjectID),
@@ -97,7 +134,39 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Scheme:          DefaultScheme,
 	}
 	var errs []error
+	brokerURL := get(EnvBrokerURL)
 	switch {
+	case bakedURL != "":
+		// A company build: it talks to its broker and nothing else.
+		c.Mode, c.BaseURL = ModeBroker, bakedURL
+		errs = append(errs, checkProjectID(bakedProject, "the project id baked into this build"))
+		if c.Secret != "" {
+			errs = append(errs, fmt.Errorf("%s is set, but this build signs in through the company's Stytch broker (%s), "+
+				"which holds the project secret so this machine never needs it: unset %s", EnvSecret, bakedURL, EnvSecret))
+		}
+		for _, k := range []string{EnvBrokerURL, EnvBaseURL} {
+			if v := get(k); v != "" && v != bakedURL {
+				errs = append(errs, fmt.Errorf("%s is set, but this build always uses the broker it was built with (%s): unset %s", k, bakedURL, k))
+			}
+		}
+		if c.ProjectID != "" && c.ProjectID != bakedProject {
+			errs = append(errs, fmt.Errorf("%s is set, but this build is for project %s: unset %s", EnvProjectID, bakedProject, EnvProjectID))
+		}
+		c.ProjectID = bakedProject
+	case brokerURL != "":
+		c.Mode, c.BaseURL = ModeBroker, brokerURL
+		if c.Secret != "" {
+			errs = append(errs, fmt.Errorf("%s is set together with %s: in broker mode the project secret stays on the broker "+
+				"and must not be on this machine; unset %s (or unset %s for direct mode)", EnvSecret, EnvBrokerURL, EnvSecret, EnvBrokerURL))
+		}
+		if get(EnvBaseURL) != "" {
+			errs = append(errs, fmt.Errorf("set %s or %s, not both", EnvBrokerURL, EnvBaseURL))
+		}
+		if c.ProjectID == "" {
+			errs = append(errs, fmt.Errorf("%s needs %s (the broker's project id; it is public)", EnvBrokerURL, EnvProjectID))
+		} else {
+			errs = append(errs, checkProjectID(c.ProjectID, EnvProjectID))
+		}
 	case c.ProjectID == "" && c.Secret == "":
 		c.Mode = ModeLocal
 		if c.BaseURL != "" {
@@ -105,7 +174,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 				"(the standalone local API prints them), or unset %s for local mode", EnvBaseURL, EnvProjectID, EnvSecret, EnvBaseURL))
 		}
 	case c.ProjectID == "" || c.Secret == "":
-		errs = append(errs, fmt.Errorf("set both %s and %s for direct mode, or neither for local mode", EnvProjectID, EnvSecret))
+		errs = append(errs, fmt.Errorf("set both %s and %s for direct mode, %s and %s for broker mode, or none for local mode",
+			EnvProjectID, EnvSecret, EnvProjectID, EnvBrokerURL))
 	default:
 		c.Mode = ModeDirect
 		if !strings.HasPrefix(c.ProjectID, "project-test-") && !strings.HasPrefix(c.ProjectID, "project-live-") {
@@ -115,7 +185,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.BaseURL != "" {
 		u, err := checkBaseURL(c.BaseURL)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvBaseURL, err))
+			name := EnvBaseURL
+			switch {
+			case bakedURL != "":
+				name = "the broker URL baked into this build"
+			case c.Mode == ModeBroker:
+				name = EnvBrokerURL
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 		c.BaseURL = u
 	}
@@ -141,6 +218,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// checkProjectID returns nil or an error naming where the bad id came from.
+func checkProjectID(id, from string) error {
+	if (!strings.HasPrefix(id, "project-test-") && !strings.HasPrefix(id, "project-live-")) || strings.ContainsAny(id, "/?#% ") {
+		return fmt.Errorf("%s must look like project-test-… or project-live-…", from)
+	}
+	return nil
 }
 
 func parseDuration(v string) (time.Duration, error) {

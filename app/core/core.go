@@ -88,6 +88,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 	}
 	c.Flows = signin.New(signin.Config{
 		Mode:            string(cfg.Mode),
+		Backend:         cfg.Backend(),
 		InboxURL:        c.InboxURL,
 		RedirectURL:     cfg.RedirectURL(),
 		Organization:    cfg.Organization,
@@ -116,6 +117,10 @@ func (c *Core) adapterFor(ctx context.Context, opts Options) (signin.Stytch, err
 	case config.ModeDirect:
 		c.log.Warn(config.SecretWarning)
 		sc = stytchclient.Config{ProjectID: cfg.ProjectID, Secret: cfg.Secret, BaseURL: cfg.BaseURL}
+	case config.ModeBroker:
+		// Same client, pointed at the company's broker, which adds the secret.
+		sc = stytchclient.Config{ProjectID: cfg.ProjectID, Secret: config.BrokerPlaceholderSecret, BaseURL: cfg.BaseURL}
+		c.log.Info("broker mode: signing in through the company's Stytch broker", "broker", cfg.BaseURL)
 	default:
 		return nil, fmt.Errorf("unknown mode %q", cfg.Mode)
 	}

@@ -207,13 +207,13 @@ func (l *Lifecycle) State() signin.View {
 	select {
 	case <-l.ready:
 	default:
-		return signin.View{Screen: signin.ScreenRestoring, Mode: string(l.cfg.Mode)}
+		return signin.View{Screen: signin.ScreenRestoring, Mode: string(l.cfg.Mode), Backend: l.cfg.Backend()}
 	}
 	l.mu.Lock()
 	c, err := l.core, l.startErr
 	l.mu.Unlock()
 	if c == nil {
-		return signin.View{Screen: signin.ScreenSignedOut, Mode: string(l.cfg.Mode), Notice: &signin.Notice{Kind: core.StartKind(err)}}
+		return signin.View{Screen: signin.ScreenSignedOut, Mode: string(l.cfg.Mode), Backend: l.cfg.Backend(), Notice: &signin.Notice{Kind: core.StartKind(err)}}
 	}
 	return c.Flows.View()
 }

@@ -9,7 +9,8 @@ import (
 
 // Config tunes the flows. Zero values take the defaults below.
 type Config struct {
-	Mode               string        // "local" or "direct": shown on the screens
+	Mode               string        // "local", "direct" or "broker": shown on the screens
+	Backend            string        // the API's URL for the screens' "About" line ("" in local mode)
 	InboxURL           string        // local mode: the local API's inbox page
 	RedirectURL        string        // where Stytch sends the link; default deeplink.DefaultParser's
 	Organization       string        // id or slug: use the direct organization flow

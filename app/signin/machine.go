@@ -70,7 +70,7 @@ func New(cfg Config, api Stytch, secrets Secrets) *Flows {
 		secrets:   secrets,
 		log:       cfg.Logger,
 		op:        make(chan struct{}, 1),
-		view:      View{Screen: ScreenRestoring, Mode: cfg.Mode, InboxURL: cfg.InboxURL, DirectOrganization: cfg.Organization},
+		view:      View{Screen: ScreenRestoring, Mode: cfg.Mode, Backend: cfg.Backend, InboxURL: cfg.InboxURL, DirectOrganization: cfg.Organization},
 		listeners: map[int]func(View){},
 	}
 }

@@ -58,6 +58,7 @@ type View struct {
 	Seq                uint64         `json:"seq"`
 	Screen             Screen         `json:"screen"`
 	Mode               string         `json:"mode"`
+	Backend            string         `json:"backend,omitempty"` // the broker's or Stytch's URL, for an "About" line
 	InboxURL           string         `json:"inboxUrl,omitempty"`
 	DirectOrganization string         `json:"directOrganization,omitempty"`
 	Email              string         `json:"email,omitempty"`
