@@ -14,7 +14,7 @@ import (
 
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
-	"stytch-desktop/app/keychain"
+	"stytch-desktop/app/keychain/keychaintest"
 )
 
 func main() {
@@ -25,7 +25,7 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := core.Start(ctx, cfg, core.Options{Secrets: keychain.NewMemory(), SkipSchemeRegistration: true, StateDir: os.TempDir()})
+	c, err := core.Start(ctx, cfg, core.Options{Secrets: keychaintest.NewMemory(), SkipSchemeRegistration: true, StateDir: os.TempDir()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "stytch-desktop: start:", err)
 		os.Exit(1)
