@@ -124,12 +124,13 @@ func (c *Core) adapterFor(ctx context.Context, opts Options) (signin.Stytch, err
 	default:
 		return nil, fmt.Errorf("unknown mode %q", cfg.Mode)
 	}
+	// The signing keys are fetched in the background: start-up never waits on the network.
+	sc.OnKeysError = func(err error) {
+		c.log.Warn("could not fetch Stytch's signing keys yet; sessions are checked with Stytch directly", "error", err.Error())
+	}
 	api, err := stytchclient.New(ctx, sc)
 	if err != nil {
 		return nil, err
-	}
-	if !api.JWKSReady {
-		c.log.Warn("could not fetch Stytch's signing keys at start; sessions are checked with Stytch directly")
 	}
 	return api, nil
 }

@@ -54,7 +54,10 @@ var ports = map[string]portFactory{
 		if err != nil {
 			t.Fatalf("stytch client: %v", err)
 		}
-		if !c.JWKSReady {
+		// The keys come in the background; tests that check JWTs locally need them.
+		select {
+		case <-c.KeysReady():
+		case <-time.After(30 * time.Second):
 			t.Fatal("stytch-go could not fetch the local API's JWKS")
 		}
 		return c

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
@@ -38,21 +39,28 @@ type Config struct {
 	Secret    string
 	BaseURL   string            // empty: Stytch's test or live API, chosen by the project id as the SDK does
 	Transport http.RoundTripper // optional; tests and fault injection
+	// OnKeysError is told when a background fetch of the signing keys fails
+	// (it is retried); optional. The error names no secret.
+	OnKeysError func(error)
 }
 
 // Client adapts stytch-go's B2B client to signin.Stytch.
 type Client struct {
 	api *b2bstytchapi.API
-	// JWKSReady is false when the signing keys could not be fetched at start
-	// (e.g. offline); remote session checks still work.
-	JWKSReady bool
+	// verifier is a second stytch-go client that holds the project's signing
+	// keys (JWKS) once they have been fetched in the background; nil until then.
+	verifier  atomic.Pointer[b2bstytchapi.API]
+	keysReady chan struct{}
 }
 
 var _ signin.Stytch = (*Client)(nil)
 
-// New builds the client. stytch-go fetches the project's JWKS while it is
-// constructed; when that fails (offline start) we still return a client that
-// validates sessions remotely, so a network blip at start never blocks sign-in.
+// New builds the client without any network call: stytch-go would fetch the
+// project's signing keys while it is constructed (up to 10 s), and start-up
+// must never wait on the network. The keys are fetched in the background
+// instead, retried with backoff while ctx lives; until they arrive a session
+// JWT cannot be checked locally and the flows confirm the session with Stytch
+// (which they do in the background anyway).
 func New(ctx context.Context, cfg Config) (*Client, error) {
 	base := cfg.Transport
 	if base == nil {
@@ -60,21 +68,53 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	// No overall http.Client timeout: every call carries its own deadline.
 	hc := &http.Client{Transport: stytcherr.Transport(base)}
-	opts := []b2bstytchapi.Option{b2bstytchapi.WithHTTPClient(hc), b2bstytchapi.WithInitializationContext(ctx)}
+	opts := []b2bstytchapi.Option{b2bstytchapi.WithHTTPClient(hc)}
 	if cfg.BaseURL != "" {
 		opts = append(opts, b2bstytchapi.WithBaseURI(cfg.BaseURL))
 	}
-	endJWKS := traced("fetch-jwks")
-	api, err := b2bstytchapi.NewClient(cfg.ProjectID, cfg.Secret, opts...)
-	endJWKS()
-	if err == nil {
-		return &Client{api: api, JWKSReady: true}, nil
+	api, err := b2bstytchapi.NewClient(cfg.ProjectID, cfg.Secret, append(opts, b2bstytchapi.WithSkipJWKSInitialization())...)
+	if err != nil {
+		return nil, fmt.Errorf("stytch client: %w", err)
 	}
-	api, err2 := b2bstytchapi.NewClient(cfg.ProjectID, cfg.Secret, append(opts, b2bstytchapi.WithSkipJWKSInitialization())...)
-	if err2 != nil {
-		return nil, fmt.Errorf("stytch client: %w", err2)
+	c := &Client{api: api, keysReady: make(chan struct{})}
+	go c.fetchKeys(ctx, cfg, opts)
+	return c, nil
+}
+
+// KeysReady is closed once the project's signing keys have been fetched.
+func (c *Client) KeysReady() <-chan struct{} { return c.keysReady }
+
+// Key fetch retry bounds.
+const (
+	keysBackoffMin = time.Second
+	keysBackoffMax = 5 * time.Minute
+)
+
+// fetchKeys builds the verifying client (stytch-go fetches the JWKS while it
+// is constructed; keyfunc then refreshes the keys for as long as ctx lives).
+func (c *Client) fetchKeys(ctx context.Context, cfg Config, opts []b2bstytchapi.Option) {
+	wait := keysBackoffMin
+	for {
+		end := traced("fetch-jwks")
+		v, err := b2bstytchapi.NewClient(cfg.ProjectID, cfg.Secret, append(opts, b2bstytchapi.WithInitializationContext(ctx))...)
+		end()
+		if err == nil {
+			c.verifier.Store(v)
+			close(c.keysReady)
+			return
+		}
+		if cfg.OnKeysError != nil && ctx.Err() == nil {
+			cfg.OnKeysError(err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, keysBackoffMax)
 	}
-	return &Client{api: api}, nil
 }
 
 func (c *Client) SendDiscoveryLink(ctx context.Context, req signin.DiscoveryLinkRequest) error {
@@ -186,16 +226,17 @@ func (c *Client) AuthenticateSession(ctx context.Context, sessionToken string, m
 	return authentication(true, resp.SessionToken, resp.SessionJWT, "", resp.Member, resp.Organization, &ms, false, nil), nil
 }
 
-// AuthenticateSessionJWTLocal verifies the JWT's signature against the JWKS
-// stytch-go fetched at start, plus audience, issuer and expiry. It never
-// calls Stytch (unlike Sessions.AuthenticateJWT, which falls back to a remote
+// AuthenticateSessionJWTLocal verifies the JWT's signature against the keys
+// fetched in the background (an error while they are not there yet), plus
+// audience, issuer and expiry. It never calls Stytch (unlike Sessions.AuthenticateJWT, which falls back to a remote
 // call on any local failure and then fills more than the session).
 func (c *Client) AuthenticateSessionJWTLocal(ctx context.Context, jwt string) (signin.LocalSession, error) {
 	const op = "authenticate session JWT locally"
-	if !c.JWKSReady {
-		return signin.LocalSession{}, signin.Errorf(op, signin.KindUnknown, "signing keys not available")
+	v := c.verifier.Load()
+	if v == nil {
+		return signin.LocalSession{}, signin.Errorf(op, signin.KindUnknown, "signing keys not available yet")
 	}
-	ms, err := c.api.Sessions.AuthenticateJWTLocal(ctx, jwt, maxJWTAge, nil)
+	ms, err := v.Sessions.AuthenticateJWTLocal(ctx, jwt, maxJWTAge, nil)
 	if err != nil || ms == nil {
 		// Not a secret: golang-jwt's messages name the failed check, not the token.
 		return signin.LocalSession{}, signin.Errorf(op, signin.KindUnknown, "session JWT not valid locally")

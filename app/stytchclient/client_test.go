@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,12 +189,31 @@ func TestOfflineStartStillBuildsClient(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens here now
-	c, err := stytchclient.New(context.Background(), stytchclient.Config{ProjectID: "project-test-x", Secret: "s", BaseURL: "http://" + addr})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // stops the background key fetch
+	keysErr := make(chan error, 1)
+	c, err := stytchclient.New(ctx, stytchclient.Config{ProjectID: "project-test-x", Secret: "s", BaseURL: "http://" + addr,
+		OnKeysError: func(err error) {
+			select {
+			case keysErr <- err:
+			default:
+			}
+		}})
 	if err != nil {
 		t.Fatalf("offline start must not fail: %v", err)
 	}
-	if c.JWKSReady {
-		t.Fatal("JWKSReady with nothing listening")
+	select {
+	case err := <-keysErr:
+		if strings.Contains(err.Error(), "project-test-x:s") {
+			t.Fatalf("key fetch error carries credentials: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the failed key fetch was never reported")
+	}
+	select {
+	case <-c.KeysReady():
+		t.Fatal("keys ready with nothing listening")
+	default:
 	}
 	err = c.RevokeSession(context.Background(), "mZAYn5aLEqKUlZ_Ad9U_fWr38GaAQ1oFAhT8ds245v7Q")
 	if k := signin.KindOf(err); k != signin.KindNetwork {
@@ -209,4 +229,90 @@ func TestPKCEVectorMatchesOAuth2(t *testing.T) {
 	if len(v) != 43 || strings.ContainsAny(v, "+/=") {
 		t.Fatalf("verifier %d chars, want 43 base64url", len(v))
 	}
+}
+
+// gateTransport holds requests to the JWKS endpoint until open is closed.
+type gateTransport struct {
+	open chan struct{}
+	held chan struct{} // closed when the first JWKS request is being held
+	once sync.Once
+}
+
+func (g *gateTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.Contains(r.URL.Path, "/sessions/jwks/") {
+		g.once.Do(func() { close(g.held) })
+		select {
+		case <-g.open:
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// Start-up must not wait on the network: New returns while the signing keys
+// are still on their way, sessions can be signed in and checked remotely
+// meanwhile, and the JWT is checked locally once the keys arrive.
+func TestKeysAreFetchedInTheBackground(t *testing.T) {
+	srv, base := start(t)
+	gate := &gateTransport{open: make(chan struct{}), held: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, err := stytchclient.New(ctx, stytchclient.Config{ProjectID: srv.ProjectID(), Secret: srv.Secret(), BaseURL: base, Transport: gate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-gate.held: // New returned although the key request is held
+	case <-time.After(30 * time.Second):
+		t.Fatal("no background key request")
+	}
+	// A whole sign-in works without the keys.
+	a := signInDemo(t, c, srv)
+	if _, err := c.AuthenticateSessionJWTLocal(ctx, a.SessionJWT); err == nil {
+		t.Fatal("JWT verified locally before the keys arrived")
+	}
+	if _, err := c.AuthenticateSession(ctx, a.SessionToken, 60); err != nil {
+		t.Fatalf("remote session check without keys: %v", err)
+	}
+	close(gate.open)
+	select {
+	case <-c.KeysReady():
+	case <-time.After(30 * time.Second):
+		t.Fatal("keys never became ready")
+	}
+	ls, err := c.AuthenticateSessionJWTLocal(ctx, a.SessionJWT)
+	if err != nil {
+		t.Fatalf("JWT not verified once the keys arrived: %v", err)
+	}
+	if ls.MemberID == "" || ls.OrganizationID == "" {
+		t.Fatalf("local session = %+v", ls)
+	}
+}
+
+// signInDemo runs discovery for demo@example.com into Northwind.
+func signInDemo(t *testing.T, c *stytchclient.Client, srv *localstytch.Server) signin.Authentication {
+	t.Helper()
+	ctx := context.Background()
+	if err := c.SendDiscoveryLink(ctx, signin.DiscoveryLinkRequest{Email: "demo@example.com", RedirectURL: deeplink.DefaultParser.RedirectURL(), PKCEChallenge: rfcChallenge}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.AuthenticateDiscoveryLink(ctx, linkToken(t, srv), rfcVerifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range d.Organizations {
+		if o.Slug == "northwind" {
+			a, err := c.ExchangeIntermediateSession(ctx, d.IntermediateSessionToken, o.ID, 60)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.SessionJWT == "" || a.SessionToken == "" {
+				t.Fatal("no session JWT or token")
+			}
+			return a
+		}
+	}
+	t.Fatal("northwind not discovered")
+	return signin.Authentication{}
 }
