@@ -42,6 +42,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)
 		os.Exit(2)
 	}
+	gpu, err := webviewGPUPolicy(os.Getenv)
+	if err != nil && !bindingsBuild {
+		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)
+		os.Exit(2)
+	}
 	lc := lifecycle.New(cfg, core.Options{
 		Logger: logger,
 		// For test rigs that register a wrapper as the scheme handler.
@@ -78,7 +83,7 @@ func main() {
 			},
 		},
 		Mac:   &mac.Options{OnUrlOpen: func(u string) { lc.Links().Offer(u) }},
-		Linux: &linux.Options{ProgramName: "stytch-desktop"},
+		Linux: &linux.Options{ProgramName: "stytch-desktop", WebviewGpuPolicy: gpu},
 		Bind:  []any{app.New(lc), &Tracer{}}, // the screens' actions; the bench's trace marks
 	})
 	if err != nil {

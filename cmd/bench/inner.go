@@ -113,6 +113,7 @@ func startApp(bin, tracePath, logPath string, env ...string) (*app, error) {
 	defer logf.Close()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "STYTCH_DESKTOP_TRACE="+tracePath, "STYTCH_DESKTOP_SKIP_SCHEME_REGISTRATION=1")
+	cmd.Env = append(cmd.Env, strings.Fields(os.Getenv("BENCH_OURS_ENV"))...)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	a := &app{cmd: cmd, trace: tracePath}

@@ -37,6 +37,7 @@ func main() {
 	flag.StringVar(&o.localAPI, "localapi", "", "command printing the local API's key=value figures (row 6); empty: not measured")
 	flag.StringVar(&o.broker, "broker", "", "command printing the broker's key=value figures (row 7); empty: not measured")
 	flag.StringVar(&o.only, "only", "", "comma-separated rows to run (e.g. 1,3,8); default all")
+	flag.StringVar(&o.oursEnv, "ours-env", "", "space-separated NAME=VALUE settings for our app (e.g. STYTCH_DESKTOP_GPU=always)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -49,6 +50,7 @@ type outerOpts struct {
 	runs             int
 	localAPI, broker string
 	only             string
+	oursEnv          string
 	self             string // this binary, re-run inside each session
 	logDir           string
 	sessionSeq       int

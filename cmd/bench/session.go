@@ -77,7 +77,7 @@ func (o *outerOpts) inSession(display bool, args ...string) (results, error) {
 	}
 	env = append(env, "HOME="+t+"/home", "XDG_RUNTIME_DIR="+t+"/run", "XDG_DATA_HOME="+t+"/data",
 		"XDG_CONFIG_HOME="+t+"/config", "XDG_CACHE_HOME="+t+"/cache", "XDG_DATA_DIRS=/usr/local/share:/usr/share",
-		"BENCH_T="+t)
+		"BENCH_T="+t, "BENCH_OURS_ENV="+o.oursEnv)
 	argv := []string{"--"}
 	if display {
 		argv = append(argv, "xvfb-run", "-a", "-s", "-screen 0 1280x800x24")
