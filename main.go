@@ -37,6 +37,19 @@ const singleInstanceID = "io.stytch-desktop.signin"
 func main() {
 	trace.Mark("main")
 	logger := newLogger()
+	// A link opened while the app runs: hand it over before GTK and WebKit
+	// start (Wails' own lock would only check after creating a window).
+	if !bindingsBuild {
+		forwarded, err := forwardToRunningInstance(singleInstanceID, os.Args[1:])
+		if forwarded {
+			trace.Mark("forwarded")
+			logger.Info("handed over to the running instance")
+			os.Exit(0)
+		}
+		if err != nil {
+			logger.Debug("no early hand-off; starting normally", "error", err.Error())
+		}
+	}
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil && !bindingsBuild {
 		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)
