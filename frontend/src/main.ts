@@ -1,19 +1,26 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
-import { hasWails, wailsBackend } from "./lib/backend";
-import { demoFromSearch } from "./lib/fake";
+import { hasWails, wailsBackend, type Backend } from "./lib/backend";
 import "./app.css";
-
-// Inside Wails the Go bindings are injected before this module runs.
-// ?demo=<screen> (or no Wails at all) runs the screens on the in-memory fake,
-// so they can be previewed and screenshotted in a plain browser.
-const demo = demoFromSearch(window.location.search) ?? (hasWails() ? undefined : demoFromSearch("?demo=signed_out"));
-if (demo) console.info("stytch-desktop: demo mode with an in-memory backend");
 
 const target = document.getElementById("app");
 if (!target) throw new Error("main: #app element missing from index.html");
 
-mount(App, {
-  target,
-  props: demo ? { backend: demo.backend, startCreating: demo.startCreating } : { backend: wailsBackend() },
-});
+function start(props: { backend: Backend; startCreating?: boolean }) {
+  mount(App, { target: target!, props });
+}
+
+// Inside Wails the Go bindings are injected before this module runs, and the
+// app mounts at once on them. Only in development (Vite's dev server),
+// ?demo=<screen> or a page without Wails runs the screens on the in-memory
+// fake so they can be previewed in a plain browser. `import.meta.env.DEV` is
+// false in `vite build`, so the fake is not in the production bundle at all.
+if (import.meta.env.DEV && (new URLSearchParams(window.location.search).has("demo") || !hasWails())) {
+  void import("./lib/fake").then(({ demoFromSearch }) => {
+    const demo = demoFromSearch(window.location.search) ?? demoFromSearch("?demo=signed_out");
+    console.info("stytch-desktop: demo mode with an in-memory backend");
+    start({ backend: demo!.backend, startCreating: demo!.startCreating });
+  });
+} else {
+  start({ backend: wailsBackend() });
+}
