@@ -70,7 +70,9 @@ var ports = map[string]portFactory{
 		if err != nil {
 			t.Fatalf("stytch client: %v", err)
 		}
-		if !c.JWKSReady {
+		select { // the keys come in the background
+		case <-c.KeysReady():
+		case <-time.After(30 * time.Second):
 			t.Fatal("stytch-go could not fetch the JWKS through the broker")
 		}
 		return c
