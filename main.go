@@ -97,12 +97,23 @@ func main() {
 		},
 		Mac:   &mac.Options{OnUrlOpen: func(u string) { lc.Links().Offer(u) }},
 		Linux: &linux.Options{ProgramName: "stytch-desktop", WebviewGpuPolicy: gpu},
-		Bind:  []any{app.New(lc), &Tracer{}}, // the screens' actions; the bench's trace marks
+		Bind:  bindings(lc),
 	})
 	if err != nil {
 		logger.Error("window failed", "error", err.Error())
 		os.Exit(1)
 	}
+}
+
+// bindings are what the page may call: the screens' actions, and the bench's
+// trace marks only when STYTCH_DESKTOP_TRACE is on (otherwise the page finds
+// no Tracer and makes no call for it).
+func bindings(lc *lifecycle.Lifecycle) []any {
+	b := []any{app.New(lc)}
+	if trace.Enabled() {
+		b = append(b, &Tracer{})
+	}
+	return b
 }
 
 // wailsWindow adapts the Wails runtime to lifecycle.Window.

@@ -14,6 +14,14 @@ type Tracer struct{}
 // tracedScreen: the frontend may only name a screen, never send free text.
 var tracedScreen = regexp.MustCompile(`^[a-z_]{1,32}$`)
 
+// Rendered records that the page put screen in the DOM and focused it (the
+// frame showing it comes after: Painted).
+func (Tracer) Rendered(screen string) {
+	if tracedScreen.MatchString(screen) {
+		trace.Mark("rendered", "screen", screen)
+	}
+}
+
 // Painted records that the page painted screen and moved focus to it.
 func (Tracer) Painted(screen string) {
 	if tracedScreen.MatchString(screen) {

@@ -3,12 +3,14 @@
 // frames after the DOM update, the first frame with it has been presented.
 // Only the screen's name is sent; the Go side ignores it unless tracing is on.
 
-type TracerBinding = { Painted?: (screen: string) => Promise<void> };
+type TracerBinding = { Rendered?: (screen: string) => Promise<void>; Painted?: (screen: string) => Promise<void> };
 type TraceWindow = { go?: { main?: { Tracer?: TracerBinding } } };
 
 export function markPainted(screen: string, w: Window = window): void {
-  const painted = (w as unknown as TraceWindow).go?.main?.Tracer?.Painted;
+  const tracer = (w as unknown as TraceWindow).go?.main?.Tracer;
+  const painted = tracer?.Painted;
   if (typeof painted !== "function") return;
+  tracer?.Rendered?.(screen)?.catch(() => {});
   w.requestAnimationFrame(() =>
     w.requestAnimationFrame(() => {
       painted(screen).catch(() => {});
