@@ -1,20 +1,22 @@
 package localstytch
 
 import (
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // signer holds the RSA key that signs session JWTs (RS256), as Stytch does.
+// Signing and verifying go through github.com/golang-jwt/jwt/v5, the
+// library stytch-go itself verifies session JWTs with, so both sides share
+// one implementation. The key is immutable after New, so the signer is
+// used without s.mu.
 type signer struct {
 	key *rsa.PrivateKey
 	kid string
@@ -48,70 +50,45 @@ func (s *signer) pkcs8() ([]byte, error) {
 	return der, nil
 }
 
-var b64 = base64.RawURLEncoding
-
-// sign produces a compact RS256 JWT. The header carries kid (stytch-go's
-// keyfunc requires it) and typ "JWT" (the Node SDK requires it).
+// sign produces a compact RS256 JWT. jwt.NewWithClaims sets the header's
+// alg and typ "JWT" (the Node SDK requires typ); kid is added because
+// stytch-go's keyfunc requires it.
 func (s *signer) sign(claims map[string]any) (string, error) {
-	header, err := json.Marshal(map[string]string{"alg": "RS256", "kid": s.kid, "typ": "JWT"})
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims(claims))
+	t.Header["kid"] = s.kid
+	out, err := t.SignedString(s.key)
 	if err != nil {
 		return "", fmt.Errorf("sign jwt: %w", err)
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", fmt.Errorf("sign jwt: %w", err)
-	}
-	signingInput := b64.EncodeToString(header) + "." + b64.EncodeToString(payload)
-	digest := sha256.Sum256([]byte(signingInput))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, digest[:])
-	if err != nil {
-		return "", fmt.Errorf("sign jwt: %w", err)
-	}
-	return signingInput + "." + b64.EncodeToString(sig), nil
+	return out, nil
 }
 
 var errBadJWT = errors.New("invalid session jwt")
 
-// verify checks an RS256 signature made by this signer and returns the
-// claims. Expiry is deliberately NOT checked: Stytch's sessions.authenticate
-// accepts an expired JWT whose signature and underlying session are valid
-// and returns a fresh one.
+// verify checks an RS256 signature made by this signer (alg pinned, kid
+// must match) and returns the claims. Expiry and the other time claims are
+// deliberately NOT checked: Stytch's sessions.authenticate accepts an
+// expired JWT whose signature and underlying session are valid and returns
+// a fresh one; the session record decides.
 func (s *signer) verify(token string) (map[string]any, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, errBadJWT
-	}
-	hb, err := b64.DecodeString(parts[0])
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+		if kid, _ := t.Header["kid"].(string); kid != s.kid {
+			return nil, errBadJWT
+		}
+		return &s.key.PublicKey, nil
+	}, jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithoutClaimsValidation())
 	if err != nil {
-		return nil, errBadJWT
-	}
-	var header struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
-	}
-	if json.Unmarshal(hb, &header) != nil || header.Alg != "RS256" || header.Kid != s.kid {
-		return nil, errBadJWT
-	}
-	sig, err := b64.DecodeString(parts[2])
-	if err != nil {
-		return nil, errBadJWT
-	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, digest[:], sig) != nil {
-		return nil, errBadJWT
-	}
-	pb, err := b64.DecodeString(parts[1])
-	if err != nil {
-		return nil, errBadJWT
-	}
-	var claims map[string]any
-	if json.Unmarshal(pb, &claims) != nil {
 		return nil, errBadJWT
 	}
 	return claims, nil
 }
 
-// jwk returns the public key in the shape of Stytch's JWKS entries.
+// jwk returns the public key in the shape of Stytch's JWKS entries (see
+// wireShapes["jwk"]). golang-jwt has no JWK encoder; an RSA JWK is just the
+// modulus and exponent, base64url without padding (RFC 7518 §6.3.1), and
+// TestJWKSAndJWTShape round-trips it through keyfunc, the JWKS parser
+// stytch-go uses.
 func (s *signer) jwk() map[string]any {
 	pub := s.key.PublicKey
 	return map[string]any{
@@ -120,8 +97,8 @@ func (s *signer) jwk() map[string]any {
 		"key_ops": []string{"verify"},
 		"alg":     "RS256",
 		"kid":     s.kid,
-		"n":       b64.EncodeToString(pub.N.Bytes()),
-		"e":       b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+		"n":       base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		"e":       base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 		"x5c":     []string{},
 		// Stytch's wire name (Node JWK type, Python JWK model, OpenAPI
 		// api_session_v1_JWK). stytch-go's struct tag says x5t_s256, but
