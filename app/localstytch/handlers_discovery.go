@@ -144,15 +144,12 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 		s.persistLocked()
 		return resp, nil
 	}
-	ist.Used = true
+	s.st.consumeIST(req.IST, ist)
 	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
 	sess.Primary = ist.Primary
-	jwt, err := s.sessionJWTLocked(sess, m, o, now)
-	if err != nil {
-		return nil, newErr("internal_server_error")
-	}
+	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
 	s.persistLocked()
-	return withSession(resp, sess, token, m, o, jwt), nil
+	return withSession(resp, sess, token, m, o), nil
 }
 
 // --- POST /v1/b2b/discovery/organizations/create ---
@@ -227,15 +224,12 @@ func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
 		s.persistLocked()
 		return resp, nil
 	}
-	ist.Used = true
+	s.st.consumeIST(req.IST, ist)
 	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
 	sess.Primary = ist.Primary
-	jwt, err := s.sessionJWTLocked(sess, m, o, now)
-	if err != nil {
-		return nil, newErr("internal_server_error")
-	}
+	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
 	s.persistLocked()
-	return withSession(resp, sess, token, m, o, jwt), nil
+	return withSession(resp, sess, token, m, o), nil
 }
 
 // defaultOrgName derives a name from the email domain ("acme.io" → "Acme"),

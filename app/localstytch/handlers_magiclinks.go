@@ -59,15 +59,7 @@ func (s *Server) rateLimitLocked(rc *reqCtx, email string, now time.Time) *apiEr
 			return newErr("too_many_requests")
 		}
 	}
-	s.lastSend[email] = now
-	// Keep the map small: entries older than the window are useless.
-	if len(s.lastSend) > 1024 {
-		for k, t := range s.lastSend {
-			if now.Sub(t) > emailSendMinInterval {
-				delete(s.lastSend, k)
-			}
-		}
-	}
+	s.lastSend[email] = now // stale entries go in sweepLocked (bounds.go)
 	return nil
 }
 
@@ -76,9 +68,9 @@ func (s *Server) rateLimitLocked(rc *reqCtx, email string, now time.Time) *apiEr
 // points at this server's redirect hop, like Stytch's
 // test.stytch.com/v1/magic_links/redirect. Caller holds s.mu.
 func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug string) {
-	s.st.prune(t.CreatedAt)
+	s.sweepLocked(t.CreatedAt)
 	token := newOpaqueToken()
-	s.st.MagicTokens[hashToken(token)] = t
+	s.st.addMagicToken(hashToken(token), t)
 	q := url.Values{}
 	q.Set("public_token", s.publicToken)
 	q.Set("stytch_token_type", t.Kind)
@@ -153,9 +145,9 @@ func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 
 	ist := newOpaqueToken()
 	istExpires := now.Add(istLifetime)
-	s.st.ISTs[hashToken(ist)] = &istRecord{
+	s.st.addIST(hashToken(ist), &istRecord{
 		Email: email, EmailID: s.st.emailID(email), AuthenticatedAt: now, ExpiresAt: istExpires,
-	}
+	})
 	s.persistLocked()
 	return map[string]any{
 		"intermediate_session_token":            ist,
@@ -327,19 +319,16 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	}
 	if needsMFA(o, m) {
 		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
-			AuthenticatedAt: now, ExpiresAt: exp}
+		s.st.addIST(hashToken(ist), &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
+			AuthenticatedAt: now, ExpiresAt: exp})
 		resp = s.mfaStepLocked(rc, resp, m, o, ist, exp, now)
 		s.persistLocked()
 		return resp, nil
 	}
 	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, now, now, dur, claims)
-	jwt, err := s.sessionJWTLocked(sess, m, o, now)
-	if err != nil {
-		return nil, newErr("internal_server_error")
-	}
+	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
 	s.persistLocked()
-	return withSession(resp, sess, token, m, o, jwt), nil
+	return withSession(resp, sess, token, m, o), nil
 }
 
 func activateLocked(m *memberRecord, now time.Time) {
@@ -349,12 +338,13 @@ func activateLocked(m *memberRecord, now time.Time) {
 }
 
 // withSession fills the fields of a fully authenticated response. token is
-// the raw session token just minted; the record only knows its hash.
-func withSession(resp map[string]any, sess *sessionRecord, token string, m *memberRecord, o *orgRecord, jwt string) map[string]any {
+// the raw session token just minted; the record only knows its hash. The
+// handler must also call rc.signLater: writeOK fills session_jwt.
+func withSession(resp map[string]any, sess *sessionRecord, token string, m *memberRecord, o *orgRecord) map[string]any {
 	resp["member_authenticated"] = true
 	resp["intermediate_session_token"] = ""
 	resp["session_token"] = token
-	resp["session_jwt"] = jwt
+	resp["session_jwt"] = ""
 	resp["member_session"] = sessionJSON(sess, m, o)
 	resp["mfa_required"] = nil
 	resp["primary_required"] = nil

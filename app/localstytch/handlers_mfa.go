@@ -239,7 +239,7 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 	case c.sess != nil:
 		sess, token = c.sess, c.sessToken
 		if token == "" {
-			token = s.issued[sess.ID]
+			token = s.st.issued[sess.ID]
 		}
 		sess.Factors = addFactor(sess.Factors, f)
 		sess.LastAccessedAt = now
@@ -247,12 +247,7 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 			sess.ExpiresAt = now.Add(dur)
 		}
 		if claims != nil {
-			if sess.CustomClaims == nil {
-				sess.CustomClaims = map[string]any{}
-			}
-			for k, v := range claims {
-				sess.CustomClaims[k] = v
-			}
+			sess.CustomClaims = mergeClaims(sess.CustomClaims, claims)
 		}
 	default:
 		// No token: the member's factor is recorded, but no session is
@@ -261,11 +256,8 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 		s.persistLocked()
 		return resp, nil
 	}
-	jwt, err := s.sessionJWTLocked(sess, m, o, now)
-	if err != nil {
-		return nil, newErr("internal_server_error")
-	}
-	resp["session_token"], resp["session_jwt"], resp["member_session"] = token, jwt, sessionJSON(sess, m, o)
+	rc.signLater(s.sessionClaimsLocked(sess, m, o, now)) // writeOK fills session_jwt
+	resp["session_token"], resp["session_jwt"], resp["member_session"] = token, "", sessionJSON(sess, m, o)
 	s.persistLocked()
 	return resp, nil
 }

@@ -16,17 +16,29 @@ func (s *Server) newSessionLocked(rc *reqCtx, m *memberRecord, o *orgRecord, ema
 		Email: email, EmailID: emailID, StartedAt: now, LastAccessedAt: now,
 		ExpiresAt: now.Add(dur), AuthenticatedAt: authenticatedAt, CustomClaims: claims,
 	}
+	s.sweepLocked(now)
 	s.st.addSession(sess)
-	if s.issued == nil {
-		s.issued = map[string]string{}
-	}
-	s.issued[sess.ID] = token
+	s.st.issued[sess.ID] = token
 	return sess, token
 }
 
-// sessionJWTLocked signs a 5-minute session JWT with Stytch's claim layout
-// (reference §1.11): stytch-go and the Node SDK both parse these claims.
+// sessionJWTLocked signs a session JWT at once (under s.mu). Handlers use
+// rc.signLater(s.sessionClaimsLocked(…)) instead, so the RSA signature —
+// the most expensive step of a flow — is computed after s.mu is released.
 func (s *Server) sessionJWTLocked(sess *sessionRecord, m *memberRecord, o *orgRecord, now time.Time) (string, error) {
+	return s.signer.sign(s.sessionClaimsLocked(sess, m, o, now))
+}
+
+// signLater hands the claims of the response's session_jwt to writeOK,
+// which signs them once the handler has returned and released s.mu. The
+// claims must not share mutable state with the records (sessionClaimsLocked
+// builds fresh maps).
+func (rc *reqCtx) signLater(claims map[string]any) { rc.jwtClaims = claims }
+
+// sessionClaimsLocked builds a 5-minute session JWT's claims with Stytch's
+// layout (reference §1.11): stytch-go and the Node SDK both parse them.
+// Caller holds s.mu (the records are read).
+func (s *Server) sessionClaimsLocked(sess *sessionRecord, m *memberRecord, o *orgRecord, now time.Time) map[string]any {
 	claims := map[string]any{}
 	for k, v := range sess.CustomClaims {
 		claims[k] = v
@@ -47,7 +59,7 @@ func (s *Server) sessionJWTLocked(sess *sessionRecord, m *memberRecord, o *orgRe
 		"roles":                  roleIDs(m),
 	}
 	claims["https://stytch.com/organization"] = map[string]any{"organization_id": o.ID, "slug": o.Slug}
-	return s.signer.sign(claims)
+	return claims
 }
 
 // findSessionLocked resolves a live session from a token or a JWT signed by
@@ -94,6 +106,19 @@ func oneSessionArg(token, jwt string) *apiError {
 	return nil
 }
 
+// mergeClaims returns a NEW map with claims laid over old. Copy on write:
+// earlier responses may still be encoding the old map outside s.mu.
+func mergeClaims(old, claims map[string]any) map[string]any {
+	merged := make(map[string]any, len(old)+len(claims))
+	for k, v := range old {
+		merged[k] = v
+	}
+	for k, v := range claims {
+		merged[k] = v
+	}
+	return merged
+}
+
 // --- POST /v1/b2b/sessions/authenticate ---
 
 type sessionAuthReq struct {
@@ -134,28 +159,20 @@ func (s *Server) handleSessionAuthenticate(rc *reqCtx) (map[string]any, *apiErro
 		sess.ExpiresAt = now.Add(dur)
 	}
 	if claims != nil {
-		if sess.CustomClaims == nil {
-			sess.CustomClaims = map[string]any{}
-		}
-		for k, v := range claims {
-			sess.CustomClaims[k] = v
-		}
+		sess.CustomClaims = mergeClaims(sess.CustomClaims, claims)
 	}
-	jwt, err := s.sessionJWTLocked(sess, m, o, now)
-	if err != nil {
-		return nil, newErr("internal_server_error")
-	}
+	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
 	s.persistLocked()
 	token := req.SessionToken
 	if token == "" {
 		// JWT-only: Stytch answers with the session token too. Only hashes
 		// are persisted, so this works for sessions issued since the start.
-		token = s.issued[sess.ID]
+		token = s.st.issued[sess.ID]
 	}
 	return map[string]any{
 		"member_session": sessionJSON(sess, m, o),
 		"session_token":  token,
-		"session_jwt":    jwt,
+		"session_jwt":    "", // signed by writeOK after s.mu is released
 		"member":         memberJSON(m),
 		"organization":   orgJSON(o),
 		"verdict":        nil,

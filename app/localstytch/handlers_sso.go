@@ -201,10 +201,7 @@ func (s *Server) finishRoundTripLocked(rc *reqCtx, resp map[string]any, o *orgRe
 	}
 	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, authenticatedAt, now, p.dur, p.claims)
 	sess.Primary = factors
-	jwt, err := s.sessionJWTLocked(sess, m, o, now)
-	if err != nil {
-		return nil, newErr("internal_server_error")
-	}
+	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
 	s.persistLocked()
-	return withSession(resp, sess, token, m, o, jwt), nil
+	return withSession(resp, sess, token, m, o), nil
 }

@@ -78,10 +78,7 @@ func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
 	}
 	sess, token := s.newSessionLocked(rc, m, o, old.Email, old.EmailID, old.AuthenticatedAt, now, dur, claims)
 	sess.Factors, sess.Primary = carried, primary
-	jwt, err := s.sessionJWTLocked(sess, m, o, now)
-	if err != nil {
-		return nil, newErr("internal_server_error")
-	}
+	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
 	s.persistLocked()
-	return withSession(resp, sess, token, m, o, jwt), nil
+	return withSession(resp, sess, token, m, o), nil
 }

@@ -207,7 +207,7 @@ func (s *Server) handleIdPChoice(rc *reqCtx) {
 			redirect = req.LoginURL
 		}
 	}
-	s.st.prune(now)
+	s.sweepLocked(now)
 	token := newOpaqueToken()
 	s.st.IdPTokens[hashToken(token)] = &idpTokenRecord{
 		Kind: req.Kind, Email: email, Name: name, Provider: req.Provider, OrgID: req.OrgID,

@@ -3,6 +3,7 @@ package localstytch
 import (
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,32 +45,60 @@ type messageRecord struct {
 	SentAt                     time.Time
 }
 
-// maxMessages bounds the outbox so a long-running emulator cannot grow
-// without limit.
-const maxMessages = 10000
+// maxMessages bounds the outbox: a ring of the newest messages, so a
+// long-running local API (or a benchmark) keeps at most this many. Older
+// links keep working (their token records are separate); they just leave
+// the inbox.
+const maxMessages = 1000
 
-// addMessageLocked appends to the outbox. Caller holds s.mu.
-func (s *Server) addMessageLocked(m *messageRecord) {
-	s.outbox = append(s.outbox, m)
-	if over := len(s.outbox) - maxMessages; over > 0 {
-		s.outbox = append([]*messageRecord(nil), s.outbox[over:]...)
+// outboxRing is the in-memory outbox. Caller holds Server.mu.
+type outboxRing struct {
+	buf  []*messageRecord // len ≤ maxMessages
+	next int              // where the next message goes once buf is full
+}
+
+func (r *outboxRing) add(m *messageRecord) {
+	if len(r.buf) < maxMessages {
+		r.buf = append(r.buf, m)
+		return
+	}
+	r.buf[r.next] = m
+	r.next = (r.next + 1) % maxMessages
+}
+
+// newestFirst calls f on each message, newest first, until f returns false.
+func (r *outboxRing) newestFirst(f func(*messageRecord) bool) {
+	n := len(r.buf)
+	for i := range n {
+		// The newest is just before next (or the last element while filling).
+		idx := (r.next - 1 - i + 2*n) % n
+		if len(r.buf) < maxMessages {
+			idx = n - 1 - i
+		}
+		if !f(r.buf[idx]) {
+			return
+		}
 	}
 }
 
-// Messages returns the outbox, newest first.
-func (s *Server) Messages() []Message { return s.messages("") }
+// addMessageLocked puts a message in the outbox. Caller holds s.mu.
+func (s *Server) addMessageLocked(m *messageRecord) { s.outbox.add(m) }
 
-func (s *Server) messages(to string) []Message {
+// Messages returns the outbox, newest first.
+func (s *Server) Messages() []Message { return s.messages("", 0) }
+
+// messages returns the outbox newest first, only messages to the address
+// `to` (case-insensitive) if it is set, at most limit (0 = all).
+func (s *Server) messages(to string, limit int) []Message {
 	base := s.BaseURL()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Message, 0, len(s.outbox))
-	for i := len(s.outbox) - 1; i >= 0; i-- {
-		m := s.outbox[i]
+	out := []Message{}
+	s.outbox.newestFirst(func(m *messageRecord) bool {
 		if to != "" && !strings.EqualFold(m.To, to) &&
 			// "?to=+1555…" arrives as " 1555…" ("+" is a space in a query).
 			!(m.Channel == channelSMS && strings.TrimLeft(m.To, "+") == strings.TrimLeft(strings.TrimSpace(to), "+")) {
-			continue
+			return true
 		}
 		origin := base
 		if origin == "" {
@@ -78,21 +107,33 @@ func (s *Server) messages(to string) []Message {
 		if m.Channel == channelSMS {
 			out = append(out, Message{ID: m.ID, Channel: channelSMS, To: m.To, Subject: m.Subject,
 				Phone: m.To, Code: m.Code, Body: m.Body, SentAt: m.SentAt})
-			continue
+			return limit <= 0 || len(out) < limit
 		}
 		out = append(out, Message{ID: m.ID, Channel: channelEmail, To: m.To, Subject: m.Subject, Link: origin + m.PathQuery,
 			TokenType: m.TokenType, SentAt: m.SentAt})
-	}
+		return limit <= 0 || len(out) < limit
+	})
 	return out
 }
 
-// handleMessages serves GET /emulator/messages[?to=address].
+// handleMessages serves GET /emulator/messages[?to=address][&limit=n]:
+// {"messages":[…]} newest first (so .messages[0] is the latest email).
 func (s *Server) handleMessages(rc *reqCtx) {
 	if rc.r.Method != http.MethodGet {
 		s.writeError(rc, newErr("method_not_allowed"))
 		return
 	}
-	writeJSON(rc.w, http.StatusOK, map[string]any{"messages": s.messages(rc.r.URL.Query().Get("to"))})
+	q := rc.r.URL.Query()
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxMessages {
+			s.writeError(rc, newErrMsg("invalid_request", "limit must be a whole number from 1 to "+strconv.Itoa(maxMessages)+"."))
+			return
+		}
+		limit = n
+	}
+	writeJSON(rc.w, http.StatusOK, map[string]any{"messages": s.messages(q.Get("to"), limit)})
 }
 
 var inboxTemplate = template.Must(template.New("inbox").Parse(`<!doctype html>
@@ -164,7 +205,7 @@ func (s *Server) handleInbox(rc *reqCtx) {
 	data := struct {
 		Filter   string
 		Messages []Message
-	}{filter, s.messages(filter)}
+	}{filter, s.messages(filter, 0)}
 	if err := inboxTemplate.Execute(rc.w, data); err != nil {
 		s.log.Error("localstytch: render inbox", "err", err)
 	}

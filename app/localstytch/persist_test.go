@@ -18,6 +18,16 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 )
 
+// flushedState writes the running server's pending changes (the state
+// file is written in batches) and returns the file's bytes.
+func (e *env) flushedState(path string) string {
+	e.t.Helper()
+	if err := e.srv.Flush(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	return readState(e.t, path)
+}
+
 // readState returns the state file's bytes.
 func readState(t *testing.T, path string) string {
 	t.Helper()
@@ -102,7 +112,7 @@ func TestStateFileHoldsNoRawSecrets(t *testing.T) {
 	link := e.latestMessage(DemoEmail).Link
 	tok := e.follow(link).Query().Get("token")
 	secrets["magic-link token"], secrets["PKCE verifier"], live["magic-link token"] = tok, v, tok
-	file := readState(t, path)
+	file := e.flushedState(path)
 	assertNoSecrets(t, "after send", file, secrets)
 	assertHashesPresent(t, "after send", file, live)
 	if !strings.Contains(file, c) {
@@ -125,7 +135,7 @@ func TestStateFileHoldsNoRawSecrets(t *testing.T) {
 	if err != nil || mfa.MemberAuthenticated || mfa.IntermediateSessionToken != ist {
 		t.Fatalf("exchange into MFA org = %+v, %v", mfa, err)
 	}
-	file = readState(t, path)
+	file = e.flushedState(path)
 	assertNoSecrets(t, "after discovery authenticate", file, secrets)
 	assertHashesPresent(t, "after discovery authenticate", file, live)
 
@@ -165,7 +175,7 @@ func TestStateFileHoldsNoRawSecrets(t *testing.T) {
 	orgTok := e.follow(e.latestMessage(DemoEmail).Link).Query().Get("token")
 	secrets["org magic-link token"], live["org magic-link token"] = orgTok, orgTok
 
-	file = readState(t, path)
+	file = e.flushedState(path)
 	assertNoSecrets(t, "after sessions.authenticate", file, secrets)
 	assertHashesPresent(t, "after sessions.authenticate", file, live)
 
@@ -306,6 +316,9 @@ func TestStateFileMode(t *testing.T) {
 		t.Fatalf("created state dir mode = %v, %v, want 0700", fi.Mode().Perm(), err)
 	}
 	e.discoveryIST(DemoEmail) // several persisting mutations
+	if err := e.srv.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	checkMode("after a flow")
 	if err := e.srv.Close(context.Background()); err != nil {
 		t.Fatal(err)

@@ -78,20 +78,18 @@ type Server struct {
 	log               *slog.Logger
 	allowAnyHost      bool
 
-	mu       sync.Mutex // guards st, outbox, signer and lastSend
+	mu       sync.Mutex // guards st, outbox, lastSend and dirty (the signer is immutable)
 	st       *state
-	outbox   []*messageRecord // oldest first; in memory only (links embed raw tokens)
+	outbox   outboxRing // newest maxMessages emails; in memory only (links embed raw tokens)
 	signer   *signer
 	lastSend map[string]time.Time // email -> last email-sending request (rate limit)
-	// issued maps a session id to its raw token, in memory only, so that a
-	// JWT-only sessions.authenticate can answer with the session_token as
-	// Stytch does. After a restart only the hash remains (then "" is sent).
-	issued map[string]string
 	// mfaFailures counts wrong MFA codes per member and method (mfa_store.go).
 	mfaFailures map[string]*failureLimiter
 	// idpRequests are SSO/OAuth round trips waiting on the local identity
 	// provider page, by request id (idp_page.go). In memory only.
 	idpRequests map[string]*idpRequest
+	dirty       bool       // state changed since the last write (persist.go)
+	persist     *persister // nil without Options.StatePath
 
 	port atomic.Pointer[string] // the listener's port once Start ran; the Host check requires it
 
@@ -182,6 +180,7 @@ func New(opts Options) (*Server, error) {
 		if err := s.st.save(s.statePath); err != nil {
 			return nil, fmt.Errorf("localstytch.New: %w", err)
 		}
+		s.startPersister()
 	}
 	return s, nil
 }
@@ -236,9 +235,9 @@ func (s *Server) Start(addr string) (string, error) {
 }
 
 // Close stops the server started by Start (waiting for in-flight requests
-// until ctx ends) and writes the state file one last time (the outbox is not
-// part of it). It is safe to call
-// more than once and without Start.
+// until ctx ends), then writes any pending state change to the state file
+// and stops the background writer (the outbox is not part of the file).
+// It is safe to call more than once and without Start.
 func (s *Server) Close(ctx context.Context) error {
 	s.srvMu.Lock()
 	srv, done := s.httpSrv, s.done
@@ -251,27 +250,10 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 		<-done
 	}
-	if s.statePath != "" {
-		s.mu.Lock()
-		err := s.st.save(s.statePath)
-		s.mu.Unlock()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("localstytch.Close: %w", err))
-		}
+	if err := s.stopPersister(); err != nil {
+		errs = append(errs, fmt.Errorf("localstytch.Close: %w", err))
 	}
 	return errors.Join(errs...)
-}
-
-// persistLocked saves state after a mutation. Caller holds s.mu. A failed
-// write is logged rather than failing the API call: the in-memory state is
-// still correct, only durability is lost.
-func (s *Server) persistLocked() {
-	if s.statePath == "" {
-		return
-	}
-	if err := s.st.save(s.statePath); err != nil {
-		s.log.Error("localstytch: persist state", "err", err)
-	}
 }
 
 // --- HTTP plumbing ---
@@ -285,7 +267,8 @@ type reqCtx struct {
 	r         *http.Request
 	requestID string
 	body      []byte
-	extra     bool // ExtraFields fault: add unknown fields to a success body
+	extra     bool           // ExtraFields fault: add unknown fields to a success body
+	jwtClaims map[string]any // set by signLater: writeOK signs them into session_jwt
 }
 
 type apiHandler func(*Server, *reqCtx) (map[string]any, *apiError)
@@ -456,6 +439,16 @@ func decodeBody(rc *reqCtx, dst any) *apiError {
 func (s *Server) writeOK(rc *reqCtx, resp map[string]any) {
 	if resp == nil {
 		resp = map[string]any{}
+	}
+	if rc.jwtClaims != nil {
+		// Signed here, after the handler released s.mu: RSA signing is the
+		// costliest step of a flow and must not serialize the server.
+		jwt, err := s.signer.sign(rc.jwtClaims)
+		if err != nil {
+			s.writeError(rc, newErr("internal_server_error"))
+			return
+		}
+		resp["session_jwt"] = jwt
 	}
 	resp["request_id"] = rc.requestID
 	resp["status_code"] = http.StatusOK

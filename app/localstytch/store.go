@@ -125,6 +125,19 @@ type state struct {
 	// Indexes rebuilt after load; not persisted.
 	sessionByToken map[tokenHash]*sessionRecord
 	memberByKey    map[string]*memberRecord // orgID + "\x00" + email
+
+	// Insertion order of the token stores, so the hard caps evict the
+	// oldest record in O(1) (see bounds.go); rebuilt after load.
+	magicOrder   fifo[tokenHash]
+	istOrder     fifo[tokenHash]
+	sessionOrder fifo[string]
+	lastSweep    time.Time
+
+	// issued maps a session id to its raw token, in memory only, so that a
+	// JWT-only sessions.authenticate can answer with the session_token as
+	// Stytch does. After a restart only the hash remains (then "" is sent).
+	// Entries leave with their session (deleteSession).
+	issued map[string]string
 }
 
 // stateVersion 2 stores token hashes instead of raw tokens and no outbox.
@@ -157,6 +170,10 @@ func (st *state) reindex() {
 	for _, s := range st.Sessions {
 		st.sessionByToken[s.TokenHash] = s
 	}
+	if st.issued == nil {
+		st.issued = map[string]string{}
+	}
+	st.rebuildOrders()
 	st.memberByKey = make(map[string]*memberRecord, len(st.Members))
 	for _, m := range st.Members {
 		st.memberByKey[memberKey(m.OrgID, m.Email)] = m
@@ -248,15 +265,21 @@ func (st *state) migrateV1(raw []byte) error {
 	return nil
 }
 
-// save writes the state atomically (temp file + fsync + rename) with 0600
-// permissions set before any byte is written: the file holds the signing key
-// (tokens only as hashes). The fsync matters because a torn or empty file is
-// refused at the next start (see loadState) rather than silently reset.
+// save writes the state atomically; see writeFileAtomic.
 func (st *state) save(path string) error {
 	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("save emulator state: %w", err)
 	}
+	return writeFileAtomic(path, b)
+}
+
+// writeFileAtomic writes b to path atomically (temp file + fsync + rename)
+// with 0600 permissions set before any byte is written: the file holds the
+// signing key (tokens only as hashes). The fsync matters because a torn or
+// empty file is refused at the next start (see loadState) rather than
+// silently reset.
+func writeFileAtomic(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("save emulator state: %w", err)
@@ -367,35 +390,33 @@ func (st *state) addMember(m *memberRecord) {
 func (st *state) addSession(s *sessionRecord) {
 	st.Sessions[s.ID] = s
 	st.sessionByToken[s.TokenHash] = s
+	st.sessionOrder.push(s.ID)
+	st.enforceSessionCap()
 }
 
 func (st *state) deleteSession(s *sessionRecord) {
 	delete(st.Sessions, s.ID)
 	delete(st.sessionByToken, s.TokenHash)
+	delete(st.issued, s.ID)
 }
 
-// prune drops records that can no longer matter. Used/expired magic-link
-// tokens are kept for a day so a late click still gets Stytch's 401
-// ("already used or expired") instead of a confusing 404.
-func (st *state) prune(now time.Time) {
-	for tok, t := range st.MagicTokens {
-		if now.Sub(t.ExpiresAt) > 24*time.Hour {
-			delete(st.MagicTokens, tok)
-		}
-	}
-	for tok, t := range st.IdPTokens {
-		if now.Sub(t.ExpiresAt) > 24*time.Hour {
-			delete(st.IdPTokens, tok)
-		}
-	}
-	for tok, i := range st.ISTs {
-		if now.After(i.ExpiresAt) || i.Used {
-			delete(st.ISTs, tok)
-		}
-	}
-	for _, s := range st.Sessions {
-		if !now.Before(s.ExpiresAt) {
-			st.deleteSession(s)
-		}
-	}
+// addMagicToken stores a magic-link token record under its hash.
+func (st *state) addMagicToken(h tokenHash, t *magicTokenRecord) {
+	st.MagicTokens[h] = t
+	st.magicOrder.push(h)
+	st.enforceMagicCap()
+}
+
+// consumeIST marks an intermediate session used and drops it (a used IST
+// is never valid again, so there is nothing to keep).
+func (st *state) consumeIST(token string, i *istRecord) {
+	i.Used = true
+	delete(st.ISTs, hashToken(token))
+}
+
+// addIST stores an intermediate session under its token's hash.
+func (st *state) addIST(h tokenHash, i *istRecord) {
+	st.ISTs[h] = i
+	st.istOrder.push(h)
+	st.enforceISTCap()
 }
