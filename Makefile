@@ -77,7 +77,7 @@ emulator:
 BENCH_RUNS ?= 5
 BENCH_ONLY ?=
 BENCH_LOCALAPI ?=
-BENCH_BROKER ?=
+BENCH_BROKER ?= $(GO) run ./cmd/stytch-broker-bench
 bench: build
 	scripts/bench/build-blank.sh build/bench >/dev/null
 	$(GO) build -o build/bench/bench ./cmd/bench
