@@ -20,18 +20,18 @@ var _ SharedLimiter = (*RedisLimiter)(nil)
 
 // NewRedisLimiter connects lazily to the Redis at url
 // (redis://[:password@]host:port/db or rediss:// for TLS). Timeouts are
-// short and there are no retries: a slow Redis must not hold up sign-in,
-// and a down Redis is handled by the broker's fallback.
+// short (a second: a busy but working Redis must not read as down) and there
+// are no retries: a down Redis is handled by the broker's fallback.
 func NewRedisLimiter(url string) (*RedisLimiter, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("redis url: %w (want redis://host:port/db or rediss://…)", err)
 	}
-	opt.DialTimeout = 500 * time.Millisecond
-	opt.ReadTimeout = 300 * time.Millisecond
-	opt.WriteTimeout = 300 * time.Millisecond
+	opt.DialTimeout = time.Second
+	opt.ReadTimeout = time.Second
+	opt.WriteTimeout = time.Second
 	opt.MaxRetries = -1 // go-redis: -1 disables retries
-	opt.PoolTimeout = 500 * time.Millisecond
+	opt.PoolTimeout = time.Second
 	rdb := redis.NewClient(opt)
 	return &RedisLimiter{rdb: rdb, lim: redis_rate.NewLimiter(rdb)}, nil
 }
