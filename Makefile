@@ -76,7 +76,7 @@ emulator:
 # (BENCH_LOCALAPI / BENCH_BROKER: commands printing key=value lines).
 BENCH_RUNS ?= 5
 BENCH_ONLY ?=
-BENCH_LOCALAPI ?=
+BENCH_LOCALAPI ?= $(GO) run ./cmd/localstytch-bench
 BENCH_BROKER ?= $(GO) run ./cmd/stytch-broker-bench
 bench: build
 	scripts/bench/build-blank.sh build/bench >/dev/null

@@ -47,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	publicToken := fs.String("public-token", localstytch.DefaultPublicToken, "public token the browser start URLs (SSO, OAuth) must carry")
 	seed := fs.Bool("seed", false, "add demo organizations for "+localstytch.DemoEmail)
 	statePath := fs.String("state", "", "persist state to this JSON file (created 0600)")
-	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
+	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address (also turns off the loopback Host-header check)")
 	verbose := fs.Bool("v", false, "log every request (paths only, never tokens)")
 	var redirects stringList
 	fs.Var(&redirects, "redirect-url", "allowed redirect URL (repeatable; default: "+strings.Join(localstytch.DefaultRedirectURLs, ", ")+")")
