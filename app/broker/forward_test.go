@@ -139,3 +139,42 @@ func TestJWKSPassThrough(t *testing.T) {
 		t.Fatalf("Cache-Control %q", a.header.Get("Cache-Control"))
 	}
 }
+
+// With an organization allow-list, discovery answers list only allowed
+// organizations (the rest of Stytch's answer as it came), so the app never
+// offers one the broker would refuse to enter.
+func TestOrganizationAllowListFiltersDiscovery(t *testing.T) {
+	e := newEnv(t, func(c *broker.Config) { c.AllowedOrganizations = []string{"northwind", "example-co"} })
+	verifier, challenge := pkcePair()
+	if a := e.post("/v1/b2b/magic_links/email/discovery/send", map[string]any{"email_address": "demo@example.com", "pkce_code_challenge": challenge}); a.status != 200 {
+		t.Fatalf("send: %d %s", a.status, a.raw)
+	}
+	a := e.post("/v1/b2b/magic_links/discovery/authenticate", map[string]any{
+		"discovery_magic_links_token": e.linkToken("demo@example.com"), "pkce_code_verifier": verifier})
+	slugs := func(a answer) []string {
+		var out []string
+		list, _ := a.body["discovered_organizations"].([]any)
+		for _, d := range list {
+			out = append(out, d.(map[string]any)["organization"].(map[string]any)["organization_slug"].(string))
+		}
+		return out
+	}
+	var direct struct {
+		Discovered []any `json:"discovered_organizations"`
+	}
+	_ = json.Unmarshal(e.rec.last(t, "/v1/b2b/magic_links/discovery/authenticate").Resp, &direct)
+	upstream := direct.Discovered
+	if got := slugs(a); a.status != 200 || strings.Join(got, ",") != "northwind,example-co" && strings.Join(got, ",") != "example-co,northwind" {
+		t.Fatalf("discovered through the broker: %v (%d)", got, a.status)
+	}
+	if len(upstream) <= 2 {
+		t.Fatalf("the local API discovered only %d organizations: the filter is not shown to work", len(upstream))
+	}
+	if a.str("intermediate_session_token") == "" || a.str("email_address") != "demo@example.com" || a.body["request_id"] == nil {
+		t.Fatalf("the rest of the answer was not kept: %s", a.raw)
+	}
+	l := e.post("/v1/b2b/discovery/organizations", map[string]any{"intermediate_session_token": a.str("intermediate_session_token")})
+	if got := slugs(l); len(got) != 2 {
+		t.Fatalf("organizations list through the broker: %v", got)
+	}
+}

@@ -26,6 +26,17 @@ type seen struct {
 	Method, Path string
 	Header       http.Header
 	Body         []byte
+	Resp         []byte // the local API's answer
+}
+
+type teeWriter struct {
+	http.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (w *teeWriter) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	return w.ResponseWriter.Write(p)
 }
 
 // recorder wraps the local API and logs every request that reaches it, so
@@ -39,10 +50,17 @@ type recorder struct {
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
-	r.reqs = append(r.reqs, seen{req.Method, req.URL.Path, req.Header.Clone(), body})
+	i := len(r.reqs)
+	r.reqs = append(r.reqs, seen{req.Method, req.URL.Path, req.Header.Clone(), body, nil})
 	r.mu.Unlock()
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	r.next.ServeHTTP(w, req)
+	tw := &teeWriter{ResponseWriter: w}
+	r.next.ServeHTTP(tw, req)
+	r.mu.Lock()
+	if i < len(r.reqs) {
+		r.reqs[i].Resp = tw.buf.Bytes()
+	}
+	r.mu.Unlock()
 }
 
 func (r *recorder) all() []seen {

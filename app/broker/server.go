@@ -177,6 +177,9 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, x *exchange, requ
 	if ans.retryAfter != "" {
 		w.Header().Set("Retry-After", ans.retryAfter)
 	}
+	if ans.status == http.StatusOK && len(b.cfg.AllowedOrganizations) > 0 && filtersDiscovered[rt.name] {
+		ans.body = filterDiscovered(ans.body, b.cfg.AllowedOrganizations)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(ans.status)
