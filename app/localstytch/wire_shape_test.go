@@ -82,12 +82,16 @@ var wireShapes = map[string]map[string]string{
 	"authentication_factor": {
 		"type": "string", "delivery_method": "string", "last_authenticated_at": "string",
 		"created_at": "string", "updated_at": "string",
-		"email_factor": "?object:email_factor", "phone_number_factor": "?object",
-		"authenticator_app_factor": "?object", "recovery_code_factor": "?object",
+		"email_factor": "?object:email_factor", "phone_number_factor": "?object:phone_number_factor",
+		"authenticator_app_factor": "?object:authenticator_app_factor", "recovery_code_factor": "?object:recovery_code_factor",
 		"saml_sso_factor": "?object", "oidc_sso_factor": "?object",
 		"google_oauth_factor": "?object", "microsoft_oauth_factor": "?object",
 	},
 	"email_factor": {"email_id": "string", "email_address": "string"},
+	// b2c/sessions.d.ts PhoneNumberFactor, AuthenticatorAppFactor, RecoveryCodeFactor.
+	"phone_number_factor":      {"phone_id": "string", "phone_number": "string"},
+	"authenticator_app_factor": {"totp_id": "string"},
+	"recovery_code_factor":     {"totp_recovery_code_id": "string"},
 	"discovered_organization": {
 		"member_authenticated": "bool", "organization": "object:organization",
 		"membership": "object:membership", "primary_required": "null|object:primary_required",
@@ -144,6 +148,79 @@ var wireShapes = map[string]map[string]string{
 		"expires_at": "string|null", "scopes": "array",
 	},
 	"oauth_discovery_authenticate_response": oauthDiscoveryAuthenticateShape(),
+
+	// MFA (node types/lib/b2b/otp_sms.d.ts B2BOTPSmsSendResponse and
+	// B2BOTPSmsAuthenticateResponse, totps.d.ts B2BTOTPsCreateResponse and
+	// B2BTOTPsAuthenticateResponse, recovery_codes.d.ts
+	// B2BRecoveryCodesRecoverResponse): exercised by TestWireShapesMFA.
+	"sms_send_response": {
+		"request_id": "string", "status_code": "number", "member_id": "string",
+		"member": "object:member", "organization": "object:organization",
+	},
+	"mfa_authenticate_response": mfaAuthenticateShape(nil),
+	"totp_create_response": {
+		"request_id": "string", "status_code": "number", "member_id": "string",
+		"totp_registration_id": "string", "secret": "string", "qr_code": "string", "recovery_codes": "array",
+		"member": "object:member", "organization": "object:organization",
+	},
+	"recovery_codes_recover_response": mfaAuthenticateShape(map[string]string{"recovery_codes_remaining": "number"}),
+}
+
+// routeShapes names the success envelope of every POST endpoint, so a new
+// endpoint cannot arrive without its shape (TestEveryRouteHasAShape).
+var routeShapes = map[string]string{
+	"/v1/b2b/magic_links/email/discovery/send":         "discovery_send_response",
+	"/v1/b2b/magic_links/discovery/authenticate":       "discovery_authenticate_response",
+	"/v1/b2b/discovery/intermediate_sessions/exchange": "session_exchange_response",
+	"/v1/b2b/discovery/organizations/create":           "session_exchange_response",
+	"/v1/b2b/discovery/organizations":                  "organizations_list_response",
+	"/v1/b2b/magic_links/email/login_or_signup":        "login_or_signup_response",
+	"/v1/b2b/magic_links/authenticate":                 "magic_links_authenticate_response",
+	"/v1/b2b/sessions/authenticate":                    "sessions_authenticate_response",
+	"/v1/b2b/sessions/revoke":                          "sessions_revoke_response",
+	"/v1/b2b/sessions/exchange":                        "session_exchange_response",
+	"/v1/b2b/otps/sms/send":                            "sms_send_response",
+	"/v1/b2b/otps/sms/authenticate":                    "mfa_authenticate_response",
+	"/v1/b2b/totp":                                     "totp_create_response",
+	"/v1/b2b/totp/authenticate":                        "mfa_authenticate_response",
+	"/v1/b2b/recovery_codes/recover":                   "recovery_codes_recover_response",
+	"/v1/b2b/sso/authenticate":                         "sso_authenticate_response",
+	"/v1/b2b/oauth/authenticate":                       "oauth_authenticate_response",
+	"/v1/b2b/oauth/discovery/authenticate":             "oauth_discovery_authenticate_response",
+}
+
+// TestEveryRouteHasAShape fails when an endpoint is added without its
+// response shape in wireShapes (issue 8 item 18: keep the check as new
+// endpoints arrive).
+func TestEveryRouteHasAShape(t *testing.T) {
+	for path := range postRoutes {
+		name, ok := routeShapes[path]
+		if !ok {
+			t.Errorf("%s: no entry in routeShapes", path)
+			continue
+		}
+		if _, ok := wireShapes[name]; !ok {
+			t.Errorf("%s: shape %q not in wireShapes", path, name)
+		}
+	}
+	for path := range routeShapes {
+		if _, ok := postRoutes[path]; !ok {
+			t.Errorf("routeShapes lists %s, which is not a route", path)
+		}
+	}
+}
+
+func mfaAuthenticateShape(extra map[string]string) map[string]string {
+	m := map[string]string{
+		"request_id": "string", "status_code": "number", "member_id": "string",
+		"member": "object:member", "organization": "object:organization",
+		"session_token": "string", "session_jwt": "string",
+		"member_session": "null|object:member_session", "member_device": "null|object",
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
 }
 
 func oauthDiscoveryAuthenticateShape() map[string]string {
@@ -415,7 +492,11 @@ func TestWireShapes(t *testing.T) {
 	notYet := map[string]bool{"member_options": true, "primary_required": true,
 		// SSO/OAuth envelopes: TestWireShapesSSO.
 		"sso_authenticate_response": true, "oauth_authenticate_response": true, "provider_values": true,
-		"oauth_discovery_authenticate_response": true}
+		"oauth_discovery_authenticate_response": true,
+		// MFA envelopes and factors: TestWireShapesMFA.
+		"sms_send_response": true, "mfa_authenticate_response": true, "totp_create_response": true,
+		"recovery_codes_recover_response": true, "phone_number_factor": true,
+		"authenticator_app_factor": true, "recovery_code_factor": true}
 	for name := range wireShapes {
 		if c.seen[name] == 0 && !notYet[name] {
 			t.Errorf("shape %q was never checked", name)
