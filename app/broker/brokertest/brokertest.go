@@ -4,7 +4,13 @@
 package brokertest
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
 	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
 	"testing"
 
 	"stytch-desktop/app/broker"
@@ -28,9 +34,13 @@ func Config(projectID, secret, upstream string) broker.Config {
 }
 
 // Start runs a broker on 127.0.0.1 until the test ends and returns its URL.
+// Its access log is checked when the test ends (CheckLog), so every flow
+// test that runs through a broker also shows the log holds nothing secret.
 func Start(t testing.TB, projectID, secret, upstream string, opts ...func(*broker.Config)) string {
 	t.Helper()
 	cfg := Config(projectID, secret, upstream)
+	logs := &syncBuffer{}
+	cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -42,6 +52,71 @@ func Start(t testing.TB, projectID, secret, upstream string, opts ...func(*broke
 	t.Cleanup(func() {
 		srv.Close()
 		b.Close()
+		if err := CheckLog(logs.String(), secret); err != "" {
+			t.Errorf("broker access log: %s", err)
+		}
 	})
 	return srv.URL
+}
+
+// logFields are the only fields an access-log line may have; their values
+// are fixed vocabularies, numbers, addresses or hashes.
+var logFields = map[string]*regexp.Regexp{
+	"time": nil, "level": nil,
+	"msg":         regexp.MustCompile(`^(request|stytch refused the broker's project credentials: check the project id and secret)$`),
+	"route":       regexp.MustCompile(`^[a-z_.]+$`),
+	"method":      regexp.MustCompile(`^[A-Z]+$`),
+	"status":      nil,
+	"latency_ms":  nil,
+	"upstream_ms": nil,
+	"client_ip":   regexp.MustCompile(`^[0-9a-f.:]+$`),
+	"request_id":  regexp.MustCompile(`^request-id-broker-[0-9a-f]{32}$`),
+	"email_hash":  regexp.MustCompile(`^[0-9a-f]{32}$`),
+	"error_type":  regexp.MustCompile(`^[a-z_]+$`),
+	"limit":       regexp.MustCompile(`^[a-z_]+$`),
+}
+
+// CheckLog returns "" when every line of a broker's JSON access log has only
+// the known fields with values of their expected shapes, and none contains
+// the secret or an email address; otherwise what is wrong.
+func CheckLog(log, secret string) string {
+	if secret != "" && strings.Contains(log, secret) {
+		return "contains the project secret"
+	}
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			return "a line is not JSON: " + err.Error()
+		}
+		for k, v := range m {
+			re, known := logFields[k]
+			if !known {
+				return "unexpected field " + k
+			}
+			if s, ok := v.(string); ok && (strings.Contains(s, "@") || re != nil && !re.MatchString(s)) {
+				return "field " + k + " has an unexpected value"
+			}
+		}
+	}
+	return ""
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
