@@ -84,6 +84,7 @@ func TestBadValuesSayWhatToFix(t *testing.T) {
 		{"bad rate", append(append([]string{}, good...), "--limit-email", "lots"), withSecret, "N/duration"},
 		{"session too long", append(append([]string{}, good...), "--max-session-minutes", "999999"), withSecret, "between 5 and 527040"},
 		{"tls cert alone", append(append([]string{}, good...), "--tls-cert", "c.pem"), withSecret, "go together"},
+		{"unreadable TLS files", append(append([]string{}, good...), "--tls-cert", "/nonexistent/c.pem", "--tls-key", "/nonexistent/k.pem"), withSecret, "--tls-cert/--tls-key"},
 		{"bad address", append(append([]string{}, good...), "--addr", "nowhere"), withSecret, "host:port"},
 		{"bad email domain", append(append([]string{}, good...), "--allow-email-domain", "@"), withSecret, "allowed email domain"},
 		{"bad redis URL", append(append([]string{}, good...), "--redis-url", "mysql://x"), withSecret, "--redis-url"},
