@@ -177,3 +177,45 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Quitting while an organization is being entered: the exchange (whose
+// intermediate session Stytch has already spent) finishes and its session is
+// stored before the app stops — never both spend the token and drop the
+// session.
+func TestQuitDuringAnExchangeKeepsTheSession(t *testing.T) {
+	srv, err := localstytch.New(localstytch.Options{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	env := map[string]string{config.EnvProjectID: srv.ProjectID(), config.EnvSecret: srv.Secret(), config.EnvBaseURL: base}
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := keychaintest.NewMemory()
+	a, lc := newApp(cfg, core.Options{Secrets: store, StateDir: t.TempDir(), SkipSchemeRegistration: true})
+	win := &recorder{}
+	lc.Start(win)
+	win.waitScreen(t, signin.ScreenSignedOut)
+	a.SendLink("demo@example.com")
+	_, link := appLink(t, base+"/", "demo@example.com")
+	a.SubmitLink(link)
+	var northwind string
+	for _, o := range a.State().Organizations {
+		if o.Slug == "northwind" {
+			northwind = o.ID
+		}
+	}
+	srv.SetFault("/v1/b2b/discovery/intermediate_sessions/exchange", localstytch.Fault{Latency: 300 * time.Millisecond, Times: 1})
+	go a.ChooseOrganization(northwind)
+	waitFor(t, func() bool { return a.State().Screen == signin.ScreenEntering })
+	lc.Shutdown(context.Background())
+	if _, err := store.Get(context.Background(), "session"); err != nil {
+		t.Fatalf("the session obtained while quitting was not stored: %v", err)
+	}
+}

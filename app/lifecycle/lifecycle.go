@@ -135,18 +135,30 @@ func (l *Lifecycle) checkSchemeRegistration(ctx context.Context) {
 	}
 }
 
-// Shutdown closes the door, cancels work in flight and stops the backend. It
+// drainWait bounds how long quitting waits for an operation in flight: its
+// Stytch call and keychain write each have their own deadline below this.
+const drainWait = 35 * time.Second
+
+// Shutdown closes the door, lets an operation in flight finish (an exchange
+// whose token Stytch has already spent must still be stored: cancelling it
+// would lose the sign-in), then cancels the rest and stops the backend. It
 // may run before, during or after Start.
 func (l *Lifecycle) Shutdown(ctx context.Context) {
 	l.mu.Lock()
 	l.stopped = true
-	l.cancel()
+	c := l.core
 	l.mu.Unlock()
 	l.links.Close()
+	if c != nil {
+		dctx, cancel := context.WithTimeout(ctx, drainWait)
+		_ = c.Flows.Idle(dctx)
+		cancel()
+	}
+	l.cancel()
 	l.once.Do(func() { l.markReady(); close(l.done) }) // Start never ran: now it never will
 	<-l.done
 	l.mu.Lock()
-	c := l.core
+	c = l.core
 	l.mu.Unlock()
 	if c != nil {
 		c.Flows.Close()

@@ -24,7 +24,8 @@ const (
 	KindNotAllowed           Kind = "not_allowed"     // the organization doesn't let this address join
 	KindSessionExpired       Kind = "session_expired" // expired or revoked
 	KindIntermediateExpired  Kind = "intermediate_expired"
-	KindNetwork              Kind = "network" // unreachable, timed out, 5xx
+	KindSignInInterrupted    Kind = "sign_in_interrupted" // the app stopped while a link was being used
+	KindNetwork              Kind = "network"             // unreachable, timed out, 5xx
 	KindKeychainUnavailable  Kind = "keychain_unavailable"
 	KindKeychainLocked       Kind = "keychain_locked" // locked or timed out
 	KindKeychainTooBig       Kind = "keychain_too_big"
@@ -37,7 +38,7 @@ const (
 )
 
 // Kinds lists every Kind, so tests can hold the screens' contract to it.
-var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindUnknown}
+var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindSignInInterrupted, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindUnknown}
 
 // Error is the one error type the flows return. Op names the operation so a
 // top-level error reads like a trail; Err is the cause (never a secret).

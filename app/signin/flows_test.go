@@ -101,6 +101,9 @@ func TestDiscoveryChooseRestoreSignOut(t *testing.T) {
 		if _, ok := h.storedSession(); ok {
 			t.Fatal("session still in the keychain after sign-out")
 		}
+		// Stytch confirmed the revoke: nothing is left behind, not even the
+		// signed-out marker.
+		waitFor(t, "keychain emptied", func() bool { _, _, ok := h.storedRecord(); return !ok })
 		_, err := h.port(t, h.srv, h.baseURL).AuthenticateSession(ctx, token, 60)
 		wantKind(t, err, signin.KindSessionExpired)
 	})
@@ -465,13 +468,26 @@ func TestRestore(t *testing.T) {
 			h := signedIn(t)
 			h.srv.SetFault("/v1/b2b/sessions/authenticate", localstytch.Fault{Drop: true})
 			f := restart(t, h, h.store)
-			time.Sleep(300 * time.Millisecond)
-			if v := f.View(); v.Screen != signin.ScreenSignedIn || v.Offline {
-				t.Fatalf("a locally valid session should not need Stytch at start: %+v", v)
-			}
 			if !strings.Contains(h.logs.String(), `"confirmed_locally":true`) {
 				t.Fatal("restore did not check the JWT locally")
 			}
+			// Confirmed with Stytch right after it is shown: unreachable, so
+			// offline — still signed in, still stored.
+			v := waitView(t, f, "offline", func(v signin.View) bool { return v.Offline })
+			if v.Screen != signin.ScreenSignedIn {
+				t.Fatalf("a stored session must survive an unreachable Stytch: %+v", v)
+			}
+			if _, ok := h.storedSession(); !ok {
+				t.Fatal("session dropped")
+			}
+		})
+		t.Run("fresh JWT of a session revoked elsewhere ends at once", func(t *testing.T) {
+			h := signedIn(t)
+			token, _ := h.storedSession()
+			if err := h.port(t, h.srv, h.baseURL).RevokeSession(ctx, token); err != nil {
+				t.Fatal(err)
+			}
+			gone(t, restart(t, h, h.store), h)
 		})
 		t.Run("session expired", func(t *testing.T) {
 			h := signedIn(t, func(c *signin.Config) { c.SessionDuration = time.Hour })
@@ -606,6 +622,65 @@ func TestSignOutWhenRevokeFails(t *testing.T) {
 		if _, ok := h.storedSession(); ok {
 			t.Fatal("stored session not deleted when revoke failed")
 		}
+		token, signedOut, ok := h.storedRecord()
+		if !ok || !signedOut {
+			t.Fatal("the revoke Stytch hasn't confirmed is not remembered")
+		}
+		// The app is killed before the background retry succeeds; at the next
+		// start the session is not shown, and the revoke is finished.
+		h.srv.ClearFaults()
+		f2 := h.newDevice(h.store)
+		if err := f2.Restore(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if v := wantScreen(t, f2, signin.ScreenSignedOut); v.Email != demo || strings.Contains(h.views.all(), `"screen":"signed_in"`) {
+			t.Fatalf("a signed-out session came back: %+v", v)
+		}
+		waitFor(t, "tombstone forgotten", func() bool { _, _, ok := h.storedRecord(); return !ok })
+		_, err := h.port(t, h.srv, h.baseURL).AuthenticateSession(context.Background(), token, 60)
+		wantKind(t, err, signin.KindSessionExpired)
+	})
+}
+
+// Keychain stuck (paused daemon, unanswered unlock prompt) while signing
+// out: sign-out still ends the session at Stytch, asks the keychain once,
+// not once per item; the app is then killed, and at the next start the
+// stored session — whose JWT still checks out locally — is confirmed with
+// Stytch at once and ends.
+func TestSignOutWithAStuckKeychain(t *testing.T) {
+	eachPort(t, func(t *testing.T, port portFactory) {
+		ctx := context.Background()
+		h := newHarness(t, port)
+		faulty := keychaintest.NewFaulty(h.store)
+		h.flows = h.newDevice(faulty)
+		h.signInDiscovery(h.flows, demo)
+		if err := chooseNorthwind(t, h); err != nil {
+			t.Fatal(err)
+		}
+		token, _ := h.storedSession()
+		faulty.Fail(keychaintest.OpSet, signin.ErrKeychainTimeout)
+		faulty.Fail(keychaintest.OpDelete, signin.ErrKeychainTimeout)
+		sets, deletes := faulty.Calls(keychaintest.OpSet), faulty.Calls(keychaintest.OpDelete)
+		if err := h.flows.SignOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wantScreen(t, h.flows, signin.ScreenSignedOut)
+		if n := faulty.Calls(keychaintest.OpSet) + faulty.Calls(keychaintest.OpDelete) - sets - deletes; n != 1 {
+			t.Fatalf("sign-out asked a stuck keychain %d times, want once", n)
+		}
+		if _, err := h.port(t, h.srv, h.baseURL).AuthenticateSession(ctx, token, 60); signin.KindOf(err) != signin.KindSessionExpired {
+			t.Fatalf("session not revoked at Stytch: %v", err)
+		}
+		h.flows.Close()
+		f2 := h.newDevice(h.store) // the keychain answers again
+		if err := f2.Restore(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v := waitView(t, f2, "signed out", func(v signin.View) bool { return v.Screen == signin.ScreenSignedOut })
+		if v.Notice == nil || v.Notice.Kind != signin.KindSessionExpired {
+			t.Fatalf("after restart: %+v", v)
+		}
+		waitFor(t, "keychain emptied", func() bool { _, _, ok := h.storedRecord(); return !ok })
 	})
 }
 

@@ -259,18 +259,27 @@ func orgBySlug(t *testing.T, v signin.View, slug string) signin.Organization {
 }
 
 // storedSession reads the raw session record from the keychain.
+// A signed-out record waiting for Stytch to confirm the revoke (a tombstone)
+// is not a session.
 func (h *harness) storedSession() (token string, ok bool) {
+	token, signedOut, ok := h.storedRecord()
+	return token, ok && !signedOut
+}
+
+// storedRecord reads the raw session item, tombstone or not.
+func (h *harness) storedRecord() (token string, signedOut, ok bool) {
 	b, err := h.store.Get(context.Background(), "session")
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	var rec struct {
-		Token string `json:"token"`
+		Token     string `json:"token"`
+		SignedOut bool   `json:"signed_out"`
 	}
 	if err := json.Unmarshal(b, &rec); err != nil {
 		h.t.Fatalf("stored session unreadable: %v", err)
 	}
-	return rec.Token, true
+	return rec.Token, rec.SignedOut, true
 }
 
 func wantKind(t *testing.T, err error, want signin.Kind) {
@@ -312,3 +321,15 @@ func eachPort(t *testing.T, fn func(t *testing.T, port portFactory)) {
 }
 
 type deeplinkLink = deeplink.Link
+
+// waitFor polls until cond holds (background work is async).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -86,7 +86,7 @@ func (f *Flows) send(ctx context.Context, a Action, email, verifier string) erro
 	f.mu.Unlock()
 	// Remember the flow so that a link clicked after a restart still completes.
 	// If the keychain can't keep it the flow still works in this run.
-	if err := f.storeRecord(ctx, keyPending, p); err != nil {
+	if err := f.storeBestEffort(ctx, keyPending, p); err != nil {
 		f.log.Warn("pending sign-in not remembered across restarts", "error", err.Error())
 	}
 	resendAfter := now.Add(f.cfg.ResendInterval)
@@ -114,7 +114,7 @@ func (f *Flows) UseAnotherEmail(ctx context.Context) error {
 	f.mu.Lock()
 	f.link, f.inter = nil, nil
 	f.mu.Unlock()
-	f.deleteRecord(ctx, keyPending)
+	f.deleteBestEffort(ctx, keyPending)
 	f.update(a, func(v *View) {
 		v.Screen = ScreenSignedOut
 		v.ResendAfter, v.LinkExpiresAt, v.Organizations, v.Organization = nil, nil, nil, nil
@@ -160,7 +160,14 @@ func (f *Flows) CompleteLink(ctx context.Context, link deeplink.Link) error {
 		return f.fail(a, Errorf(op, KindLinkNotRequested, "a %s link was not requested", link.TokenType))
 	}
 	f.update(a, func(v *View) { v.Screen = ScreenCompleting })
+	// Mark the stored flow as being spent while Stytch authenticates the link
+	// (in parallel with the call, so it costs no time): if the app stops
+	// before the outcome is stored, the next start says so instead of
+	// waiting for a link that is already used.
+	marked := f.markSpending(ctx, p)
 	back := func(err error) error {
+		<-marked
+		_ = f.storeBestEffort(ctx, keyPending, p) // still waiting: no longer being spent
 		f.update(a, func(v *View) { v.Screen = prev })
 		return f.fail(a, withOp(op, err))
 	}
@@ -177,7 +184,8 @@ func (f *Flows) CompleteLink(ctx context.Context, link deeplink.Link) error {
 			// dropped unused; the flow waiting here stays for the user's own link.
 			return back(E(op, KindLinkWrongAccount, errors.New("the link is for another email address")))
 		}
-		f.clearPending(ctx)
+		<-marked
+		f.clearPending(p)
 		f.beginIntermediate(d.IntermediateSessionToken)
 		f.update(a, func(v *View) {
 			v.Screen = ScreenChoosingOrganization
@@ -196,11 +204,12 @@ func (f *Flows) CompleteLink(ctx context.Context, link deeplink.Link) error {
 		// Login CSRF (see above): never adopt a session for another account or
 		// organization; end it at Stytch, keep the flow waiting here.
 		if auth.SessionToken != "" {
-			f.retryRevoke(auth.SessionToken)
+			f.revokeLater(auth.SessionToken, 0)
 		}
 		return back(E(op, KindLinkWrongAccount, errors.New("the link is for another account or organization")))
 	}
-	f.clearPending(ctx)
+	<-marked
+	f.clearPending(p)
 	return f.finish(ctx, a, auth)
 }
 
@@ -213,9 +222,36 @@ func sameOrganization(o Organization, configured string) bool {
 	return configured != "" && (o.ID == configured || o.Slug == configured)
 }
 
-func (f *Flows) clearPending(ctx context.Context) {
+// markSpending stores p marked as being spent, in the background; the
+// channel closes when the keychain has answered.
+func (f *Flows) markSpending(ctx context.Context, p *pendingFlow) <-chan struct{} {
+	done := make(chan struct{})
+	spending := *p
+	spending.Spending = true
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		defer close(done)
+		_ = f.storeBestEffort(ctx, keyPending, &spending)
+	}()
+	return done
+}
+
+// clearPending ends the link step: the flow is forgotten in memory at once
+// and in the keychain in the background, off the path between the link and
+// the next screen.
+func (f *Flows) clearPending(p *pendingFlow) {
 	f.mu.Lock()
 	f.link = nil
 	f.mu.Unlock()
-	f.deleteRecord(ctx, keyPending)
+	f.inBackground(func(ctx context.Context) {
+		if f.keychainIsLocked() {
+			return
+		}
+		var stored pendingFlow
+		// Only this flow's record: a new sign-in may have stored its own.
+		if f.loadRecord(ctx, keyPending, &stored) == nil && stored.Verifier == p.Verifier {
+			f.deleteBestEffort(ctx, keyPending)
+		}
+	})
 }

@@ -44,12 +44,15 @@ type Flows struct {
 	mu   sync.Mutex // guards everything below
 	view View
 	// The secret state of each step, set and cleared by the step that owns it.
-	link      *pendingFlow  // link_sent: the link we wait for (links.go)
-	inter     *intermediate // choosing_organization … needs_more_auth: the intermediate session (organizations.go)
-	session   *liveSession  // signed_in: the member session (session.go)
-	gens      uint64        // last session generation handed out
-	listeners map[int]func(View)
-	nextID    int
+	link    *pendingFlow  // link_sent: the link we wait for (links.go)
+	inter   *intermediate // choosing_organization … needs_more_auth: the intermediate session (organizations.go)
+	session *liveSession  // signed_in: the member session (session.go)
+	gens    uint64        // last session generation handed out
+	// keychainLocked: the last keychain call found it locked (or stuck behind
+	// an unlock prompt); best-effort calls wait until one succeeds again.
+	keychainLocked bool
+	listeners      map[int]func(View)
+	nextID         int
 
 	// Background work (session monitor, revoke retries) stops with Close.
 	bg          context.Context
@@ -207,6 +210,18 @@ func noticeFor(err error) *Notice {
 // DismissNotice clears the visible notice.
 func (f *Flows) DismissNotice() {
 	f.update(ActDismissNotice, func(v *View) { v.Notice = nil })
+}
+
+// inBackground runs fn off the user's path with a background keychain
+// deadline; Close waits for it.
+func (f *Flows) inBackground(fn func(ctx context.Context)) {
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		ctx, cancel := context.WithTimeout(f.bg, f.cfg.BackgroundKeychain)
+		defer cancel()
+		fn(ctx)
+	}()
 }
 
 func (f *Flows) now() time.Time { return f.cfg.Now() }

@@ -22,6 +22,10 @@ type pendingFlow struct {
 	Organization string    `json:"organization,omitempty"`
 	SentAt       time.Time `json:"sent_at"`
 	ExpiresAt    time.Time `json:"expires_at"`
+	// Spending is set (in the keychain) while the link is being
+	// authenticated: found at start, it means the app stopped mid-sign-in,
+	// so the link is probably spent and the flow cannot be resumed.
+	Spending bool `json:"spending,omitempty"`
 }
 
 // sessionRecord is the keychain item for a member session: the opaque session
@@ -32,9 +36,54 @@ type sessionRecord struct {
 	Member       Member       `json:"member"`
 	Organization Organization `json:"organization"`
 	ExpiresAt    time.Time    `json:"expires_at"`
+	// SignedOut marks a session the user signed out of whose revoke Stytch
+	// has not confirmed yet: it is never shown again, only revoked.
+	SignedOut bool `json:"signed_out,omitempty"`
 }
 
 var errNoRecord = errors.New("no stored record")
+
+// errKeychainSkipped: a best-effort keychain call was not made because the
+// keychain was locked at the last attempt — so as not to raise another
+// unlock prompt (or wait for one) on every action.
+var errKeychainSkipped = E("keychain", KindKeychainLocked, errors.New("skipped: the keychain is locked"))
+
+// noteKeychain remembers whether the keychain answered: after a locked or
+// timed-out call, best-effort calls are skipped until a call succeeds again
+// (a retry after unlocking, or an essential write).
+func (f *Flows) noteKeychain(err error) error {
+	f.mu.Lock()
+	switch KindOf(err) {
+	case "":
+		f.keychainLocked = false
+	case KindKeychainLocked:
+		f.keychainLocked = true
+	}
+	f.mu.Unlock()
+	return err
+}
+
+func (f *Flows) keychainIsLocked() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.keychainLocked
+}
+
+// storeBestEffort is storeRecord for what only saves time later (the pending
+// flow, the JWT): skipped while the keychain is locked.
+func (f *Flows) storeBestEffort(ctx context.Context, key string, v any) error {
+	if f.keychainIsLocked() {
+		return errKeychainSkipped
+	}
+	return f.storeRecord(ctx, key, v)
+}
+
+// deleteBestEffort is deleteRecord, skipped while the keychain is locked.
+func (f *Flows) deleteBestEffort(ctx context.Context, key string) {
+	if !f.keychainIsLocked() {
+		f.deleteRecord(ctx, key)
+	}
+}
 
 func (f *Flows) storeRecord(ctx context.Context, key string, v any) error {
 	if r, ok := v.(*sessionRecord); ok {
@@ -49,7 +98,7 @@ func (f *Flows) storeRecord(ctx context.Context, key string, v any) error {
 	}
 	kctx, cancel := f.keychainCtx(ctx)
 	defer cancel()
-	return keychainError("keychain store", f.secrets.Set(kctx, key, b))
+	return f.noteKeychain(keychainError("keychain store", f.secrets.Set(kctx, key, b)))
 }
 
 // loadRecord reads key into v; errNoRecord when absent or unreadable.
@@ -61,8 +110,9 @@ func (f *Flows) loadRecord(ctx context.Context, key string, v any) error {
 		return errNoRecord
 	}
 	if err != nil && !errors.Is(err, ErrSecretCorrupt) {
-		return keychainError("keychain load", err)
+		return f.noteKeychain(keychainError("keychain load", err))
 	}
+	f.noteKeychain(nil)
 	if err != nil || json.Unmarshal(b, v) != nil {
 		// A record we cannot read is not a session; drop it so it can't wedge start-up.
 		f.log.Warn("unreadable keychain record deleted", "key", key)
@@ -85,7 +135,7 @@ func (f *Flows) deleteRecordErr(ctx context.Context, key string) error {
 	if errors.Is(err, ErrSecretNotFound) {
 		return nil
 	}
-	return keychainError("keychain delete", err)
+	return f.noteKeychain(keychainError("keychain delete", err))
 }
 
 // keychainError classifies a keychain failure for the screens.

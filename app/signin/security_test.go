@@ -3,11 +3,14 @@ package signin_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"stytch-desktop/app/keychain/keychaintest"
+	"stytch-desktop/app/localstytch"
 	"stytch-desktop/app/signin"
 )
 
@@ -93,4 +96,102 @@ func TestLinkForAnotherAccountIsRefused(t *testing.T) {
 			})
 		}
 	})
+}
+
+// haltingPort stands for an app that dies right after Stytch answered: the
+// real call is made, then the answer never comes back to the flows.
+type haltingPort struct {
+	signin.Stytch
+	halt chan struct{}
+}
+
+func (p haltingPort) AuthenticateDiscoveryLink(ctx context.Context, token, verifier string) (signin.Discovery, error) {
+	d, err := p.Stytch.AuthenticateDiscoveryLink(ctx, token, verifier)
+	<-p.halt
+	return d, err
+}
+
+func (p haltingPort) AuthenticateOrganizationLink(ctx context.Context, token, verifier string, m int) (signin.Authentication, error) {
+	a, err := p.Stytch.AuthenticateOrganizationLink(ctx, token, verifier, m)
+	<-p.halt
+	return a, err
+}
+
+// The app stops after Stytch authenticated the link but before the outcome
+// was stored: the next start does not wait for that (spent) link; it says
+// the sign-in was interrupted and starts afresh.
+func TestCrashWhileALinkIsUsed(t *testing.T) {
+	for name, org := range map[string]string{"discovery": "", "organization": "example-co"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			halt := make(chan struct{})
+			defer close(halt)
+			h := newHarness(t, func(t *testing.T, srv *localstytch.Server, base string) signin.Stytch {
+				return haltingPort{Stytch: ports["stytch-go"](t, srv, base), halt: halt}
+			}, func(c *signin.Config) { c.Organization = org })
+			_ = h.flows.Restore(ctx)
+			if err := h.flows.StartSignIn(ctx, demo); err != nil {
+				t.Fatal(err)
+			}
+			link := h.parse(h.linkFor(demo))
+			go func() { _ = h.flows.CompleteLink(ctx, link) }()
+			waitFor(t, "the link being used", func() bool {
+				b, err := h.store.Get(ctx, "pending-flow")
+				return err == nil && strings.Contains(string(b), `"spending":true`)
+			})
+			// "Restart": a new app on the same keychain while the old one is dead.
+			f2 := signin.New(h.cfg, ports["stytch-go"](t, h.srv, h.baseURL), h.store)
+			t.Cleanup(f2.Close)
+			err := f2.Restore(ctx)
+			wantKind(t, err, signin.KindSignInInterrupted)
+			v := wantScreen(t, f2, signin.ScreenSignedOut)
+			if v.Email != demo {
+				t.Fatalf("email not kept: %+v", v)
+			}
+			if _, err := h.store.Get(ctx, "pending-flow"); err == nil {
+				t.Fatal("the interrupted flow is still stored")
+			}
+			// A fresh start works.
+			h.clock.Advance(2 * time.Second)
+			if err := f2.StartSignIn(ctx, demo); err != nil {
+				t.Fatal(err)
+			}
+			wantScreen(t, f2, signin.ScreenLinkSent)
+		})
+	}
+}
+
+// A keychain found locked at start is not asked again (no new unlock prompt,
+// no wait) by every later action; a retry after unlocking asks it again.
+// An item left behind by an interrupted sign-out goes at the next start.
+func TestLockedKeychainIsAskedOnce(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, ports["stytch-go"])
+	faulty := keychaintest.NewFaulty(h.store)
+	faulty.Fail(keychaintest.OpGet, signin.ErrKeychainLocked)
+	faulty.Fail(keychaintest.OpSet, signin.ErrKeychainLocked)
+	faulty.Fail(keychaintest.OpDelete, signin.ErrKeychainLocked)
+	f := h.newDevice(faulty)
+	wantKind(t, f.Restore(ctx), signin.KindKeychainLocked)
+	calls := func() int {
+		return faulty.Calls(keychaintest.OpGet) + faulty.Calls(keychaintest.OpSet) + faulty.Calls(keychaintest.OpDelete)
+	}
+	before := calls()
+	if err := f.StartSignIn(ctx, demo); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.CompleteLink(ctx, h.parse(h.linkFor(demo))); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls() - before; n != 0 {
+		t.Fatalf("a locked keychain was asked %d more times", n)
+	}
+	// Unlocked: the retry asks again, and works.
+	faulty.Reset()
+	_ = h.store.Set(ctx, "session-jwt", []byte(`"eyJ.orphan"`)) // left by an interrupted sign-out
+	f2 := h.newDevice(faulty)
+	if err := f2.RetryRestore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "orphaned JWT removed", func() bool { _, err := h.store.Get(ctx, "session-jwt"); return err != nil })
 }

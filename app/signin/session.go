@@ -108,6 +108,8 @@ func (f *Flows) restore(ctx context.Context, a Action, keychainWait time.Duratio
 	var rec sessionRecord
 	switch err := f.loadRecord(kctx, keySession, &rec); {
 	case errors.Is(err, errNoRecord):
+		// A JWT item without its session is left from an interrupted sign-out.
+		f.inBackground(func(ctx context.Context) { f.deleteBestEffort(ctx, keyJWT) })
 		return f.restorePending(ctx, a)
 	case err != nil:
 		// Locked, timed out or unavailable: whatever is stored stays where it
@@ -119,6 +121,16 @@ func (f *Flows) restore(ctx context.Context, a Action, keychainWait time.Duratio
 			}
 		})
 		return f.fail(a, withOp(op, err))
+	}
+	if rec.SignedOut {
+		// The user signed out before the app last stopped, and Stytch had not
+		// confirmed the revoke: never show it again, finish the revoke.
+		f.revokeLater(rec.Token, 0)
+		f.update(a, func(v *View) {
+			v.Screen = ScreenSignedOut
+			v.Email = rec.Member.Email
+		})
+		return nil
 	}
 	jwt := f.loadJWT(kctx)
 	confirmed := false
@@ -133,11 +145,10 @@ func (f *Flows) restore(ctx context.Context, a Action, keychainWait time.Duratio
 	}
 	f.adopt(&rec, jwt)
 	f.showSignedIn(a, &rec, false, false)
-	first := time.Duration(0) // confirm with Stytch right away, in the background
-	if confirmed {
-		first = f.cfg.RefreshInterval // a JWT that checks out locally is minutes old at most
-	}
-	f.startMonitor(first)
+	// Confirm with Stytch right away, in the background, even when the JWT
+	// checks out locally: a JWT stays valid for minutes after its session
+	// was revoked (say, by a sign-out whose keychain delete never happened).
+	f.startMonitor(0)
 	f.log.Info("session restored", "confirmed_locally", confirmed)
 	return nil
 }
@@ -156,7 +167,7 @@ func (f *Flows) storeJWT(ctx context.Context, jwt string) {
 	if jwt == "" {
 		return
 	}
-	if err := f.storeRecord(ctx, keyJWT, jwt); err != nil {
+	if err := f.storeBestEffort(ctx, keyJWT, jwt); err != nil {
 		f.log.Debug("session JWT not stored", "kind", string(KindOf(err)))
 	}
 }
@@ -298,31 +309,42 @@ func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 	}
 }
 
-// SignOut revokes the session with a bounded wait and deletes the stored
-// token whatever the revoke did; a revoke that failed for a transient reason
-// is retried a few times in the background.
+// SignOut forgets the session here first, durably, then revokes it at
+// Stytch. The stored record becomes a tombstone ("signed out, revoke
+// pending") before Stytch is asked, so a crash or a kill at any point never
+// brings the session back at the next start; the tombstone goes once Stytch
+// confirms. A revoke that fails for a transient reason is retried in the
+// background. Every keychain call here has the short background deadline
+// and none is made once the keychain was found locked, so a stuck keychain
+// can't hold sign-out up (the next start confirms with Stytch anyway).
 func (f *Flows) SignOut(ctx context.Context) error {
-	const a, op = ActSignOut, "sign out"
+	const a = ActSignOut
 	end, err := f.begin(a)
 	if err != nil {
 		return err
 	}
 	defer end()
 	rec := f.drop()
+	email := ""
 	if rec != nil {
+		email = rec.Member.Email
+		kctx, cancel := context.WithTimeout(ctx, f.cfg.BackgroundKeychain)
+		tomb := *rec
+		tomb.SignedOut = true
+		if err := f.storeBestEffort(kctx, keySession, &tomb); err != nil {
+			f.log.Warn("sign-out not recorded in the keychain; the next start checks with Stytch", "kind", string(KindOf(err)))
+		}
+		f.deleteBestEffort(kctx, keyJWT)
+		cancel()
 		rctx, cancel := context.WithTimeout(ctx, f.cfg.RevokeTimeout)
 		err := f.api.RevokeSession(rctx, rec.Token)
 		cancel()
 		if k := KindOf(err); k != "" && k != KindSessionExpired {
-			f.log.Warn("revoke failed; deleting the stored session anyway, retrying the revoke in the background", "kind", string(k))
-			f.retryRevoke(rec.Token)
+			f.log.Warn("revoke failed; retrying in the background", "kind", string(k))
+			f.revokeLater(rec.Token, f.cfg.BackoffMin)
+		} else {
+			f.inBackground(func(ctx context.Context) { f.forgetTombstone(ctx, rec.Token) })
 		}
-	}
-	delErr := f.deleteRecordErr(ctx, keySession)
-	f.deleteRecord(ctx, keyJWT)
-	email := ""
-	if rec != nil {
-		email = rec.Member.Email
 	}
 	f.update(a, func(v *View) {
 		v.Screen = ScreenSignedOut
@@ -332,22 +354,33 @@ func (f *Flows) SignOut(ctx context.Context) error {
 		v.Notice = &Notice{Kind: KindSignedOut}
 	})
 	f.log.Info("signed out")
-	if delErr != nil {
-		return f.fail(a, withOp(op, delErr))
-	}
 	return nil
+}
+
+// forgetTombstone deletes the stored session if it is still the signed-out
+// session with this token (a new sign-in may have stored its own).
+func (f *Flows) forgetTombstone(ctx context.Context, token string) {
+	if f.keychainIsLocked() {
+		return
+	}
+	var rec sessionRecord
+	if f.loadRecord(ctx, keySession, &rec) == nil && rec.SignedOut && rec.Token == token {
+		f.deleteBestEffort(ctx, keySession)
+	}
 }
 
 // revokeAttempts bounds the background retries of a revoke.
 const revokeAttempts = 3
 
-func (f *Flows) retryRevoke(token string) {
+// revokeLater revokes token in the background, the first attempt after
+// first, retrying transient failures a few times; once Stytch confirms, the
+// signed-out record (if any) is forgotten.
+func (f *Flows) revokeLater(token string, first time.Duration) {
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
-		wait := time.Duration(0)
+		wait := first
 		for i := 0; i < revokeAttempts; i++ {
-			wait = nextBackoff(wait, f.cfg.BackoffMin, f.cfg.BackoffMax)
 			t := time.NewTimer(wait)
 			select {
 			case <-f.bg.Done():
@@ -359,14 +392,18 @@ func (f *Flows) retryRevoke(token string) {
 			err := f.api.RevokeSession(ctx, token)
 			cancel()
 			if k := KindOf(err); k == "" || k == KindSessionExpired {
-				f.log.Info("session revoked on retry")
+				f.log.Info("session revoked in the background")
+				kctx, cancel := context.WithTimeout(f.bg, f.cfg.BackgroundKeychain)
+				f.forgetTombstone(kctx, token)
+				cancel()
 				return
 			}
+			wait = nextBackoff(wait, f.cfg.BackoffMin, f.cfg.BackoffMax)
 			if ra := RetryAfterOf(err); ra > wait {
 				wait = min(ra, f.cfg.BackoffMax)
 			}
 		}
-		f.log.Warn("revoke still failing; the session will expire on its own")
+		f.log.Warn("revoke still failing; it is retried at the next start")
 	}()
 }
 
@@ -383,6 +420,18 @@ func (f *Flows) restorePending(ctx context.Context, a Action) error {
 	var p pendingFlow
 	err := f.loadRecord(ctx, keyPending, &p)
 	now := f.now()
+	if err == nil && p.Spending {
+		// The app stopped while Stytch was authenticating this flow's link:
+		// the link is most likely spent (and, for an organization link, a
+		// session may have been made that this app never stored). Say so and
+		// start afresh rather than wait for a link that can't work.
+		f.deleteRecord(ctx, keyPending)
+		f.update(a, func(v *View) {
+			v.Screen = ScreenSignedOut
+			v.Email = p.Email
+		})
+		return f.fail(a, E("restore pending sign-in", KindSignInInterrupted, errors.New("the app stopped while the link was being used")))
+	}
 	if err == nil && now.Before(p.ExpiresAt) && p.Verifier != "" && (p.Kind == flowDiscovery) == (f.cfg.Organization == "") {
 		f.mu.Lock()
 		f.link = &p

@@ -93,6 +93,12 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     severity: "error",
     retry: false,
   },
+  sign_in_interrupted: {
+    message:
+      "Your last sign-in was interrupted when the app closed, and its link can't be used again. Send a new link to finish signing in.",
+    severity: "warning",
+    retry: false,
+  },
   network: {
     message: "Can't reach Stytch right now. Check your internet connection and try again.",
     severity: "error",

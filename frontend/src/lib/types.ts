@@ -32,6 +32,7 @@ export const NOTICE_KINDS = [
   "not_allowed",
   "session_expired",
   "intermediate_expired",
+  "sign_in_interrupted",
   "network",
   "keychain_unavailable",
   "keychain_locked",
