@@ -14,7 +14,7 @@ import (
 //
 // Durability window: a change reaches the disk at most persistWindow
 // (200 ms) after it was made — longer only while the state is so big that
-// copying, encoding and writing it takes more than 1/8 of that: then the
+// encoding and writing it takes more than 1/8 of that: then the
 // writer waits 8× the last write's duration, capped at maxPersistWindow
 // (2 s), so saving never takes more than ~12 % of the time. A crash
 // (kill -9, power loss) therefore loses at most the changes of that last
