@@ -13,7 +13,7 @@ export const SCREENS = [
 ] as const;
 export type Screen = (typeof SCREENS)[number];
 
-export type Mode = "local" | "direct";
+export type Mode = "local" | "direct" | "broker";
 
 export const MEMBERSHIPS = ["member", "invited", "pending", "eligible_by_domain"] as const;
 export type Membership = (typeof MEMBERSHIPS)[number];
@@ -72,6 +72,8 @@ export interface View {
   seq?: number;
   screen: Screen;
   mode: Mode;
+  /** direct and broker modes: the API the app talks to (the broker's or Stytch's URL), for an "About" line */
+  backend?: string;
   inboxUrl?: string;
   directOrganization?: string;
   email?: string;
