@@ -6,6 +6,9 @@
 // lines (broker_overhead_p50_ms=… first) and nothing else on stdout.
 //
 //	go run ./cmd/stytch-broker-bench [-calls 2000] [-flow-time 5s]
+//
+// broker_fixed_upstream_overhead_* is the broker's own cost in front of an
+// upstream that answers at once: the low-noise figure on a shared machine.
 package main
 
 import (
@@ -81,31 +84,52 @@ func run(calls int, flowTime time.Duration, flowConc int) error {
 	body := []byte(`{"session_token":"` + token + `"}`)
 	out := map[string]float64{}
 	var errCount atomic.Int64
-	measure := func(base string, conc, perWorker int) []time.Duration {
+	call := func(base string) (time.Duration, bool) {
+		t0 := time.Now()
+		st, _, err := post(client, base, "/v1/b2b/sessions/authenticate", body)
+		if err != nil || st != 200 {
+			errCount.Add(1)
+			return 0, false
+		}
+		return time.Since(t0), true
+	}
+	// measurePair calls a and b alternately (order flipped every call) from
+	// conc workers, so load from other processes on a shared machine falls
+	// on both sides alike.
+	measurePair := func(a, b string, conc, perWorker int) (da, db []time.Duration) {
 		var mu sync.Mutex
-		var all []time.Duration
 		var wg sync.WaitGroup
 		for range conc {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				local := make([]time.Duration, 0, perWorker)
-				for range perWorker {
-					t0 := time.Now()
-					if st, _, err := post(client, base, "/v1/b2b/sessions/authenticate", body); err != nil || st != 200 {
-						errCount.Add(1)
-						continue
+				la, lb := make([]time.Duration, 0, perWorker), make([]time.Duration, 0, perWorker)
+				for i := range perWorker {
+					first, second := a, b
+					if i%2 == 1 {
+						first, second = b, a
 					}
-					local = append(local, time.Since(t0))
+					d1, ok1 := call(first)
+					d2, ok2 := call(second)
+					if i%2 == 1 {
+						d1, d2, ok1, ok2 = d2, d1, ok2, ok1
+					}
+					if ok1 {
+						la = append(la, d1)
+					}
+					if ok2 {
+						lb = append(lb, d2)
+					}
 				}
 				mu.Lock()
-				all = append(all, local...)
+				da, db = append(da, la...), append(db, lb...)
 				mu.Unlock()
 			}()
 		}
 		wg.Wait()
-		slices.Sort(all)
-		return all
+		slices.Sort(da)
+		slices.Sort(db)
+		return da, db
 	}
 	for _, c := range []struct {
 		conc   int
@@ -115,12 +139,8 @@ func run(calls int, flowTime time.Duration, flowConc int) error {
 		if per < 20 {
 			per = 20
 		}
-		measure(direct, c.conc, per/10) // warm up connections and caches
-		measure(one, c.conc, per/10)
-		// Interleave halves so drift on a shared machine hits both sides alike.
-		d1, b1 := measure(direct, c.conc, per/2), measure(one, c.conc, per/2)
-		d2, b2 := measure(direct, c.conc, per/2), measure(one, c.conc, per/2)
-		d, b := merge(d1, d2), merge(b1, b2)
+		measurePair(direct, one, c.conc, per/10) // warm up connections and caches
+		d, b := measurePair(direct, one, c.conc, per)
 		out["broker_direct_p50_ms"+c.suffix] = ms(pct(d, 50))
 		out["broker_direct_p99_ms"+c.suffix] = ms(pct(d, 99))
 		out["broker_via_p50_ms"+c.suffix] = ms(pct(b, 50))
@@ -128,6 +148,22 @@ func run(calls int, flowTime time.Duration, flowConc int) error {
 		out["broker_overhead_p50_ms"+c.suffix] = ms(pct(b, 50) - pct(d, 50))
 		out["broker_overhead_p99_ms"+c.suffix] = ms(pct(b, 99) - pct(d, 99))
 	}
+	// The broker's own cost without the local API's noise: in front of an
+	// upstream that answers at once, against that upstream directly.
+	fixed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status_code":200,"request_id":"request-id-test-1","member_session":{}}`))
+	}))
+	defer fixed.Close()
+	viaFixed, closeFixed, err := startBroker(api, fixed.URL, nil)
+	if err != nil {
+		return err
+	}
+	defer closeFixed()
+	measurePair(fixed.URL, viaFixed, 1, calls/10)
+	fd, fb := measurePair(fixed.URL, viaFixed, 1, calls)
+	out["broker_fixed_upstream_overhead_p50_ms"] = ms(pct(fb, 50) - pct(fd, 50))
+	out["broker_fixed_upstream_overhead_p99_ms"] = ms(pct(fb, 99) - pct(fd, 99))
 	out["broker_call_errors"] = float64(errCount.Load())
 
 	// Complete sign-in flows: send → link → authenticate → exchange → session check.
@@ -304,12 +340,6 @@ func pkce() (string, string) {
 	v := base64.RawURLEncoding.EncodeToString(b[:])
 	sum := sha256.Sum256([]byte(v))
 	return v, base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-func merge(a, b []time.Duration) []time.Duration {
-	all := append(append([]time.Duration(nil), a...), b...)
-	slices.Sort(all)
-	return all
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {
