@@ -29,6 +29,11 @@ func FuzzParse(f *testing.F) {
 		"http://[::1]:8080/v1/magic_links/redirect?stytch_token_type=discovery&token=" + tokPadded,
 		"stytch-desktop:auth/callback?stytch_token_type=discovery&token=" + tokPadded,
 		disc + "&token=" + tokPlain,
+		// Browser round trips (OAuth, SSO) come back with these types.
+		q("stytch_token_type=discovery_oauth", "token="+tokPadded),
+		q("stytch_token_type=oauth", "token="+tokPlain),
+		q("token="+tokPlain, "stytch_token_type=sso"),
+		q("stytch_token_type=sso", "token=sso"+tokPlain[3:]),
 	} {
 		f.Add(s)
 	}

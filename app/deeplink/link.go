@@ -17,7 +17,28 @@ const (
 	// MultiTenant: an organization login/signup/invite magic link →
 	// magic_links.authenticate.
 	MultiTenant TokenType = "multi_tenant_magic_links"
+	// DiscoveryOAuth: back from "Continue with Google/Microsoft" (discovery)
+	// → oauth.discovery.authenticate.
+	DiscoveryOAuth TokenType = "discovery_oauth"
+	// OAuth: back from OAuth into one organization → oauth.authenticate.
+	OAuth TokenType = "oauth"
+	// SSO: back from the organization's identity provider → sso.authenticate.
+	SSO TokenType = "sso"
 )
+
+// Known reports whether t is a token type the app redeems. Which of them a
+// flow accepts at a given moment is the flow's business (app/signin).
+func (t TokenType) Known() bool {
+	switch t {
+	case Discovery, MultiTenant, DiscoveryOAuth, OAuth, SSO:
+		return true
+	}
+	return false
+}
+
+// Browser reports whether t comes back from a browser round trip (OAuth or
+// SSO) rather than from an email link.
+func (t TokenType) Browser() bool { return t == DiscoveryOAuth || t == OAuth || t == SSO }
 
 // Link is a validated sign-in link.
 //
@@ -42,6 +63,12 @@ func (t TokenType) label() string {
 		return "discovery"
 	case MultiTenant:
 		return "organization"
+	case DiscoveryOAuth:
+		return "oauth discovery"
+	case OAuth:
+		return "oauth"
+	case SSO:
+		return "sso"
 	default:
 		return "unknown"
 	}
@@ -60,11 +87,8 @@ func (l Link) safeSlug() string {
 // known type, and only if it doesn't contain the token — possible solely in a
 // crafted link, since "multi_tenant_magic_links" is itself valid token syntax.
 func (l Link) safeType() string {
-	switch l.TokenType {
-	case Discovery, MultiTenant:
-		if l.Token == "" || !strings.Contains(string(l.TokenType), l.Token) {
-			return string(l.TokenType)
-		}
+	if l.TokenType.Known() && (l.Token == "" || !strings.Contains(string(l.TokenType), l.Token)) {
+		return string(l.TokenType)
 	}
 	return "unknown"
 }
@@ -116,9 +140,7 @@ func (l Link) MarshalJSON() ([]byte, error) {
 // Validate re-checks a Link's fields with the same rules the parser applies.
 // Useful for Links built by hand (tests, the local API) before they are used.
 func (l Link) Validate() error {
-	switch l.TokenType {
-	case Discovery, MultiTenant:
-	default:
+	if !l.TokenType.Known() {
 		return fail(UnknownTokenType, paramType)
 	}
 	if !validToken(l.Token) {

@@ -91,7 +91,10 @@ func TestLinkValidate(t *testing.T) {
 	}{
 		{Link{TokenType: Discovery, Token: tokPadded}, 0},
 		{Link{TokenType: MultiTenant, Token: tokPlain, Slug: "acme"}, 0},
-		{Link{TokenType: "oauth", Token: tokPlain}, UnknownTokenType},
+		{Link{TokenType: OAuth, Token: tokPlain}, 0},
+		{Link{TokenType: SSO, Token: tokPlain}, 0},
+		{Link{TokenType: DiscoveryOAuth, Token: tokPadded}, 0},
+		{Link{TokenType: "saml", Token: tokPlain}, UnknownTokenType},
 		{Link{TokenType: Discovery, Token: "short"}, BadToken},
 		{Link{TokenType: Discovery, Token: tokPlain, Slug: "a/b"}, BadParam},
 	} {

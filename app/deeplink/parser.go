@@ -281,12 +281,11 @@ func parseQuery(rawQuery string) (Link, error) {
 		}
 		switch names[i] {
 		case paramType:
-			switch t := TokenType(v); t {
-			case Discovery, MultiTenant:
-				l.TokenType, haveType = t, true
-			default:
+			t := TokenType(v)
+			if !t.Known() {
 				return Link{}, fail(UnknownTokenType, paramType)
 			}
+			l.TokenType, haveType = t, true
 		case paramToken:
 			if !validToken(v) {
 				return Link{}, fail(BadToken, paramToken)

@@ -46,6 +46,10 @@ func TestParse(t *testing.T) {
 		{name: "upper-case scheme", in: "STYTCH-DESKTOP://auth/callback?stytch_token_type=discovery&token=" + tokPadded, want: okDisc},
 		{name: "mixed-case scheme", in: "Stytch-Desktop://auth/callback?stytch_token_type=discovery&token=" + tokPadded, want: okDisc},
 		{name: "extra public_token", in: disc + "&public_token=public-token-test-abc", want: okDisc},
+		// Back from a browser round trip (OAuth, SSO): which one a flow takes is app/signin's call.
+		{name: "discovery_oauth", in: q("stytch_token_type=discovery_oauth", "token="+tokPadded), want: Link{TokenType: DiscoveryOAuth, Token: tokPadded}},
+		{name: "oauth", in: q("token="+tokPlain, "stytch_token_type=oauth"), want: Link{TokenType: OAuth, Token: tokPlain}},
+		{name: "sso", in: q("stytch_token_type=sso", "token="+tokPlain), want: Link{TokenType: SSO, Token: tokPlain}},
 		{name: "unknown extra param once", in: disc + "&utm_source=email", want: okDisc},
 		{name: "extra param empty value", in: disc + "&foo=", want: okDisc},
 		{name: "eight params", in: q(eight...), want: okDisc},
@@ -125,7 +129,8 @@ func TestParse(t *testing.T) {
 
 		// --- token type ---
 		{name: "consumer magic_links type", in: q("stytch_token_type=magic_links", "token="+tokPadded), reason: UnknownTokenType},
-		{name: "discovery_oauth not handled", in: q("stytch_token_type=discovery_oauth", "token="+tokPadded), reason: UnknownTokenType},
+		{name: "oauth type wrong case", in: q("stytch_token_type=SSO", "token="+tokPadded), reason: UnknownTokenType},
+		{name: "impersonation not handled", in: q("stytch_token_type=multi_tenant_impersonation", "token="+tokPadded), reason: UnknownTokenType},
 		{name: "type wrong case", in: q("stytch_token_type=Discovery", "token="+tokPadded), reason: UnknownTokenType},
 		{name: "type empty", in: q("stytch_token_type=", "token="+tokPadded), reason: UnknownTokenType},
 		{name: "type with encoded NUL", in: q("stytch_token_type=discovery%00", "token="+tokPadded), reason: UnknownTokenType},
