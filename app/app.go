@@ -74,5 +74,21 @@ func (a *App) DismissNotice() signin.View {
 // SuggestSlug proposes a URL slug for an organization name.
 func (a *App) SuggestSlug(name string) string { return signin.SuggestSlug(name) }
 
+// StartOAuth opens the system browser at "Continue with <provider>".
+func (a *App) StartOAuth(provider string) signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.StartOAuth(ctx, provider) })
+}
+
+// StartSSO signs in to an organization through its identity provider
+// (connectionID "" = its default connection, or asks which).
+func (a *App) StartSSO(organizationID, connectionID string) signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.StartSSO(ctx, organizationID, connectionID) })
+}
+
+// CancelBrowser stops waiting for the browser.
+func (a *App) CancelBrowser() signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.CancelBrowser(ctx) })
+}
+
 // OpenInbox opens the local API's inbox page in the system browser (local mode).
 func (a *App) OpenInbox() signin.View { return a.lc.OpenInbox() }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +52,17 @@ const (
 	EnvSessionDuration = "STYTCH_SESSION_DURATION"
 	EnvScheme          = "STYTCH_DESKTOP_SCHEME"
 	EnvBrokerURL       = "STYTCH_BROKER_URL"
+	EnvPublicToken     = "STYTCH_PUBLIC_TOKEN"    // public by design: the SSO/OAuth start URLs carry it
+	EnvOAuthProviders  = "STYTCH_OAUTH_PROVIDERS" // e.g. google,microsoft; "none" hides the buttons
 )
+
+// OAuthProviderNames are the providers Stytch's B2B OAuth start endpoints
+// serve (and the local API's identity-provider page stands in for).
+var OAuthProviderNames = []string{"google", "microsoft", "hubspot", "slack", "github"}
+
+// defaultOAuthProviders show when STYTCH_OAUTH_PROVIDERS is unset (and a
+// public token is known: always in local mode).
+const defaultOAuthProviders = "google,microsoft"
 
 const (
 	DefaultScheme          = deeplink.DefaultScheme
@@ -70,6 +81,42 @@ type Config struct {
 	Organization    string // id or slug: direct organization flow
 	SessionDuration time.Duration
 	Scheme          string
+	// PublicToken is the project's public token (direct mode; local mode
+	// uses the local API's). Without one the SSO and OAuth buttons don't show.
+	PublicToken string
+	// OAuthProviders is STYTCH_OAUTH_PROVIDERS as validated ("" = the
+	// default, "none" = no buttons); see Providers.
+	OAuthProviders string
+}
+
+// Providers lists the OAuth providers the first screen offers.
+func (c Config) Providers() []string {
+	v := c.OAuthProviders
+	if v == "" {
+		if c.Mode != ModeLocal && c.PublicToken == "" {
+			return nil
+		}
+		v = defaultOAuthProviders
+	}
+	if v == "none" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
+// APIBase is the Stytch API origin the browser's start URLs point at:
+// BaseURL, or what stytch-go picks for the project id. In broker mode
+// BaseURL is the broker, which serves no browser endpoints: the start URLs
+// (public by design) go to Stytch itself.
+func (c Config) APIBase() string {
+	switch {
+	case c.BaseURL != "" && c.Mode != ModeBroker:
+		return c.BaseURL
+	case strings.HasPrefix(c.ProjectID, "project-live-"):
+		return "https://api.stytch.com"
+	default:
+		return "https://test.stytch.com"
+	}
 }
 
 // Links is the one parser of incoming sign-in links for this configuration:
@@ -115,7 +162,9 @@ const SecretWarning = "the Stytch project secret is on this machine (" + EnvSecr
 
 var (
 	schemeRe = regexp.MustCompile(`^[a-z][a-z0-9+.-]{1,63}$`)
-	orgRe    = regexp.MustCompile(`^[A-Za-z0-9._~-]{2,128}$`)
+	// PublicTokenRe is the shape of a Stytch public token.
+	PublicTokenRe = regexp.MustCompile(`^public-token-(test|live)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	orgRe         = regexp.MustCompile(`^[A-Za-z0-9._~-]{2,128}$`)
 )
 
 // FromEnv reads and validates the configuration. Every error says what to fix.
@@ -130,6 +179,7 @@ func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config,
 		Secret:          get(EnvSecret),
 		BaseURL:         get(EnvBaseURL),
 		Organization:    get(EnvOrganization),
+		PublicToken:     get(EnvPublicToken),
 		SessionDuration: DefaultSessionDuration,
 		Scheme:          DefaultScheme,
 	}
@@ -196,6 +246,23 @@ func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config,
 		}
 		c.BaseURL = u
 	}
+	if c.PublicToken != "" {
+		switch {
+		case c.Mode == ModeLocal:
+			errs = append(errs, fmt.Errorf("%s is for a real project: local mode uses the local API's own public token; unset it", EnvPublicToken))
+		case !PublicTokenRe.MatchString(c.PublicToken):
+			errs = append(errs, fmt.Errorf("%s must look like public-token-test-<uuid> or public-token-live-<uuid> (Dashboard → API keys)", EnvPublicToken))
+		case strings.HasPrefix(c.PublicToken, "public-token-live-") != strings.HasPrefix(c.ProjectID, "project-live-"):
+			errs = append(errs, fmt.Errorf("%s and %s must be of the same environment (test or live)", EnvPublicToken, EnvProjectID))
+		}
+	}
+	if v := strings.ToLower(get(EnvOAuthProviders)); v != "" {
+		p, err := parseProviders(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvOAuthProviders, err))
+		}
+		c.OAuthProviders = p
+	}
 	if c.Organization != "" && !orgRe.MatchString(c.Organization) {
 		errs = append(errs, fmt.Errorf("%s must be an organization id or slug (2-128 of A-Z a-z 0-9 . _ ~ -)", EnvOrganization))
 	}
@@ -226,6 +293,25 @@ func checkProjectID(id, from string) error {
 		return fmt.Errorf("%s must look like project-test-… or project-live-…", from)
 	}
 	return nil
+}
+
+// parseProviders validates a comma list of OAuth providers (or "none") and
+// returns it canonical: no blanks, no repeats, in the order given.
+func parseProviders(v string) (string, error) {
+	if v == "none" {
+		return v, nil
+	}
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if !slices.Contains(OAuthProviderNames, p) {
+			return "", fmt.Errorf("must be a comma list of %s, or none", strings.Join(OAuthProviderNames, ", "))
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ","), nil
 }
 
 func parseDuration(v string) (time.Duration, error) {

@@ -37,6 +37,18 @@ func TestFromEnv(t *testing.T) {
 		{name: "duration junk", env: map[string]string{EnvSessionDuration: "soon"}, wantErr: "between 5m"},
 		{name: "bad organization", env: map[string]string{EnvOrganization: "a b"}, wantErr: "organization id or slug"},
 		{name: "bad scheme", env: map[string]string{EnvScheme: "https"}, wantErr: "URL scheme"},
+		{name: "public token and providers", env: map[string]string{EnvProjectID: "project-test-abc", EnvSecret: "s",
+			EnvPublicToken: "public-token-test-5cd2a2a8-3b8e-4c5b-a0e2-4a2f1d3b2c1a", EnvOAuthProviders: " Microsoft, google ,microsoft"},
+			want: Config{Mode: ModeDirect, ProjectID: "project-test-abc", Secret: "s", SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme,
+				PublicToken: "public-token-test-5cd2a2a8-3b8e-4c5b-a0e2-4a2f1d3b2c1a", OAuthProviders: "microsoft,google"}},
+		{name: "no OAuth buttons", env: map[string]string{EnvOAuthProviders: "none"},
+			want: Config{Mode: ModeLocal, SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme, OAuthProviders: "none"}},
+		{name: "unknown provider", env: map[string]string{EnvOAuthProviders: "google,myspace"}, wantErr: "comma list of google"},
+		{name: "empty provider", env: map[string]string{EnvOAuthProviders: "google,,microsoft"}, wantErr: "comma list"},
+		{name: "malformed public token", env: map[string]string{EnvProjectID: "project-test-a", EnvSecret: "x", EnvPublicToken: "pk_live_123"}, wantErr: "public-token-test-<uuid>"},
+		{name: "public token of the other environment", env: map[string]string{EnvProjectID: "project-test-a", EnvSecret: "x",
+			EnvPublicToken: "public-token-live-5cd2a2a8-3b8e-4c5b-a0e2-4a2f1d3b2c1a"}, wantErr: "same environment"},
+		{name: "public token in local mode", env: map[string]string{EnvPublicToken: "public-token-test-5cd2a2a8-3b8e-4c5b-a0e2-4a2f1d3b2c1a"}, wantErr: "local mode uses the local API's"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,5 +85,28 @@ func TestSecretNeverInStringOrErrors(t *testing.T) {
 	})
 	if err == nil || strings.Contains(err.Error(), secret) {
 		t.Fatalf("error missing or leaks the secret: %v", err)
+	}
+}
+
+func TestProvidersAndAPIBase(t *testing.T) {
+	tests := []struct {
+		c    Config
+		want string
+		base string
+	}{
+		{Config{Mode: ModeLocal}, "google,microsoft", "https://test.stytch.com"},
+		{Config{Mode: ModeLocal, OAuthProviders: "none"}, "", "https://test.stytch.com"},
+		{Config{Mode: ModeDirect, ProjectID: "project-live-x"}, "", "https://api.stytch.com"}, // no public token: no buttons
+		{Config{Mode: ModeDirect, ProjectID: "project-test-x", PublicToken: "p"}, "google,microsoft", "https://test.stytch.com"},
+		{Config{Mode: ModeDirect, BaseURL: "http://127.0.0.1:9", PublicToken: "p", OAuthProviders: "github"}, "github", "http://127.0.0.1:9"},
+		{Config{Mode: ModeBroker, ProjectID: "project-live-x", BaseURL: "https://broker.example", PublicToken: "p"}, "google,microsoft", "https://api.stytch.com"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(tt.c.Providers(), ","); got != tt.want {
+			t.Errorf("%+v: Providers = %q, want %q", tt.c, got, tt.want)
+		}
+		if got := tt.c.APIBase(); got != tt.base {
+			t.Errorf("%+v: APIBase = %q, want %q", tt.c, got, tt.base)
+		}
 	}
 }

@@ -31,6 +31,9 @@ type Options struct {
 	// SkipSchemeRegistration leaves the desktop's URL-scheme registration
 	// alone (tests, and runs that must not touch the user's settings).
 	SkipSchemeRegistration bool
+	// OpenBrowser opens the system browser (SSO and OAuth round trips);
+	// app/lifecycle sets it from the window. Nil: those buttons don't show.
+	OpenBrowser func(url string) error
 }
 
 // Core is the running backend.
@@ -95,8 +98,20 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 		SessionDuration: cfg.SessionDuration,
 		Now:             opts.Now,
 		Logger:          log,
+		Browser:         c.browserConfig(opts),
 	}, api, secrets)
 	return c, nil
+}
+
+// browserConfig is what the SSO and OAuth round trips need: where the
+// browser goes (the local API in local mode) and the public token.
+func (c *Core) browserConfig(opts Options) signin.BrowserConfig {
+	b := signin.BrowserConfig{APIBase: c.Config.APIBase(), PublicToken: c.Config.PublicToken,
+		OAuthProviders: c.Config.Providers(), Open: opts.OpenBrowser}
+	if c.local != nil {
+		b.APIBase, b.PublicToken = strings.TrimSuffix(c.InboxURL, "/"), c.local.PublicToken()
+	}
+	return b
 }
 
 // adapterFor picks the Stytch port's implementation for the mode: the one

@@ -96,7 +96,11 @@ func (l *Lifecycle) start(win Window) {
 	ctx := l.ctx
 	l.mu.Unlock()
 
-	c, err := core.Start(ctx, l.cfg, l.opts)
+	opts := l.opts
+	if opts.OpenBrowser == nil {
+		opts.OpenBrowser = func(u string) error { win.OpenURL(u); return nil }
+	}
+	c, err := core.Start(ctx, l.cfg, opts)
 	l.mu.Lock()
 	if err == nil && l.stopped { // Shutdown came while we assembled
 		l.mu.Unlock()

@@ -317,6 +317,15 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 		"member":          memberJSON(m),
 		"organization":    orgJSON(o),
 	}
+	// An organization that doesn't accept email links (e.g. SSO only) asks
+	// for its method first, with an IST carrying the link (authpolicy.go).
+	if allowed := primaryRequired(o, []authFactor{magicLinkFactor(m.Email, m.EmailID, now)}); allowed != nil {
+		ist, exp := newOpaqueToken(), now.Add(istLifetime)
+		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
+			AuthenticatedAt: now, ExpiresAt: exp}
+		s.persistLocked()
+		return withPrimaryRequired(resp, ist, allowed, exp), nil
+	}
 	if needsMFA(o, m) {
 		ist, exp := newOpaqueToken(), now.Add(istLifetime)
 		s.st.addIST(hashToken(ist), &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,

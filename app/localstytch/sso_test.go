@@ -12,6 +12,8 @@ import (
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
 	discoveryorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/oauth"
 	oauthdiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/oauth/discovery"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
@@ -606,5 +608,27 @@ func TestWireShapesSSO(t *testing.T) {
 		if c.seen[name] == 0 {
 			t.Errorf("shape %q never checked", name)
 		}
+	}
+}
+
+// TestMagicLinkIntoSSOOnlyOrg: an organization's email link into an SSO-only
+// organization answers primary_required with an IST, which SSO then finishes.
+func TestMagicLinkIntoSSOOnlyOrg(t *testing.T) {
+	e := newEnv(t, Options{Seed: true})
+	v, c := pkcePair(t)
+	if _, err := e.client.MagicLinks.Email.LoginOrSignup(ctx(t), &email.LoginOrSignupParams{
+		OrganizationID: "umbrella", EmailAddress: DemoEmail, PkceCodeChallenge: c}); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.follow(e.latestMessage(DemoEmail).Link).Query().Get("token")
+	r, err := e.client.MagicLinks.Authenticate(ctx(t), &magiclinks.AuthenticateParams{MagicLinksToken: tok, PkceCodeVerifier: v})
+	if err != nil || r.MemberAuthenticated || r.PrimaryRequired == nil || r.IntermediateSessionToken == "" || r.SessionToken != "" {
+		t.Fatalf("magic link into umbrella = %+v, %v", r, err)
+	}
+	v2, c2 := pkcePair(t)
+	stok := e.callback(ssoStart(e.srv.PublicToken(), "organization_id", "umbrella", "pkce_code_challenge", c2), DemoEmail, "sso")
+	s, err := e.client.SSO.Authenticate(ctx(t), &sso.AuthenticateParams{SSOToken: stok, PkceCodeVerifier: v2, IntermediateSessionToken: r.IntermediateSessionToken})
+	if err != nil || !s.MemberAuthenticated {
+		t.Fatalf("sso = %+v, %v", s, err)
 	}
 }

@@ -27,6 +27,7 @@ type Config struct {
 	BackgroundKeychain time.Duration // deadline of keychain calls nobody waits for
 	Now                func() time.Time
 	Logger             *slog.Logger
+	Browser            BrowserConfig // SSO and OAuth round trips (sso.go); the zero value turns them off
 }
 
 // Defaults, in one place.
@@ -81,6 +82,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.BackgroundKeychain <= 0 {
 		cfg.BackgroundKeychain = defaultBackgroundKC
+	}
+	if cfg.Browser.TTL <= 0 {
+		cfg.Browser.TTL = defaultBrowserTTL
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -29,16 +29,18 @@ const (
 	KindKeychainUnavailable  Kind = "keychain_unavailable"
 	KindKeychainLocked       Kind = "keychain_locked" // locked or timed out
 	KindKeychainTooBig       Kind = "keychain_too_big"
-	KindSignedOut            Kind = "signed_out"       // informational
-	KindBusy                 Kind = "busy"             // another operation is in flight, or not offered on this screen
-	KindUnauthorized         Kind = "unauthorized"     // project credentials rejected
-	KindLocalAPIFailed       Kind = "local_api_failed" // the in-process local API did not start (state file, port)
-	KindStartFailed          Kind = "start_failed"     // the backend did not start (see the log)
+	KindSignedOut            Kind = "signed_out"          // informational
+	KindBusy                 Kind = "busy"                // another operation is in flight, or not offered on this screen
+	KindUnauthorized         Kind = "unauthorized"        // project credentials rejected
+	KindLocalAPIFailed       Kind = "local_api_failed"    // the in-process local API did not start (state file, port)
+	KindStartFailed          Kind = "start_failed"        // the backend did not start (see the log)
+	KindBrowserUnavailable   Kind = "browser_unavailable" // the system browser could not be opened
+	KindSSOUnavailable       Kind = "sso_unavailable"     // SSO/OAuth not set up (no public token, no connection)
 	KindUnknown              Kind = "unknown"
 )
 
 // Kinds lists every Kind, so tests can hold the screens' contract to it.
-var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindSignInInterrupted, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindUnknown}
+var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindSignInInterrupted, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindBrowserUnavailable, KindSSOUnavailable, KindUnknown}
 
 // Error is the one error type the flows return. Op names the operation so a
 // top-level error reads like a trail; Err is the cause (never a secret).

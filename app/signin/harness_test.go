@@ -87,7 +87,8 @@ type harness struct {
 	baseURL string
 	port    portFactory
 	store   *keychaintest.Memory
-	spy     *spyPort // set by reach (transitions_test.go)
+	spy     *spyPort         // set by reach (transitions_test.go)
+	browser *browserRecorder // the system browser the flows open (sso_test.go)
 	logs    *syncBuffer
 	views   *viewLog
 	flows   *signin.Flows
@@ -157,9 +158,12 @@ func newHarness(t *testing.T, port portFactory, mutate ...func(*signin.Config)) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close(context.Background()) })
-	h := &harness{t: t, clock: c, srv: srv, baseURL: base, port: port, store: keychaintest.NewMemory()}
+	h := &harness{t: t, clock: c, srv: srv, baseURL: base, port: port, store: keychaintest.NewMemory(), browser: &browserRecorder{}}
 	h.cfg = signin.Config{Mode: "local", Now: c.Now, ResendInterval: 2 * time.Second,
-		BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond}
+		BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
+		// As in local mode: the browser goes to the local API with its public token.
+		Browser: signin.BrowserConfig{APIBase: base, PublicToken: srv.PublicToken(),
+			OAuthProviders: []string{"google", "microsoft"}, Open: h.browser.open}}
 	for _, m := range mutate {
 		m(&h.cfg)
 	}

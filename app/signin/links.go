@@ -146,6 +146,9 @@ func (f *Flows) CompleteLink(ctx context.Context, link deeplink.Link) error {
 		return err // busy: the caller may wait for Idle and offer the link again
 	}
 	defer end()
+	if link.TokenType.Browser() {
+		return f.completeBrowser(ctx, a, link) // back from the system browser (sso.go)
+	}
 	f.mu.Lock()
 	p := f.link
 	prev := f.view.Screen

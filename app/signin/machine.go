@@ -47,6 +47,7 @@ type Flows struct {
 	link    *pendingFlow  // link_sent: the link we wait for (links.go)
 	inter   *intermediate // choosing_organization … needs_more_auth: the intermediate session (organizations.go)
 	session *liveSession  // signed_in: the member session (session.go)
+	browser *browserFlow  // browser, choosing_sso_connection: the round trip we wait for (sso.go)
 	gens    uint64        // last session generation handed out
 	// keychainLocked: the last keychain call found it locked (or stuck behind
 	// an unlock prompt); best-effort calls wait until one succeeds again.
@@ -66,14 +67,15 @@ func New(cfg Config, api Stytch, secrets Secrets) *Flows {
 	cfg = cfg.withDefaults()
 	bg, stop := context.WithCancel(context.Background())
 	return &Flows{
-		bg:        bg,
-		stopBG:    stop,
-		cfg:       cfg,
-		api:       api,
-		secrets:   secrets,
-		log:       cfg.Logger,
-		op:        make(chan struct{}, 1),
-		view:      View{Screen: ScreenRestoring, Mode: cfg.Mode, Backend: cfg.Backend, InboxURL: cfg.InboxURL, DirectOrganization: cfg.Organization},
+		bg:      bg,
+		stopBG:  stop,
+		cfg:     cfg,
+		api:     api,
+		secrets: secrets,
+		log:     cfg.Logger,
+		op:      make(chan struct{}, 1),
+		view: View{Screen: ScreenRestoring, Mode: cfg.Mode, Backend: cfg.Backend, InboxURL: cfg.InboxURL, DirectOrganization: cfg.Organization,
+			OAuthProviders: cfg.Browser.providers(), SSOAvailable: cfg.Browser.enabled()},
 		listeners: map[int]func(View){},
 	}
 }
@@ -96,6 +98,11 @@ func (f *Flows) snapshotLocked() View {
 		o := *v.Organization
 		v.Organization = &o
 	}
+	if v.Browser != nil {
+		b := *v.Browser
+		v.Browser = &b
+	}
+	v.OAuthProviders = append([]string(nil), f.view.OAuthProviders...)
 	return v
 }
 

@@ -51,6 +51,11 @@ func (f *Flows) ChooseOrganization(ctx context.Context, organizationID string) e
 	if err != nil {
 		return err
 	}
+	if f.ssoOnly(*org) {
+		// SSO only: straight to the identity provider, the intermediate
+		// session joining the SSO factor on the way back (sso.go).
+		return f.ssoStep(a, op, *org, "", ScreenChoosingOrganization)
+	}
 	return f.enter(ctx, a, op, *org, func(cctx context.Context) (Authentication, error) {
 		return f.api.ExchangeIntermediateSession(cctx, ist, organizationID, f.sessionMinutes())
 	})
@@ -128,6 +133,9 @@ func (f *Flows) enter(ctx context.Context, a Action, op string, org Organization
 // in the keychain; an organization that needs more authentication keeps the
 // intermediate session (renewed by Stytch's answer) and stores nothing.
 func (f *Flows) finish(ctx context.Context, a Action, auth Authentication) error {
+	if f.wantsSSO(auth) {
+		return f.continueWithSSO(a, auth) // sso.go
+	}
 	if !auth.Authenticated || auth.SessionToken == "" {
 		f.beginIntermediate(auth.IntermediateSessionToken)
 		org := auth.Organization

@@ -25,6 +25,13 @@ type Stytch interface {
 	// a remote call (stytch-go's AuthenticateJWT silently does).
 	AuthenticateSessionJWTLocal(ctx context.Context, jwt string) (LocalSession, error)
 	RevokeSession(ctx context.Context, sessionToken string) error
+
+	// SSO and OAuth (sso.go): redeem the token the browser brought back, with
+	// the PKCE verifier of that round trip. ist (optional) is the
+	// intermediate session the SSO factor joins (e.g. a discovery link's).
+	AuthenticateDiscoveryOAuth(ctx context.Context, token, verifier string) (Discovery, error)
+	AuthenticateOAuth(ctx context.Context, token, verifier string, sessionMinutes int) (Authentication, error)
+	AuthenticateSSO(ctx context.Context, token, verifier, ist string, sessionMinutes int) (Authentication, error)
 }
 
 // DiscoveryLinkRequest asks for a discovery magic link bound to a PKCE challenge.

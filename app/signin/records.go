@@ -90,6 +90,7 @@ func (f *Flows) storeRecord(ctx context.Context, key string, v any) error {
 		c := *r
 		c.Organization.LogoURL = ""
 		c.Organization.Membership = ""
+		c.Organization.SSOConnections, c.Organization.SSODefaultConnectionID = nil, ""
 		v = &c
 	}
 	b, err := json.Marshal(v)

@@ -18,6 +18,11 @@ const (
 	ActCreateOrganization Action = "create_organization"
 	ActSignOut            Action = "sign_out"
 	ActDismissNotice      Action = "dismiss_notice"
+
+	// SSO and OAuth in the system browser (sso.go).
+	ActStartOAuth    Action = "start_oauth"    // "Continue with Google / Microsoft"
+	ActStartSSO      Action = "start_sso"      // "Sign in with SSO", or choosing one of the organization's connections
+	ActCancelBrowser Action = "cancel_browser" // stop waiting for the browser (or for the connection choice)
 )
 
 // Background events: not started by the user, never holding the operation
@@ -41,10 +46,14 @@ type Transition struct {
 // settled are the screens on which nothing is running: a link may arrive on
 // any of them (only a flow waiting for it completes; anywhere else the link
 // is answered with link_not_requested).
-var settled = []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth, ScreenSignedIn}
+var settled = []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth, ScreenSignedIn,
+	ScreenBrowser, ScreenChoosingSSOConnection}
 
 var allScreens = []Screen{ScreenRestoring, ScreenSignedOut, ScreenLinkSent, ScreenCompleting, ScreenChoosingOrganization,
-	ScreenEntering, ScreenNeedsMoreAuth, ScreenSignedIn}
+	ScreenEntering, ScreenNeedsMoreAuth, ScreenSignedIn, ScreenBrowser, ScreenChoosingSSOConnection}
+
+// ssoNext are the screens an organization that asks for SSO leads to (sso.go).
+var ssoNext = []Screen{ScreenBrowser, ScreenChoosingSSOConnection}
 
 // transitions is the whole state machine. An action is refused (KindBusy,
 // ErrNotNow, nothing changes) on any screen not in its From, and a screen
@@ -62,11 +71,21 @@ var transitions = []Transition{
 	{Action: ActUseAnotherEmail, From: []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth},
 		To: []Screen{ScreenSignedOut}},
 	{Action: ActCompleteLink, From: settled,
-		To: []Screen{ScreenCompleting, ScreenChoosingOrganization, ScreenSignedIn, ScreenNeedsMoreAuth, ScreenLinkSent, ScreenSignedOut}},
+		To: append([]Screen{ScreenCompleting, ScreenChoosingOrganization, ScreenSignedIn, ScreenNeedsMoreAuth, ScreenLinkSent, ScreenSignedOut}, ssoNext...)},
 	{Action: ActChooseOrganization, From: []Screen{ScreenChoosingOrganization, ScreenNeedsMoreAuth},
-		To: []Screen{ScreenEntering, ScreenSignedIn, ScreenNeedsMoreAuth, ScreenChoosingOrganization, ScreenSignedOut}},
+		To: append([]Screen{ScreenEntering, ScreenSignedIn, ScreenNeedsMoreAuth, ScreenChoosingOrganization, ScreenSignedOut}, ssoNext...)},
 	{Action: ActCreateOrganization, From: []Screen{ScreenChoosingOrganization},
-		To: []Screen{ScreenEntering, ScreenSignedIn, ScreenNeedsMoreAuth, ScreenChoosingOrganization, ScreenSignedOut}},
+		To: append([]Screen{ScreenEntering, ScreenSignedIn, ScreenNeedsMoreAuth, ScreenChoosingOrganization, ScreenSignedOut}, ssoNext...)},
+
+	// SSO and OAuth. Starting opens the system browser (browser screen) or,
+	// for an organization with several connections and no default, asks
+	// which one; the browser's answer arrives as a link (complete_link).
+	{Action: ActStartOAuth, From: []Screen{ScreenSignedOut, ScreenLinkSent},
+		To: []Screen{ScreenBrowser}},
+	{Action: ActStartSSO, From: []Screen{ScreenSignedOut, ScreenChoosingOrganization, ScreenNeedsMoreAuth, ScreenChoosingSSOConnection},
+		To: append([]Screen{ScreenSignedOut}, ssoNext...)},
+	{Action: ActCancelBrowser, From: ssoNext,
+		To: []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth}},
 	{Action: ActSignOut, From: []Screen{ScreenSignedIn},
 		To: []Screen{ScreenSignedOut}},
 	{Action: ActDismissNotice, From: allScreens},

@@ -33,6 +33,11 @@ var userActions = map[signin.Action]func(ctx context.Context, h *harness) error{
 	},
 	signin.ActSignOut:       func(ctx context.Context, h *harness) error { return h.flows.SignOut(ctx) },
 	signin.ActDismissNotice: func(ctx context.Context, h *harness) error { h.flows.DismissNotice(); return nil },
+	signin.ActStartOAuth:    func(ctx context.Context, h *harness) error { return h.flows.StartOAuth(ctx, "google") },
+	signin.ActStartSSO: func(ctx context.Context, h *harness) error {
+		return h.flows.StartSSO(ctx, "organization-test-nowhere", "")
+	},
+	signin.ActCancelBrowser: func(ctx context.Context, h *harness) error { return h.flows.CancelBrowser(ctx) },
 }
 
 // reach drives a fresh harness to screen s through real flows (the local API
@@ -82,6 +87,12 @@ func reach(t *testing.T, port portFactory, s signin.Screen) (h *harness, release
 	case signin.ScreenSignedIn:
 		h.signInDiscovery(h.flows, demo)
 		_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "northwind").ID)
+	case signin.ScreenBrowser:
+		_ = h.flows.Restore(ctx)
+		_ = h.flows.StartOAuth(ctx, "google")
+	case signin.ScreenChoosingSSOConnection:
+		h.signInDiscovery(h.flows, demo)
+		_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "globex").ID)
 	default:
 		t.Fatalf("no way to reach %s: add one", s)
 	}

@@ -14,6 +14,10 @@ const (
 	ScreenEntering             Screen = "entering"
 	ScreenNeedsMoreAuth        Screen = "needs_more_auth"
 	ScreenSignedIn             Screen = "signed_in"
+
+	// SSO and OAuth (sso.go).
+	ScreenBrowser               Screen = "browser"                 // the system browser is open at Google, Microsoft or the identity provider
+	ScreenChoosingSSOConnection Screen = "choosing_sso_connection" // the organization has several SSO connections and no default
 )
 
 // Membership says how an email relates to a discovered organization.
@@ -24,6 +28,7 @@ const (
 	MembershipInvited          Membership = "invited"
 	MembershipPending          Membership = "pending"
 	MembershipEligibleByDomain Membership = "eligible_by_domain"
+	MembershipEligibleByTenant Membership = "eligible_by_oauth_tenant" // e.g. the company's Google Workspace
 )
 
 // Organization is the display data of an organization; never a secret.
@@ -34,6 +39,11 @@ type Organization struct {
 	LogoURL       string     `json:"logoUrl"`
 	Membership    Membership `json:"membership,omitempty"`
 	NeedsMoreAuth bool       `json:"needsMoreAuth"`
+	// SSO (sso.go): the organization's active connections, its default one,
+	// and whether it accepts nothing but SSO (primary_required ["sso"]).
+	SSOConnections         []SSOConnection `json:"ssoConnections,omitempty"`
+	SSODefaultConnectionID string          `json:"ssoDefaultConnectionId,omitempty"`
+	SSORequired            bool            `json:"ssoRequired"`
 }
 
 // Member is the display data of the signed-in member.
@@ -72,6 +82,13 @@ type View struct {
 	KeychainWarning    string         `json:"keychainWarning,omitempty"`
 	Busy               bool           `json:"busy"`
 	Notice             *Notice        `json:"notice,omitempty"`
+	// OAuthProviders are the "Continue with …" buttons of the first screen
+	// (and of the direct-organization mode), e.g. ["google","microsoft"].
+	OAuthProviders []string `json:"oauthProviders,omitempty"`
+	// SSOAvailable: SSO can be started (a public token is configured).
+	SSOAvailable bool `json:"ssoAvailable"`
+	// Browser describes the round trip in the system browser, on the browser screen.
+	Browser *BrowserView `json:"browser,omitempty"`
 }
 
 // KeychainNotRemembered is View.KeychainWarning when the session lives in

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -277,7 +278,7 @@ func authentication(ok bool, token, jwt, ist string, m organizations.Member, o o
 }
 
 func organization(o organizations.Organization) signin.Organization {
-	return signin.Organization{ID: o.OrganizationID, Name: o.OrganizationName, Slug: o.OrganizationSlug, LogoURL: o.OrganizationLogoURL}
+	return withSSO(signin.Organization{ID: o.OrganizationID, Name: o.OrganizationName, Slug: o.OrganizationSlug, LogoURL: o.OrganizationLogoURL}, o) // sso.go
 }
 
 func primary(p *sessions.PrimaryRequired) []string {
@@ -290,9 +291,9 @@ func primary(p *sessions.PrimaryRequired) []string {
 	return p.AllowedAuthMethods
 }
 
-// memberships maps Stytch's membership types to the screens'. OAuth-tenant
-// eligibility is left out: this app signs in with email links only.
+// memberships maps Stytch's membership types to the screens'.
 var memberships = map[string]signin.Membership{
+	"eligible_to_join_by_oauth_tenant": signin.MembershipEligibleByTenant,
 	"active_member":                    signin.MembershipMember,
 	"invited_member":                   signin.MembershipInvited,
 	"pending_member":                   signin.MembershipPending,
@@ -312,6 +313,9 @@ func discovered(in []discovery.DiscoveredOrganization) []signin.Organization {
 		o := organization(*d.Organization)
 		o.Membership = m
 		o.NeedsMoreAuth = d.MFARequired != nil || d.PrimaryRequired != nil
+		if d.PrimaryRequired != nil {
+			o.SSORequired = slices.Equal(d.PrimaryRequired.AllowedAuthMethods, []string{"sso"})
+		}
 		out = append(out, o)
 	}
 	return out

@@ -37,7 +37,15 @@ var kinds = map[string]signin.Kind{
 	"invalid_email_for_jit_provisioning": signin.KindNotAllowed,
 	"session_not_found":                  signin.KindSessionExpired,
 	"intermediate_session_not_found":     signin.KindIntermediateExpired,
-	"unauthorized_credentials":           signin.KindUnauthorized,
+	// SSO and OAuth: a used or expired callback token reads like a used link.
+	"invalid_intermediate_session_token_for_organization": signin.KindIntermediateExpired,
+	"sso_token_not_found":                       signin.KindLinkExpired,
+	"oauth_token_not_found":                     signin.KindLinkExpired,
+	"invalid_connection_for_jit_provisioning":   signin.KindNotAllowed,
+	"oauth_tenant_jit_provisioning_not_allowed": signin.KindNotAllowed,
+	"sso_connection_not_found":                  signin.KindSSOUnavailable,
+	"no_sso_connection_exists_for_organization": signin.KindSSOUnavailable,
+	"unauthorized_credentials":                  signin.KindUnauthorized,
 	// The Stytch broker's own refusals (app/broker): the company's allow-lists.
 	"email_domain_not_allowed":  signin.KindNotAllowed,
 	"organization_not_allowed":  signin.KindNotAllowed,
