@@ -16,6 +16,12 @@ export interface Backend {
   /** Reads the keychain again after the user unlocked it (start-up restore). */
   RetryRestore(): Promise<View>;
   SuggestSlug(name: string): Promise<string>;
+  /** Opens the system browser at "Continue with <provider>". */
+  StartOAuth(provider: string): Promise<View>;
+  /** SSO for an organization; connectionId "" = its default connection (or the backend asks which). */
+  StartSSO(organizationId: string, connectionId: string): Promise<View>;
+  /** Stops waiting for the browser. */
+  CancelBrowser(): Promise<View>;
   /** Subscribes to the backend's "state" event; returns an unsubscribe function. */
   onState(cb: (view: View) => void): () => void;
 }
@@ -66,6 +72,9 @@ export function wailsBackend(w: Window = window): Backend {
     DismissNotice: () => app.DismissNotice(),
     RetryRestore: () => app.RetryRestore(),
     SuggestSlug: (name) => app.SuggestSlug(name),
+    StartOAuth: (provider) => app.StartOAuth(provider),
+    StartSSO: (organizationId, connectionId) => app.StartSSO(organizationId, connectionId),
+    CancelBrowser: () => app.CancelBrowser(),
     onState(cb) {
       // Go's EventsEmit(ctx, "state", view) delivers the view as the first argument.
       const off = rt.EventsOn(STATE_EVENT, (data: unknown) => cb(data as View));

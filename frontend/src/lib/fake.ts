@@ -12,6 +12,19 @@ export const SAMPLE_ORGS: Organization[] = [
   { id: "organization-test-globex", name: "Globex", slug: "globex", logoUrl: "", membership: "invited", needsMoreAuth: false },
   { id: "organization-test-initech", name: "Initech", slug: "initech", logoUrl: "", membership: "pending", needsMoreAuth: true },
   { id: "organization-test-umbrella", name: "Umbrella Labs", slug: "umbrella", logoUrl: "", membership: "eligible_by_domain", needsMoreAuth: false },
+  {
+    id: "organization-test-hooli",
+    name: "Hooli",
+    slug: "hooli",
+    logoUrl: "",
+    membership: "member",
+    needsMoreAuth: true,
+    ssoRequired: true,
+    ssoConnections: [
+      { id: "saml-connection-test-okta", displayName: "Okta", identityProvider: "okta" },
+      { id: "oidc-connection-test-entra", displayName: "Microsoft Entra ID", identityProvider: "microsoft-entra" },
+    ],
+  },
 ];
 
 const MINUTE = 60_000;
@@ -22,10 +35,21 @@ function iso(ms: number): string {
 
 /** A plausible View for each screen, used by the demo mode and tests. */
 export function sampleView(screen: Screen, now = Date.now()): View {
-  const base: View = { screen, mode: "direct", email: "ada@example.com", busy: false };
+  const base: View = {
+    screen,
+    mode: "direct",
+    email: "ada@example.com",
+    busy: false,
+    oauthProviders: ["google", "microsoft"],
+    ssoAvailable: true,
+  };
   switch (screen) {
     case "signed_out":
       return { ...base, email: "" };
+    case "browser":
+      return { ...base, browser: { kind: "oauth_discovery", provider: "google", expiresAt: iso(now + 15 * MINUTE) } };
+    case "choosing_sso_connection":
+      return { ...base, organization: { ...SAMPLE_ORGS[4] } };
     case "link_sent":
       return { ...base, linkExpiresAt: iso(now + 10 * MINUTE), resendAfter: iso(now + 30_000) };
     case "choosing_organization":
@@ -131,6 +155,9 @@ export class FakeBackend implements Backend {
       if (!/^(stytch-desktop:|https?:)/.test(pastedLink.trim())) {
         return this.withNotice(v, { kind: "link_malformed" });
       }
+      if (v.screen === "browser" && v.browser?.kind === "sso") {
+        return { ...sampleView("signed_in"), mode: v.mode, organization: { ...SAMPLE_ORGS[4] }, browser: null, notice: null };
+      }
       return { ...v, screen: "choosing_organization", organizations: SAMPLE_ORGS.map((o) => ({ ...o })), notice: null };
     });
   }
@@ -139,6 +166,7 @@ export class FakeBackend implements Backend {
     return this.act("ChooseOrganization", [organizationId], (v) => {
       const org = (v.organizations ?? []).find((o) => o.id === organizationId);
       if (!org) return this.withNotice(v, { kind: "organization_not_found" });
+      if (org.ssoRequired) return this.ssoStep(v, org, "");
       if (org.needsMoreAuth) return { ...v, screen: "needs_more_auth", organization: org, notice: null };
       return { ...sampleView("signed_in"), mode: v.mode, inboxUrl: v.inboxUrl, organization: org, notice: null };
     });
@@ -175,6 +203,51 @@ export class FakeBackend implements Backend {
 
   RetryRestore(): Promise<View> {
     return this.act("RetryRestore", [], (v) => ({ ...v, notice: null }));
+  }
+
+  StartOAuth(provider: string): Promise<View> {
+    return this.act("StartOAuth", [provider], (v) => {
+      if (!(v.oauthProviders ?? []).includes(provider)) return this.withNotice(v, { kind: "sso_unavailable" });
+      const kind = v.directOrganization ? "oauth" : "oauth_discovery";
+      return { ...v, screen: "browser", browser: { kind, provider, expiresAt: iso(Date.now() + 15 * MINUTE) }, notice: null };
+    });
+  }
+
+  StartSSO(organizationId: string, connectionId: string): Promise<View> {
+    return this.act("StartSSO", [organizationId, connectionId], (v) => {
+      const org =
+        v.organization?.id === organizationId ? v.organization : (v.organizations ?? []).find((o) => o.id === organizationId);
+      if (!org) {
+        if (v.directOrganization && organizationId === "") {
+          return { ...v, screen: "browser", browser: { kind: "sso", organization: v.directOrganization }, notice: null };
+        }
+        return this.withNotice(v, { kind: "organization_not_found" });
+      }
+      return this.ssoStep(v, org, connectionId);
+    });
+  }
+
+  private ssoStep(v: View, org: Organization, connectionId: string): View {
+    const conns = org.ssoConnections ?? [];
+    const id = connectionId || org.ssoDefaultConnectionId || (conns.length === 1 ? conns[0].id : "");
+    if (!id) {
+      if (conns.length === 0) return this.withNotice(v, { kind: "sso_unavailable" });
+      return { ...v, screen: "choosing_sso_connection", organization: org, notice: null };
+    }
+    const conn = conns.find((c) => c.id === id);
+    if (!conn) return this.withNotice(v, { kind: "sso_unavailable" });
+    const browser = { kind: "sso" as const, connection: conn.displayName, organization: org.name, expiresAt: iso(Date.now() + 15 * MINUTE) };
+    return { ...v, screen: "browser", organization: org, browser, notice: null };
+  }
+
+  CancelBrowser(): Promise<View> {
+    return this.act("CancelBrowser", [], (v) => ({
+      ...v,
+      screen: (v.organizations ?? []).length > 0 ? "choosing_organization" : "signed_out",
+      browser: null,
+      organization: null,
+      notice: null,
+    }));
   }
 
   SuggestSlug(name: string): Promise<string> {

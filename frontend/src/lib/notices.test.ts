@@ -46,7 +46,7 @@ describe("notices", () => {
 
   it("only network-like failures offer Retry", () => {
     const retryable = NOTICE_KINDS.filter((kind) => noticeText({ kind }).retry).sort();
-    expect(retryable).toEqual(["keychain_locked", "network", "unknown"]);
+    expect(retryable).toEqual(["browser_unavailable", "keychain_locked", "network", "unknown"]);
   });
 
   it("an unknown kind from a newer backend reads as unknown", () => {

@@ -77,6 +77,17 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     severity: "error",
     retry: false,
   },
+  browser_unavailable: {
+    message: "Your web browser didn't open. Open it and try again, or sign in with an email link instead.",
+    severity: "error",
+    retry: true,
+  },
+  sso_unavailable: {
+    message:
+      "Single sign-on isn't set up for this. Sign in with an email link instead, or ask your administrator.",
+    severity: "error",
+    retry: false,
+  },
   not_allowed: {
     message:
       "That organization doesn't let this email address join. Ask one of its admins for an invitation, or choose another organization.",

@@ -8,12 +8,14 @@ export interface OrgAction {
 }
 
 /** The action that fits the user's relation to the organization. */
-export function orgAction(org: Pick<Organization, "name" | "membership">): OrgAction {
+export function orgAction(org: Pick<Organization, "name" | "membership" | "ssoRequired">): OrgAction {
+  if (org.ssoRequired) return { label: "Sign in with SSO", ariaLabel: `Sign in to ${org.name} with SSO` };
   const byMembership: Record<Membership, OrgAction> = {
     member: { label: "Continue", ariaLabel: `Continue to ${org.name}` },
     pending: { label: "Continue", ariaLabel: `Continue to ${org.name}` },
     invited: { label: "Accept invitation", ariaLabel: `Accept invitation to ${org.name}` },
     eligible_by_domain: { label: "Join", ariaLabel: `Join ${org.name}` },
+    eligible_by_oauth_tenant: { label: "Join", ariaLabel: `Join ${org.name}` },
   };
   // A membership value this build doesn't know: "Continue" is the neutral choice.
   return byMembership[org.membership] ?? byMembership.member;

@@ -10,12 +10,15 @@ export const SCREENS = [
   "entering",
   "needs_more_auth",
   "signed_in",
+  // SSO and OAuth in the system browser.
+  "browser",
+  "choosing_sso_connection",
 ] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export type Mode = "local" | "direct" | "broker";
 
-export const MEMBERSHIPS = ["member", "invited", "pending", "eligible_by_domain"] as const;
+export const MEMBERSHIPS = ["member", "invited", "pending", "eligible_by_domain", "eligible_by_oauth_tenant"] as const;
 export type Membership = (typeof MEMBERSHIPS)[number];
 
 export const NOTICE_KINDS = [
@@ -42,6 +45,8 @@ export const NOTICE_KINDS = [
   "signed_out",
   "local_api_failed",
   "start_failed",
+  "browser_unavailable",
+  "sso_unavailable",
   "unknown",
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
@@ -53,6 +58,25 @@ export interface Organization {
   logoUrl?: string;
   membership: Membership;
   needsMoreAuth?: boolean;
+  /** The organization accepts SSO only. */
+  ssoRequired?: boolean;
+  ssoDefaultConnectionId?: string;
+  ssoConnections?: SSOConnection[] | null;
+}
+
+export interface SSOConnection {
+  id: string;
+  displayName: string;
+  identityProvider: string;
+}
+
+/** What happens in the system browser (screen "browser"). */
+export interface BrowserStep {
+  kind: "oauth_discovery" | "oauth" | "sso";
+  provider?: string;
+  connection?: string;
+  organization?: string;
+  expiresAt?: string;
 }
 
 export interface Member {
@@ -88,4 +112,9 @@ export interface View {
   keychainWarning?: "" | "not_remembered";
   busy?: boolean;
   notice?: Notice | null;
+  /** "Continue with …" buttons, e.g. ["google", "microsoft"]. */
+  oauthProviders?: string[] | null;
+  /** SSO can start (a public token is configured). */
+  ssoAvailable?: boolean;
+  browser?: BrowserStep | null;
 }
