@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"stytch-desktop/app"
 	"stytch-desktop/app/config"
@@ -80,8 +81,14 @@ func TestRealKeychain(t *testing.T) {
 		if v = a2.SignOut(); v.Screen != signin.ScreenSignedOut {
 			t.Fatalf("sign out: %+v", v)
 		}
-		if got := items(); strings.Contains(got, "attribute.username = session\n") {
-			t.Fatalf("session still in the Secret Service after sign-out:\n%s", got)
+		// The signed-out marker goes once Stytch has confirmed the revoke
+		// (in the background, right after the sign-out screen).
+		deadline := time.Now().Add(10 * time.Second)
+		for got := items(); strings.Contains(got, "attribute.username = session\n"); got = items() {
+			if time.Now().After(deadline) {
+				t.Fatalf("session still in the Secret Service after sign-out:\n%s", got)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	case "locked":
 		a, win, _ := start()
