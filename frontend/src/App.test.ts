@@ -384,3 +384,17 @@ describe("state events and focus", () => {
     }
   });
 });
+
+describe("About line", () => {
+  it("names the broker or API host this build signs in through", async () => {
+    const fake = new FakeBackend({ ...sampleView("signed_out"), mode: "broker", backend: "https://auth.example.com:8443" });
+    render(App, { props: { backend: fake } });
+    expect(await screen.findByText("auth.example.com:8443")).toBeInTheDocument();
+  });
+  it("is absent in local mode", async () => {
+    const fake = new FakeBackend({ ...sampleView("signed_out"), mode: "local" });
+    render(App, { props: { backend: fake } });
+    await screen.findByRole("heading", { level: 1 });
+    expect(screen.queryByText(/Signs in through/)).toBeNull();
+  });
+});
