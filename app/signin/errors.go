@@ -110,3 +110,25 @@ func withOp(op string, err error) error {
 	}
 	return &Error{Op: op, Kind: KindUnknown, Err: err}
 }
+
+// Kinds of the MFA and organization-switching steps (mfa.go, switch.go).
+const (
+	KindCodeWrong           Kind = "code_wrong"             // not the code sent / shown
+	KindCodeExpired         Kind = "code_expired"           // the texted code is past its 2 minutes
+	KindCodeUsed            Kind = "code_used"              // this code was already used
+	KindTooManyAttempts     Kind = "too_many_attempts"      // too many wrong codes: get a new code or use another method
+	KindResendLimit         Kind = "resend_limit"           // no more texts for this sign-in
+	KindInvalidCode         Kind = "invalid_code"           // not 6 digits (checked before any call)
+	KindInvalidPhone        Kind = "invalid_phone"          // not an international (E.164) number
+	KindPhoneTaken          Kind = "phone_taken"            // another member of the organization uses this number
+	KindBackupCodeWrong     Kind = "backup_code_wrong"      // unknown or already used backup code
+	KindMFAMethodNotAllowed Kind = "mfa_method_not_allowed" // the organization doesn't allow this method
+	KindSwitchNeedsSignIn   Kind = "switch_needs_sign_in"   // not a member yet (e.g. join by domain): sign in again
+	KindBackupCodesLeft     Kind = "backup_codes_left"      // informational: a backup code was used (count in the view)
+)
+
+// mfaKinds join Kinds (kept apart so the two lists merge without conflict).
+var mfaKinds = []Kind{KindCodeWrong, KindCodeExpired, KindCodeUsed, KindTooManyAttempts, KindResendLimit, KindInvalidCode,
+	KindInvalidPhone, KindPhoneTaken, KindBackupCodeWrong, KindMFAMethodNotAllowed, KindSwitchNeedsSignIn, KindBackupCodesLeft}
+
+func init() { Kinds = append(Kinds, mfaKinds...) }

@@ -46,9 +46,15 @@ type step struct {
 	act     func(t *testing.T, h *harness, st any) error
 	settle  func(t *testing.T, h *harness)
 	recover func(t *testing.T, h *harness, st any)
+	on429   signin.Kind // the notice a 429 gives (default rate_limited)
 }
 
 var ctx = context.Background()
+
+func chooseNorthwindFresh(t *testing.T, h *harness) error {
+	h.signInDiscovery(h.flows, demo)
+	return chooseNorthwind(t, h)
+}
 
 func chooseNorthwind(t *testing.T, h *harness) error {
 	return h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "northwind").ID)
@@ -164,6 +170,152 @@ var steps = []step{
 		},
 	},
 	{
+		name: "resend text code", path: "/v1/b2b/otps/sms/send",
+		setup: func(t *testing.T, h *harness) any {
+			enter(t, h, "fortress")
+			h.clock.Advance(31 * time.Second)
+			return nil
+		},
+		act: func(t *testing.T, h *harness, _ any) error { return h.flows.ResendSMS(ctx) },
+		recover: func(t *testing.T, h *harness, _ any) {
+			wantScreen(t, h.flows, signin.ScreenMFASMS) // the step and its first code are kept
+			if err := h.flows.SubmitMFACode(ctx, h.smsCode(localstytch.DemoPhone)); err != nil {
+				t.Fatal(err)
+			}
+			wantScreen(t, h.flows, signin.ScreenSignedIn)
+		},
+	},
+	{
+		name: "verify text code", path: "/v1/b2b/otps/sms/authenticate", on429: signin.KindTooManyAttempts,
+		setup: func(t *testing.T, h *harness) any {
+			enter(t, h, "fortress")
+			return h.smsCode(localstytch.DemoPhone)
+		},
+		act: func(t *testing.T, h *harness, st any) error { return h.flows.SubmitMFACode(ctx, st.(string)) },
+		recover: func(t *testing.T, h *harness, st any) {
+			if h.flows.View().Screen == signin.ScreenMFASMS { // the same code still works
+				if err := h.flows.SubmitMFACode(ctx, st.(string)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantScreen(t, h.flows, signin.ScreenSignedIn)
+		},
+	},
+	{
+		name: "set up authenticator app", path: "/v1/b2b/totp",
+		setup: func(t *testing.T, h *harness) any { enter(t, h, "harbor"); return nil },
+		act:   func(t *testing.T, h *harness, _ any) error { return h.flows.UseMFAMethod(ctx, signin.MethodTOTP) },
+		recover: func(t *testing.T, h *harness, _ any) {
+			if h.flows.View().Screen == signin.ScreenMFAEnrollChoose {
+				if err := h.flows.UseMFAMethod(ctx, signin.MethodTOTP); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantScreen(t, h.flows, signin.ScreenMFAEnrollTOTP)
+			if err := h.flows.SubmitMFACode(ctx, totpNow(t, h)); err != nil {
+				t.Fatal(err)
+			}
+			wantScreen(t, h.flows, signin.ScreenMFARecoveryCodes)
+		},
+	},
+	{
+		name: "verify authenticator code", path: "/v1/b2b/totp/authenticate", on429: signin.KindTooManyAttempts,
+		setup: func(t *testing.T, h *harness) any {
+			secret, _, err := h.srv.EnrollTOTP("vault", demo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enter(t, h, "vault")
+			return totpNow(t, h, secret)
+		},
+		act: func(t *testing.T, h *harness, st any) error { return h.flows.SubmitMFACode(ctx, st.(string)) },
+		recover: func(t *testing.T, h *harness, st any) {
+			if h.flows.View().Screen == signin.ScreenMFATOTP {
+				if err := h.flows.SubmitMFACode(ctx, st.(string)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantScreen(t, h.flows, signin.ScreenSignedIn)
+		},
+	},
+	{
+		name: "backup code", path: "/v1/b2b/recovery_codes/recover", on429: signin.KindTooManyAttempts,
+		setup: func(t *testing.T, h *harness) any {
+			_, codes, err := h.srv.EnrollTOTP("vault", demo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enter(t, h, "vault")
+			if err := h.flows.UseMFAMethod(ctx, signin.MethodBackupCode); err != nil {
+				t.Fatal(err)
+			}
+			return codes[0]
+		},
+		act: func(t *testing.T, h *harness, st any) error { return h.flows.SubmitBackupCode(ctx, st.(string)) },
+		recover: func(t *testing.T, h *harness, st any) {
+			if h.flows.View().Screen == signin.ScreenMFABackupCode {
+				if err := h.flows.SubmitBackupCode(ctx, st.(string)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantScreen(t, h.flows, signin.ScreenSignedIn)
+		},
+	},
+	{
+		name: "list organizations", path: "/v1/b2b/discovery/organizations",
+		setup: func(t *testing.T, h *harness) any {
+			if err := chooseNorthwindFresh(t, h); err != nil {
+				t.Fatal(err)
+			}
+			tok, _ := h.storedSession()
+			return tok
+		},
+		act: func(t *testing.T, h *harness, _ any) error { return h.flows.ListOrganizations(ctx) },
+		recover: func(t *testing.T, h *harness, st any) {
+			if tok, ok := h.storedSession(); !ok || tok != st.(string) {
+				t.Fatal("stored session changed")
+			}
+			if err := h.flows.ListOrganizations(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if v := wantScreen(t, h.flows, signin.ScreenSignedIn); len(v.OtherOrganizations) != 4 {
+				t.Fatalf("other organizations = %+v", v.OtherOrganizations)
+			}
+		},
+	},
+	{
+		name: "switch organization", path: "/v1/b2b/sessions/exchange",
+		setup: func(t *testing.T, h *harness) any {
+			if err := chooseNorthwindFresh(t, h); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.flows.ListOrganizations(ctx); err != nil {
+				t.Fatal(err)
+			}
+			tok, _ := h.storedSession()
+			return tok
+		},
+		act: func(t *testing.T, h *harness, _ any) error {
+			return h.flows.SwitchOrganization(ctx, otherBySlug(t, h.flows.View(), "acme").ID)
+		},
+		recover: func(t *testing.T, h *harness, st any) {
+			if v := h.flows.View(); v.Screen == signin.ScreenSignedIn && v.Organization.Slug == "northwind" {
+				if tok, ok := h.storedSession(); !ok || tok != st.(string) {
+					t.Fatal("the current session was lost to a failed switch")
+				}
+				if err := h.flows.ListOrganizations(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if err := h.flows.SwitchOrganization(ctx, otherBySlug(t, h.flows.View(), "acme").ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if v := wantScreen(t, h.flows, signin.ScreenSignedIn); v.Organization.Slug != "acme" {
+				t.Fatalf("organization = %+v", v.Organization)
+			}
+		},
+	},
+	{
 		name: "sign out", path: "/v1/b2b/sessions/revoke",
 		setup: func(t *testing.T, h *harness) any {
 			h.signInDiscovery(h.flows, demo)
@@ -246,7 +398,11 @@ func TestFaultMatrix(t *testing.T) {
 					t.Fatalf("no notice: %+v", v)
 				}
 				if !fl.ok && fl.fault.Status == 429 && st.name != "restore session" && st.name != "refresh session" && st.name != "sign out" {
-					if v.Notice == nil || v.Notice.Kind != signin.KindRateLimited || v.Notice.RetryAfterSeconds != 3 {
+					want := signin.KindRateLimited
+					if st.on429 != "" {
+						want = st.on429 // on a code check Stytch's 429 means too many tries
+					}
+					if v.Notice == nil || v.Notice.Kind != want || v.Notice.RetryAfterSeconds != 3 {
 						t.Fatalf("429 should say when to retry: %+v", v.Notice)
 					}
 				}

@@ -166,29 +166,6 @@ func TestJoinByDomainAndAcceptInvite(t *testing.T) {
 	})
 }
 
-func TestOrganizationNeedingMFAStoresNoSession(t *testing.T) {
-	eachPort(t, func(t *testing.T, port portFactory) {
-		h := newHarness(t, port)
-		h.signInDiscovery(h.flows, demo)
-		org := orgBySlug(t, h.flows.View(), "fortress")
-		if err := h.flows.ChooseOrganization(context.Background(), org.ID); err != nil {
-			t.Fatal(err)
-		}
-		v := wantScreen(t, h.flows, signin.ScreenNeedsMoreAuth)
-		if v.Organization == nil || v.Organization.ID != org.ID || !v.Organization.NeedsMoreAuth {
-			t.Fatalf("needs_more_auth view: %+v", v.Organization)
-		}
-		if _, ok := h.storedSession(); ok {
-			t.Fatal("a session was stored for an organization that needs MFA")
-		}
-		// The intermediate session is still usable for another organization.
-		if err := h.flows.ChooseOrganization(context.Background(), orgBySlug(t, h.flows.View(), "northwind").ID); err != nil {
-			t.Fatal(err)
-		}
-		wantScreen(t, h.flows, signin.ScreenSignedIn)
-	})
-}
-
 func TestDirectOrganizationFlow(t *testing.T) {
 	eachPort(t, func(t *testing.T, port portFactory) {
 		for _, who := range []string{demo, "newcomer@example.com"} {

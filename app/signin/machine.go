@@ -48,6 +48,7 @@ type Flows struct {
 	inter   *intermediate // choosing_organization … needs_more_auth: the intermediate session (organizations.go)
 	session *liveSession  // signed_in: the member session (session.go)
 	browser *browserFlow  // browser, choosing_sso_connection: the round trip we wait for (sso.go)
+	mfa     *mfaStep      // mfa_*: the MFA step after a primary step or a switch (mfa.go)
 	gens    uint64        // last session generation handed out
 	// keychainLocked: the last keychain call found it locked (or stuck behind
 	// an unlock prompt); best-effort calls wait until one succeeds again.
@@ -90,6 +91,17 @@ func (f *Flows) View() View {
 func (f *Flows) snapshotLocked() View {
 	v := f.view
 	v.Organizations = append([]Organization(nil), f.view.Organizations...)
+	v.OtherOrganizations = append([]Organization(nil), f.view.OtherOrganizations...)
+	if v.MFA != nil {
+		m := *v.MFA
+		m.AllowedMethods = append([]string(nil), m.AllowedMethods...)
+		m.RecoveryCodes = append([]string(nil), m.RecoveryCodes...)
+		v.MFA = &m
+	}
+	if v.BackupCodesLeft != nil {
+		n := *v.BackupCodesLeft
+		v.BackupCodesLeft = &n
+	}
 	if v.Member != nil {
 		m := *v.Member
 		v.Member = &m

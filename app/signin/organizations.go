@@ -136,6 +136,9 @@ func (f *Flows) finish(ctx context.Context, a Action, auth Authentication) error
 	if f.wantsSSO(auth) {
 		return f.continueWithSSO(a, auth) // sso.go
 	}
+	if !auth.Authenticated && auth.MFARequired && len(auth.PrimaryRequired) == 0 && auth.IntermediateSessionToken != "" {
+		return f.startMFA(ctx, a, auth) // mfa.go
+	}
 	if !auth.Authenticated || auth.SessionToken == "" {
 		f.beginIntermediate(auth.IntermediateSessionToken)
 		org := auth.Organization

@@ -32,7 +32,56 @@ type Stytch interface {
 	AuthenticateDiscoveryOAuth(ctx context.Context, token, verifier string) (Discovery, error)
 	AuthenticateOAuth(ctx context.Context, token, verifier string, sessionMinutes int) (Authentication, error)
 	AuthenticateSSO(ctx context.Context, token, verifier, ist string, sessionMinutes int) (Authentication, error)
+	// MFA after a primary step (mfa.go). Every call carries the intermediate
+	// session token of the step; the authenticates end in a member session.
+	SendSMSCode(ctx context.Context, req MFARequest, phone string) error
+	AuthenticateSMSCode(ctx context.Context, req MFARequest, code string, sessionMinutes int) (Authentication, error)
+	CreateTOTP(ctx context.Context, req MFARequest) (TOTPEnrollment, error)
+	AuthenticateTOTP(ctx context.Context, req MFARequest, code string, sessionMinutes int) (Authentication, error)
+	RecoverWithBackupCode(ctx context.Context, req MFARequest, code string, sessionMinutes int) (Authentication, error)
+
+	// Switching organizations with a member session (switch.go).
+	ListOrganizations(ctx context.Context, sessionToken string) ([]Organization, error)
+	ExchangeSession(ctx context.Context, sessionToken, organizationID string, sessionMinutes int) (Authentication, error)
 }
+
+// MFARequest names the member an MFA call is about and carries the
+// intermediate session token (a secret: never serialised).
+type MFARequest struct {
+	OrganizationID           string
+	MemberID                 string
+	IntermediateSessionToken string `json:"-"`
+}
+
+// MFAState is what Stytch said about a member's MFA when a primary step
+// answered "not done yet": what the member has enrolled, what the
+// organization allows, and whether a code was already texted.
+type MFAState struct {
+	SMSSent        bool     // secondary_auth_initiated == "sms_otp"
+	PhoneMasked    string   // member_options.mfa_phone_number, e.g. XXXXXXX0123
+	HasPhone       bool     // member.mfa_phone_number_verified
+	HasTOTP        bool     // member.totp_registration_id != ""
+	DefaultMethod  string   // MethodSMS, MethodTOTP or ""
+	AllowedMethods []string // nil = every method (mfa_methods ALL_ALLOWED)
+}
+
+// MFA method names, as Stytch spells them.
+const (
+	MethodSMS  = "sms_otp"
+	MethodTOTP = "totp"
+)
+
+// TOTPEnrollment is a new authenticator-app registration. Secret and
+// RecoveryCodes are secrets shown once on the enrollment screens only.
+type TOTPEnrollment struct {
+	RegistrationID string
+	Secret         string   `json:"-"`
+	QRCode         string   `json:"-"` // data:image/png;base64,… (encodes the secret)
+	RecoveryCodes  []string `json:"-"`
+}
+
+// String keeps the secret out of any accidental %v.
+func (t TOTPEnrollment) String() string { return "totp_enrollment{" + t.RegistrationID + "}" }
 
 // DiscoveryLinkRequest asks for a discovery magic link bound to a PKCE challenge.
 type DiscoveryLinkRequest struct {
@@ -75,7 +124,9 @@ type Authentication struct {
 	Organization             Organization
 	ExpiresAt                time.Time
 	MFARequired              bool
+	MFA                      MFAState // when MFARequired
 	PrimaryRequired          []string
+	BackupCodesRemaining     int // after a backup code: how many are left
 }
 
 // LocalSession is what a locally verified session JWT says.

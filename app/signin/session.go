@@ -72,6 +72,7 @@ func (f *Flows) showSignedIn(a Action, rec *sessionRecord, offline, notRemembere
 			v.SessionExpiresAt = &exp
 		}
 		v.Organizations, v.ResendAfter, v.LinkExpiresAt = nil, nil, nil
+		v.MFA, v.OtherOrganizations, v.BackupCodesLeft = nil, nil, nil
 		v.Offline = offline
 		v.KeychainWarning = ""
 		if notRemembered {
@@ -254,6 +255,9 @@ func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 			}
 			applied = true
 			f.session.rec, f.session.jwt = next, a.SessionJWT
+			if v.Screen != ScreenSignedIn {
+				return // an MFA step of a switch is on screen: it shows its own organization
+			}
 			m, o, exp := next.Member, next.Organization, next.ExpiresAt
 			v.Member, v.Organization, v.SessionExpiresAt = &m, &o, &exp
 			v.Offline = false
@@ -281,6 +285,8 @@ func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 			}
 			applied = true
 			f.session = nil
+			f.mfa, f.inter = nil, nil // a switch in progress ends with the session it came from
+			v.MFA, v.OtherOrganizations = nil, nil
 			v.Screen = ScreenSignedOut
 			v.Email = rec.Member.Email
 			v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
@@ -326,6 +332,9 @@ func (f *Flows) SignOut(ctx context.Context) error {
 	defer end()
 	rec := f.drop()
 	email := ""
+	f.mu.Lock()
+	f.mfa, f.inter = nil, nil // signing out during an MFA step ends it
+	f.mu.Unlock()
 	if rec != nil {
 		email = rec.Member.Email
 		kctx, cancel := context.WithTimeout(ctx, f.cfg.BackgroundKeychain)
@@ -350,6 +359,7 @@ func (f *Flows) SignOut(ctx context.Context) error {
 		v.Screen = ScreenSignedOut
 		v.Email = email
 		v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
+		v.MFA, v.OtherOrganizations, v.BackupCodesLeft = nil, nil, nil
 		v.Offline, v.KeychainWarning = false, ""
 		v.Notice = &Notice{Kind: KindSignedOut}
 	})

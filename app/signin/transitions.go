@@ -23,6 +23,17 @@ const (
 	ActStartOAuth    Action = "start_oauth"    // "Continue with Google / Microsoft"
 	ActStartSSO      Action = "start_sso"      // "Sign in with SSO", or choosing one of the organization's connections
 	ActCancelBrowser Action = "cancel_browser" // stop waiting for the browser (or for the connection choice)
+
+	// MFA (mfa.go) and organization switching (switch.go).
+	ActSubmitMFACode        Action = "submit_mfa_code"        // a texted or authenticator code
+	ActResendSMS            Action = "resend_sms"             // text a new code
+	ActUseMFAMethod         Action = "use_mfa_method"         // text me instead / authenticator / backup code / enrollment choice
+	ActSubmitPhone          Action = "submit_phone"           // enrollment: the number to text codes to
+	ActSubmitBackupCode     Action = "submit_backup_code"     // a recovery code
+	ActConfirmRecoveryCodes Action = "confirm_recovery_codes" // "I saved my backup codes"
+	ActCancelMFA            Action = "cancel_mfa"             // back to email entry, or to the current session when switching
+	ActListOrganizations    Action = "list_organizations"     // the organizations a signed-in member can switch to
+	ActSwitchOrganization   Action = "switch_organization"    // sessions.exchange into another organization
 )
 
 // Background events: not started by the user, never holding the operation
@@ -46,14 +57,31 @@ type Transition struct {
 // settled are the screens on which nothing is running: a link may arrive on
 // any of them (only a flow waiting for it completes; anywhere else the link
 // is answered with link_not_requested).
-var settled = []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth, ScreenSignedIn,
-	ScreenBrowser, ScreenChoosingSSOConnection}
+var settled = screens([]Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth, ScreenSignedIn,
+	ScreenBrowser, ScreenChoosingSSOConnection}, mfaScreens, []Screen{ScreenMFARecoveryCodes})
 
-var allScreens = []Screen{ScreenRestoring, ScreenSignedOut, ScreenLinkSent, ScreenCompleting, ScreenChoosingOrganization,
-	ScreenEntering, ScreenNeedsMoreAuth, ScreenSignedIn, ScreenBrowser, ScreenChoosingSSOConnection}
+var allScreens = screens([]Screen{ScreenRestoring, ScreenSignedOut, ScreenLinkSent, ScreenCompleting, ScreenChoosingOrganization,
+	ScreenEntering, ScreenNeedsMoreAuth, ScreenSignedIn, ScreenBrowser, ScreenChoosingSSOConnection}, mfaScreens, []Screen{ScreenMFARecoveryCodes})
 
 // ssoNext are the screens an organization that asks for SSO leads to (sso.go).
 var ssoNext = []Screen{ScreenBrowser, ScreenChoosingSSOConnection}
+
+// mfaScreens are the MFA steps a user can leave (cancel) before a session
+// exists. The recovery-codes screen comes after the session: it is left
+// only by confirming the codes were saved.
+var mfaScreens = []Screen{ScreenMFASMS, ScreenMFATOTP, ScreenMFABackupCode, ScreenMFAEnrollChoose, ScreenMFAEnrollPhone, ScreenMFAEnrollTOTP}
+
+// afterPrimary is every screen a primary step can end on: signed in, the
+// MFA step chosen for the member (mfa.go), or another primary method needed.
+var afterPrimary = screens([]Screen{ScreenSignedIn, ScreenNeedsMoreAuth}, mfaScreens)
+
+func screens(groups ...[]Screen) []Screen {
+	var out []Screen
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
 
 // transitions is the whole state machine. An action is refused (KindBusy,
 // ErrNotNow, nothing changes) on any screen not in its From, and a screen
@@ -71,11 +99,11 @@ var transitions = []Transition{
 	{Action: ActUseAnotherEmail, From: []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth},
 		To: []Screen{ScreenSignedOut}},
 	{Action: ActCompleteLink, From: settled,
-		To: append([]Screen{ScreenCompleting, ScreenChoosingOrganization, ScreenSignedIn, ScreenNeedsMoreAuth, ScreenLinkSent, ScreenSignedOut}, ssoNext...)},
+		To: screens([]Screen{ScreenCompleting, ScreenChoosingOrganization, ScreenLinkSent, ScreenSignedOut}, afterPrimary, ssoNext)},
 	{Action: ActChooseOrganization, From: []Screen{ScreenChoosingOrganization, ScreenNeedsMoreAuth},
-		To: append([]Screen{ScreenEntering, ScreenSignedIn, ScreenNeedsMoreAuth, ScreenChoosingOrganization, ScreenSignedOut}, ssoNext...)},
+		To: screens([]Screen{ScreenEntering, ScreenChoosingOrganization, ScreenSignedOut}, afterPrimary, ssoNext)},
 	{Action: ActCreateOrganization, From: []Screen{ScreenChoosingOrganization},
-		To: append([]Screen{ScreenEntering, ScreenSignedIn, ScreenNeedsMoreAuth, ScreenChoosingOrganization, ScreenSignedOut}, ssoNext...)},
+		To: screens([]Screen{ScreenEntering, ScreenChoosingOrganization, ScreenSignedOut}, afterPrimary, ssoNext)},
 
 	// SSO and OAuth. Starting opens the system browser (browser screen) or,
 	// for an organization with several connections and no default, asks
@@ -86,8 +114,31 @@ var transitions = []Transition{
 		To: append([]Screen{ScreenSignedOut}, ssoNext...)},
 	{Action: ActCancelBrowser, From: ssoNext,
 		To: []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth}},
-	{Action: ActSignOut, From: []Screen{ScreenSignedIn},
+	{Action: ActSignOut, From: screens([]Screen{ScreenSignedIn}, mfaScreens),
 		To: []Screen{ScreenSignedOut}},
+
+	// MFA. An expired intermediate session ends on signed_out (sign-in) or
+	// back on signed_in (switching); a session ends on signed_in, or first on
+	// the recovery codes when an authenticator app was just set up.
+	{Action: ActSubmitMFACode, From: []Screen{ScreenMFASMS, ScreenMFATOTP, ScreenMFAEnrollTOTP},
+		To: []Screen{ScreenMFASMS, ScreenMFATOTP, ScreenMFAEnrollTOTP, ScreenMFARecoveryCodes, ScreenSignedIn, ScreenSignedOut}},
+	{Action: ActResendSMS, From: []Screen{ScreenMFASMS},
+		To: []Screen{ScreenMFASMS, ScreenSignedIn, ScreenSignedOut}},
+	{Action: ActUseMFAMethod, From: mfaScreens,
+		To: screens(mfaScreens, []Screen{ScreenSignedIn, ScreenSignedOut})},
+	{Action: ActSubmitPhone, From: []Screen{ScreenMFAEnrollPhone},
+		To: []Screen{ScreenMFAEnrollPhone, ScreenMFASMS, ScreenSignedIn, ScreenSignedOut}},
+	{Action: ActSubmitBackupCode, From: []Screen{ScreenMFABackupCode},
+		To: []Screen{ScreenMFABackupCode, ScreenSignedIn, ScreenSignedOut}},
+	{Action: ActConfirmRecoveryCodes, From: []Screen{ScreenMFARecoveryCodes},
+		To: []Screen{ScreenSignedIn}},
+	{Action: ActCancelMFA, From: mfaScreens,
+		To: []Screen{ScreenSignedOut, ScreenSignedIn}},
+
+	// Switching organizations: the current session stays until the new one is stored.
+	{Action: ActListOrganizations, From: []Screen{ScreenSignedIn}},
+	{Action: ActSwitchOrganization, From: []Screen{ScreenSignedIn},
+		To: screens([]Screen{ScreenEntering}, afterPrimary)},
 	{Action: ActDismissNotice, From: allScreens},
 
 	{Action: EvSessionChecked, From: []Screen{ScreenSignedIn}, Background: true},

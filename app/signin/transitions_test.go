@@ -38,6 +38,22 @@ var userActions = map[signin.Action]func(ctx context.Context, h *harness) error{
 		return h.flows.StartSSO(ctx, "organization-test-nowhere", "")
 	},
 	signin.ActCancelBrowser: func(ctx context.Context, h *harness) error { return h.flows.CancelBrowser(ctx) },
+
+	signin.ActSubmitMFACode: func(ctx context.Context, h *harness) error { return h.flows.SubmitMFACode(ctx, "123456") },
+	signin.ActResendSMS:     func(ctx context.Context, h *harness) error { return h.flows.ResendSMS(ctx) },
+	signin.ActUseMFAMethod: func(ctx context.Context, h *harness) error {
+		return h.flows.UseMFAMethod(ctx, signin.MethodTOTP)
+	},
+	signin.ActSubmitPhone: func(ctx context.Context, h *harness) error { return h.flows.SubmitPhone(ctx, "+15555550142") },
+	signin.ActSubmitBackupCode: func(ctx context.Context, h *harness) error {
+		return h.flows.SubmitBackupCode(ctx, "aaaa-bbbb-cccc")
+	},
+	signin.ActConfirmRecoveryCodes: func(ctx context.Context, h *harness) error { return h.flows.ConfirmRecoveryCodes(ctx) },
+	signin.ActCancelMFA:            func(ctx context.Context, h *harness) error { return h.flows.CancelMFA(ctx) },
+	signin.ActListOrganizations:    func(ctx context.Context, h *harness) error { return h.flows.ListOrganizations(ctx) },
+	signin.ActSwitchOrganization: func(ctx context.Context, h *harness) error {
+		return h.flows.SwitchOrganization(ctx, "organization-test-nowhere")
+	},
 }
 
 // reach drives a fresh harness to screen s through real flows (the local API
@@ -82,8 +98,36 @@ func reach(t *testing.T, port portFactory, s signin.Screen) (h *harness, release
 		id := orgBySlug(t, h.flows.View(), "northwind").ID
 		hold(func() { _ = h.flows.ChooseOrganization(ctx, id) })
 	case signin.ScreenNeedsMoreAuth:
+		// The local API has no organization asking for another primary
+		// method (SSO); the spy answers the exchange as Stytch would for one.
+		spy.primaryRequired.Store(true)
+		h.signInDiscovery(h.flows, demo)
+		_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "northwind").ID)
+		spy.primaryRequired.Store(false)
+	case signin.ScreenMFASMS:
 		h.signInDiscovery(h.flows, demo)
 		_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "fortress").ID)
+	case signin.ScreenMFATOTP, signin.ScreenMFABackupCode:
+		if _, _, err := h.srv.EnrollTOTP("vault", demo); err != nil {
+			t.Fatal(err)
+		}
+		h.signInDiscovery(h.flows, demo)
+		_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "vault").ID)
+		if s == signin.ScreenMFABackupCode {
+			_ = h.flows.UseMFAMethod(ctx, signin.MethodBackupCode)
+		}
+	case signin.ScreenMFAEnrollChoose, signin.ScreenMFAEnrollPhone:
+		h.signInDiscovery(h.flows, demo)
+		_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "harbor").ID)
+		if s == signin.ScreenMFAEnrollPhone {
+			_ = h.flows.UseMFAMethod(ctx, signin.MethodSMS)
+		}
+	case signin.ScreenMFAEnrollTOTP, signin.ScreenMFARecoveryCodes:
+		h.signInDiscovery(h.flows, demo)
+		_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "vault").ID)
+		if s == signin.ScreenMFARecoveryCodes {
+			_ = h.flows.SubmitMFACode(ctx, totpNow(t, h))
+		}
 	case signin.ScreenSignedIn:
 		h.signInDiscovery(h.flows, demo)
 		_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "northwind").ID)
@@ -164,8 +208,23 @@ func TestTransitionsAreFollowed(t *testing.T) {
 		h := newHarness(t, port)
 		h.signInDiscovery(h.flows, demo)
 		_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "fortress").ID)
-		wantScreen(t, h.flows, signin.ScreenNeedsMoreAuth)
-		if err := h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "northwind").ID); err != nil {
+		wantScreen(t, h.flows, signin.ScreenMFASMS)
+		if err := h.flows.SubmitMFACode(ctx, h.smsCode(localstytch.DemoPhone)); err != nil {
+			t.Fatal(err)
+		}
+		wantScreen(t, h.flows, signin.ScreenSignedIn)
+		if err := h.flows.ListOrganizations(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.flows.SwitchOrganization(ctx, otherBySlug(t, h.flows.View(), "vault").ID); err != nil {
+			t.Fatal(err)
+		}
+		wantScreen(t, h.flows, signin.ScreenMFAEnrollTOTP)
+		if err := h.flows.SubmitMFACode(ctx, totpNow(t, h)); err != nil {
+			t.Fatal(err)
+		}
+		wantScreen(t, h.flows, signin.ScreenMFARecoveryCodes)
+		if err := h.flows.ConfirmRecoveryCodes(ctx); err != nil {
 			t.Fatal(err)
 		}
 		wantScreen(t, h.flows, signin.ScreenSignedIn)
@@ -216,8 +275,9 @@ func keychainItems(h *harness) map[string]string {
 // calls that end a passing screen (authenticate, exchange) while armed.
 type spyPort struct {
 	signin.Stytch
-	calls atomic.Int64
-	gate  atomic.Pointer[chan struct{}]
+	calls           atomic.Int64
+	gate            atomic.Pointer[chan struct{}]
+	primaryRequired atomic.Bool // answer exchanges as for an SSO-only organization
 }
 
 func (p *spyPort) wait(ctx context.Context) {
@@ -252,6 +312,10 @@ func (p *spyPort) AuthenticateOrganizationLink(ctx context.Context, token, verif
 
 func (p *spyPort) ExchangeIntermediateSession(ctx context.Context, ist, org string, m int) (signin.Authentication, error) {
 	p.wait(ctx)
+	if p.primaryRequired.Load() {
+		return signin.Authentication{IntermediateSessionToken: ist, PrimaryRequired: []string{"sso"},
+			Organization: signin.Organization{ID: org, Name: "SSO only"}}, nil
+	}
 	return p.Stytch.ExchangeIntermediateSession(ctx, ist, org, m)
 }
 
@@ -268,4 +332,39 @@ func (p *spyPort) AuthenticateSession(ctx context.Context, token string, m int) 
 func (p *spyPort) RevokeSession(ctx context.Context, token string) error {
 	p.calls.Add(1)
 	return p.Stytch.RevokeSession(ctx, token)
+}
+
+func (p *spyPort) SendSMSCode(ctx context.Context, r signin.MFARequest, phone string) error {
+	p.calls.Add(1)
+	return p.Stytch.SendSMSCode(ctx, r, phone)
+}
+
+func (p *spyPort) AuthenticateSMSCode(ctx context.Context, r signin.MFARequest, code string, m int) (signin.Authentication, error) {
+	p.calls.Add(1)
+	return p.Stytch.AuthenticateSMSCode(ctx, r, code, m)
+}
+
+func (p *spyPort) CreateTOTP(ctx context.Context, r signin.MFARequest) (signin.TOTPEnrollment, error) {
+	p.calls.Add(1)
+	return p.Stytch.CreateTOTP(ctx, r)
+}
+
+func (p *spyPort) AuthenticateTOTP(ctx context.Context, r signin.MFARequest, code string, m int) (signin.Authentication, error) {
+	p.calls.Add(1)
+	return p.Stytch.AuthenticateTOTP(ctx, r, code, m)
+}
+
+func (p *spyPort) RecoverWithBackupCode(ctx context.Context, r signin.MFARequest, code string, m int) (signin.Authentication, error) {
+	p.calls.Add(1)
+	return p.Stytch.RecoverWithBackupCode(ctx, r, code, m)
+}
+
+func (p *spyPort) ListOrganizations(ctx context.Context, token string) ([]signin.Organization, error) {
+	p.calls.Add(1)
+	return p.Stytch.ListOrganizations(ctx, token)
+}
+
+func (p *spyPort) ExchangeSession(ctx context.Context, token, org string, m int) (signin.Authentication, error) {
+	p.calls.Add(1)
+	return p.Stytch.ExchangeSession(ctx, token, org, m)
 }

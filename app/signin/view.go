@@ -18,6 +18,14 @@ const (
 	// SSO and OAuth (sso.go).
 	ScreenBrowser               Screen = "browser"                 // the system browser is open at Google, Microsoft or the identity provider
 	ScreenChoosingSSOConnection Screen = "choosing_sso_connection" // the organization has several SSO connections and no default
+	// MFA after a primary step (mfa.go).
+	ScreenMFASMS           Screen = "mfa_sms"            // enter the texted code
+	ScreenMFATOTP          Screen = "mfa_totp"           // enter the authenticator app's code
+	ScreenMFABackupCode    Screen = "mfa_backup_code"    // enter a backup (recovery) code
+	ScreenMFAEnrollChoose  Screen = "mfa_enroll_choose"  // no factor yet: text message or authenticator app
+	ScreenMFAEnrollPhone   Screen = "mfa_enroll_phone"   // enter a phone number to text codes to
+	ScreenMFAEnrollTOTP    Screen = "mfa_enroll_totp"    // scan the QR code (or copy the secret), enter a code
+	ScreenMFARecoveryCodes Screen = "mfa_recovery_codes" // the backup codes, shown once
 )
 
 // Membership says how an email relates to a discovered organization.
@@ -89,7 +97,39 @@ type View struct {
 	SSOAvailable bool `json:"ssoAvailable"`
 	// Browser describes the round trip in the system browser, on the browser screen.
 	Browser *BrowserView `json:"browser,omitempty"`
+
+	// MFA is the MFA step's display data, on the mfa_* screens only.
+	MFA *MFAView `json:"mfa,omitempty"`
+	// OtherOrganizations are the organizations a signed-in member can switch
+	// to (after ListOrganizations), with the same labels as after discovery.
+	OtherOrganizations []Organization `json:"otherOrganizations,omitempty"`
+	// BackupCodesLeft is set on signed_in right after a backup code was used.
+	BackupCodesLeft *int `json:"backupCodesLeft,omitempty"`
 }
+
+// MFAView is what the MFA screens show. TOTPSecret, TOTPQRCode and
+// RecoveryCodes are secrets that reach the screens only on the enrollment
+// screens that must show them (mfa_enroll_totp, mfa_recovery_codes).
+type MFAView struct {
+	Method                string     `json:"method"`                // MethodSMS, MethodTOTP, "backup_code" or "" (choose)
+	Enrolling             bool       `json:"enrolling"`             // setting a factor up rather than using one
+	Switching             bool       `json:"switching"`             // from a signed-in session: cancel goes back to it
+	PhoneMasked           string     `json:"phoneMasked,omitempty"` // where the code went, e.g. XXXXXXX0123
+	CodeExpiresAt         *time.Time `json:"codeExpiresAt,omitempty"`
+	ResendAfter           *time.Time `json:"resendAfter,omitempty"`
+	ResendsLeft           int        `json:"resendsLeft"`
+	CanUseSMS             bool       `json:"canUseSms"`        // "text me instead"
+	CanUseTOTP            bool       `json:"canUseTotp"`       // "use my authenticator app"
+	CanUseBackupCode      bool       `json:"canUseBackupCode"` // "use a backup code"
+	AllowedMethods        []string   `json:"allowedMethods,omitempty"`
+	IntermediateExpiresAt *time.Time `json:"intermediateExpiresAt,omitempty"` // the whole MFA step must end by then
+	TOTPQRCode            string     `json:"totpQrCode,omitempty"`
+	TOTPSecret            string     `json:"totpSecret,omitempty"`
+	RecoveryCodes         []string   `json:"recoveryCodes,omitempty"`
+}
+
+// MethodBackupCode is MFAView.Method on the backup-code screen.
+const MethodBackupCode = "backup_code"
 
 // KeychainNotRemembered is View.KeychainWarning when the session lives in
 // memory only because the OS keychain could not store it.

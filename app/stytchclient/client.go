@@ -19,6 +19,7 @@ import (
 	mldiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/discovery"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
 	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/mfa"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 
@@ -173,7 +174,7 @@ func (c *Client) AuthenticateOrganizationLink(ctx context.Context, token, verifi
 		return signin.Authentication{}, mapError(op, err, box)
 	}
 	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.SessionJWT, resp.IntermediateSessionToken,
-		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired, primary(resp.PrimaryRequired)), nil
 }
 
 func (c *Client) ExchangeIntermediateSession(ctx context.Context, ist, organizationID string, minutes int) (signin.Authentication, error) {
@@ -189,7 +190,7 @@ func (c *Client) ExchangeIntermediateSession(ctx context.Context, ist, organizat
 		return signin.Authentication{}, mapError(op, err, box)
 	}
 	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.SessionJWT, resp.IntermediateSessionToken,
-		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired, primary(resp.PrimaryRequired)), nil
 }
 
 func (c *Client) CreateOrganization(ctx context.Context, ist string, org signin.NewOrganization, minutes int) (signin.Authentication, error) {
@@ -209,7 +210,7 @@ func (c *Client) CreateOrganization(ctx context.Context, ist string, org signin.
 		o = *resp.Organization
 	}
 	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.SessionJWT, resp.IntermediateSessionToken,
-		resp.Member, o, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+		resp.Member, o, resp.MemberSession, resp.MFARequired, primary(resp.PrimaryRequired)), nil
 }
 
 func (c *Client) AuthenticateSession(ctx context.Context, sessionToken string, minutes int) (signin.Authentication, error) {
@@ -224,7 +225,7 @@ func (c *Client) AuthenticateSession(ctx context.Context, sessionToken string, m
 		return signin.Authentication{}, mapError(op, err, box)
 	}
 	ms := resp.MemberSession
-	return authentication(true, resp.SessionToken, resp.SessionJWT, "", resp.Member, resp.Organization, &ms, false, nil), nil
+	return authentication(true, resp.SessionToken, resp.SessionJWT, "", resp.Member, resp.Organization, &ms, nil, nil), nil
 }
 
 // AuthenticateSessionJWTLocal verifies the JWT's signature against the keys
@@ -260,7 +261,7 @@ func (c *Client) RevokeSession(ctx context.Context, sessionToken string) error {
 }
 
 func authentication(ok bool, token, jwt, ist string, m organizations.Member, o organizations.Organization,
-	ms *sessions.MemberSession, mfa bool, primary []string) signin.Authentication {
+	ms *sessions.MemberSession, mfaReq *mfa.MfaRequired, primary []string) signin.Authentication {
 	a := signin.Authentication{
 		Authenticated:            ok && token != "",
 		SessionToken:             token,
@@ -268,8 +269,11 @@ func authentication(ok bool, token, jwt, ist string, m organizations.Member, o o
 		IntermediateSessionToken: ist,
 		Member:                   signin.Member{ID: m.MemberID, Name: m.Name, Email: m.EmailAddress},
 		Organization:             organization(o),
-		MFARequired:              mfa,
+		MFARequired:              mfaReq != nil,
 		PrimaryRequired:          primary,
+	}
+	if mfaReq != nil {
+		a.MFA = mfaState(mfaReq, m, o)
 	}
 	if ms != nil && ms.ExpiresAt != nil {
 		a.ExpiresAt = *ms.ExpiresAt
