@@ -244,7 +244,7 @@ describe("create organization", () => {
 describe("needs_more_auth and signed_in", () => {
   it("needs_more_auth explains and starts over", async () => {
     const { backend, user } = setup(sampleView("needs_more_auth"));
-    expect(await screen.findByText(/Initech requires multi-factor authentication/)).toBeInTheDocument();
+    expect(await screen.findByText(/Initech requires another sign-in method/)).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Start over" }));
     expect(methodCalls(backend, "UseAnotherEmail")).toHaveLength(1);
   });

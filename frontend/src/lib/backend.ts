@@ -22,6 +22,18 @@ export interface Backend {
   StartSSO(organizationId: string, connectionId: string): Promise<View>;
   /** Stops waiting for the browser. */
   CancelBrowser(): Promise<View>;
+  // MFA and organization switching (docs/view-contract.md).
+  SubmitMFACode(code: string): Promise<View>;
+  ResendSMS(): Promise<View>;
+  UseMFAMethod(method: string): Promise<View>;
+  SubmitPhone(phone: string): Promise<View>;
+  SubmitBackupCode(code: string): Promise<View>;
+  ConfirmRecoveryCodes(): Promise<View>;
+  CancelMFA(): Promise<View>;
+  /** Asks where to save the backup codes (native save dialog) and writes them there. */
+  SaveRecoveryCodes(): Promise<View>;
+  ListOrganizations(): Promise<View>;
+  SwitchOrganization(organizationId: string): Promise<View>;
   /** Subscribes to the backend's "state" event; returns an unsubscribe function. */
   onState(cb: (view: View) => void): () => void;
 }
@@ -75,6 +87,16 @@ export function wailsBackend(w: Window = window): Backend {
     StartOAuth: (provider) => app.StartOAuth(provider),
     StartSSO: (organizationId, connectionId) => app.StartSSO(organizationId, connectionId),
     CancelBrowser: () => app.CancelBrowser(),
+    SubmitMFACode: (code) => app.SubmitMFACode(code),
+    ResendSMS: () => app.ResendSMS(),
+    UseMFAMethod: (method) => app.UseMFAMethod(method),
+    SubmitPhone: (phone) => app.SubmitPhone(phone),
+    SubmitBackupCode: (code) => app.SubmitBackupCode(code),
+    ConfirmRecoveryCodes: () => app.ConfirmRecoveryCodes(),
+    CancelMFA: () => app.CancelMFA(),
+    SaveRecoveryCodes: () => app.SaveRecoveryCodes(),
+    ListOrganizations: () => app.ListOrganizations(),
+    SwitchOrganization: (id) => app.SwitchOrganization(id),
     onState(cb) {
       // Go's EventsEmit(ctx, "state", view) delivers the view as the first argument.
       const off = rt.EventsOn(STATE_EVENT, (data: unknown) => cb(data as View));

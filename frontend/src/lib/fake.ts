@@ -1,7 +1,7 @@
 import type { Backend } from "./backend";
-import type { Notice, Organization, Screen, View } from "./types";
+import type { MFAView, Notice, Organization, Screen, View } from "./types";
 import { SCREENS } from "./types";
-import { suggestSlug, validateEmail } from "./validate";
+import { suggestSlug, validateEmail, validatePhone } from "./validate";
 
 // An in-memory Backend: used by the unit tests and by the ?demo=<screen>
 // preview, so every screen can be looked at in a plain browser without Go.
@@ -66,6 +66,62 @@ export function sampleView(screen: Screen, now = Date.now()): View {
         offline: false,
         keychainWarning: "",
       };
+    case "mfa_sms":
+    case "mfa_totp":
+    case "mfa_backup_code":
+    case "mfa_enroll_choose":
+    case "mfa_enroll_phone":
+    case "mfa_enroll_totp":
+    case "mfa_recovery_codes":
+      return { ...base, organization: { ...SAMPLE_ORGS[2] }, mfa: sampleMFA(screen, now) };
+    default:
+      return base;
+  }
+}
+
+// A 1×1 PNG: the demo has no real QR code (the Go side renders one).
+const DEMO_QR =
+  "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+export const SAMPLE_RECOVERY_CODES = [
+  "ckss-2skx-ebow", "spbc-424h-usy0", "hi08-n5tk-lns5", "1n6i-l5na-8axe", "aduj-eufq-w6yy",
+  "i4l3-dxyt-urmx", "ayyi-utb0-gj0s", "lz0m-02bi-psbx", "l2qm-zrk1-8ujs", "c2qd-k7m4-ifmc",
+];
+
+/** The MFA part of a sample view for each mfa_* screen. */
+export function sampleMFA(screen: Screen, now = Date.now()): MFAView {
+  const base: MFAView = {
+    method: "",
+    enrolling: false,
+    switching: false,
+    resendsLeft: 0,
+    canUseSms: false,
+    canUseTotp: false,
+    canUseBackupCode: false,
+    intermediateExpiresAt: iso(now + 10 * MINUTE),
+  };
+  switch (screen) {
+    case "mfa_sms":
+      return {
+        ...base,
+        method: "sms_otp",
+        phoneMasked: "XXXXXXX0123",
+        codeExpiresAt: iso(now + 2 * MINUTE),
+        resendAfter: iso(now + 30_000),
+        resendsLeft: 3,
+      };
+    case "mfa_totp":
+      return { ...base, method: "totp", canUseSms: true, canUseBackupCode: true };
+    case "mfa_backup_code":
+      return { ...base, method: "backup_code", canUseSms: true, canUseTotp: true };
+    case "mfa_enroll_choose":
+      return { ...base, enrolling: true };
+    case "mfa_enroll_phone":
+      return { ...base, method: "sms_otp", enrolling: true };
+    case "mfa_enroll_totp":
+      return { ...base, method: "totp", enrolling: true, totpQrCode: DEMO_QR, totpSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" };
+    case "mfa_recovery_codes":
+      return { ...base, method: "totp", enrolling: true, recoveryCodes: [...SAMPLE_RECOVERY_CODES] };
     default:
       return base;
   }
@@ -167,7 +223,7 @@ export class FakeBackend implements Backend {
       const org = (v.organizations ?? []).find((o) => o.id === organizationId);
       if (!org) return this.withNotice(v, { kind: "organization_not_found" });
       if (org.ssoRequired) return this.ssoStep(v, org, "");
-      if (org.needsMoreAuth) return { ...v, screen: "needs_more_auth", organization: org, notice: null };
+      if (org.needsMoreAuth) return this.mfaStep(v, org, false);
       return { ...sampleView("signed_in"), mode: v.mode, inboxUrl: v.inboxUrl, organization: org, notice: null };
     });
   }
@@ -253,6 +309,136 @@ export class FakeBackend implements Backend {
   SuggestSlug(name: string): Promise<string> {
     this.calls.push(["SuggestSlug", name]);
     return Promise.resolve(suggestSlug(name));
+  }
+
+  // --- MFA and switching: the same sequences as the Go flows (app/signin/mfa.go, switch.go) ---
+
+  /** The session a switch started from, restored by CancelMFA. */
+  private switchedFrom: View | null = null;
+
+  private mfaStep(v: View, org: Organization, switching: boolean): View {
+    if (switching) this.switchedFrom = { ...v };
+    return {
+      ...v,
+      screen: "mfa_sms",
+      organization: { ...org, needsMoreAuth: true },
+      mfa: { ...sampleMFA("mfa_sms"), switching },
+      notice: null,
+    };
+  }
+
+  private signedIn(v: View, org: Organization | null | undefined): View {
+    this.switchedFrom = null;
+    return {
+      ...sampleView("signed_in"),
+      mode: v.mode,
+      inboxUrl: v.inboxUrl,
+      organization: org ? { ...org, needsMoreAuth: false } : { ...SAMPLE_ORGS[0] },
+      notice: null,
+    };
+  }
+
+  SubmitMFACode(code: string): Promise<View> {
+    return this.act("SubmitMFACode", [code], (v) => {
+      if (!/^\d{6}$/.test(code.replace(/[\s-]/g, ""))) return this.withNotice(v, { kind: "invalid_code" });
+      if (code === "000000") return this.withNotice(v, { kind: "code_wrong" });
+      if (v.screen === "mfa_enroll_totp") {
+        return { ...v, screen: "mfa_recovery_codes", mfa: { ...sampleMFA("mfa_recovery_codes"), switching: !!v.mfa?.switching }, notice: null };
+      }
+      return this.signedIn(v, v.organization);
+    });
+  }
+
+  ResendSMS(): Promise<View> {
+    return this.act("ResendSMS", [], (v) => {
+      const mfa = v.mfa ?? sampleMFA("mfa_sms");
+      if (mfa.resendsLeft <= 0) return this.withNotice(v, { kind: "resend_limit" });
+      const now = Date.now();
+      return {
+        ...v,
+        mfa: { ...mfa, resendsLeft: mfa.resendsLeft - 1, codeExpiresAt: iso(now + 2 * MINUTE), resendAfter: iso(now + 30_000) },
+        notice: null,
+      };
+    });
+  }
+
+  UseMFAMethod(method: string): Promise<View> {
+    return this.act("UseMFAMethod", [method], (v) => {
+      const mfa = v.mfa ?? sampleMFA("mfa_sms");
+      const keep = { switching: mfa.switching };
+      const to = (screen: Screen): View => ({ ...v, screen, mfa: { ...sampleMFA(screen), ...keep }, notice: null });
+      if (mfa.enrolling) {
+        if (method === "sms_otp") return to("mfa_enroll_phone");
+        if (method === "totp") return to("mfa_enroll_totp");
+        if (method === "") return to("mfa_enroll_choose");
+      } else {
+        if (method === "sms_otp") return to("mfa_sms");
+        if (method === "totp") return to("mfa_totp");
+        if (method === "backup_code") return to("mfa_backup_code");
+      }
+      return this.withNotice(v, { kind: "mfa_method_not_allowed" });
+    });
+  }
+
+  SubmitPhone(phone: string): Promise<View> {
+    return this.act("SubmitPhone", [phone], (v) => {
+      if (validatePhone(phone)) return this.withNotice(v, { kind: "invalid_phone" });
+      const digits = phone.replace(/[^0-9]/g, "");
+      const masked = "X".repeat(digits.length - 4) + digits.slice(-4);
+      return {
+        ...v,
+        screen: "mfa_sms",
+        mfa: { ...sampleMFA("mfa_sms"), enrolling: true, phoneMasked: masked, switching: !!v.mfa?.switching },
+        notice: null,
+      };
+    });
+  }
+
+  SubmitBackupCode(code: string): Promise<View> {
+    return this.act("SubmitBackupCode", [code], (v) => {
+      const c = code.toLowerCase().replace(/[\s-]/g, "");
+      const known = SAMPLE_RECOVERY_CODES.map((r) => r.replace(/-/g, ""));
+      if (!known.includes(c)) return this.withNotice(v, { kind: "backup_code_wrong" });
+      return { ...this.signedIn(v, v.organization), backupCodesLeft: 9, notice: { kind: "backup_codes_left" } };
+    });
+  }
+
+  ConfirmRecoveryCodes(): Promise<View> {
+    return this.act("ConfirmRecoveryCodes", [], (v) => this.signedIn(v, v.organization));
+  }
+
+  CancelMFA(): Promise<View> {
+    return this.act("CancelMFA", [], (v) => {
+      const back = this.switchedFrom;
+      this.switchedFrom = null;
+      if (back) return { ...back, otherOrganizations: null, notice: null };
+      return { screen: "signed_out", mode: v.mode, inboxUrl: v.inboxUrl, email: v.email, notice: null };
+    });
+  }
+
+  SaveRecoveryCodes(): Promise<View> {
+    this.calls.push(["SaveRecoveryCodes"]);
+    return Promise.resolve(this.view);
+  }
+
+  ListOrganizations(): Promise<View> {
+    return this.act("ListOrganizations", [], (v) => ({
+      ...v,
+      // With a session Stytch lists memberships only: no "join by domain".
+      otherOrganizations: SAMPLE_ORGS.filter((o) => o.id !== v.organization?.id && o.membership !== "eligible_by_domain").map(
+        (o) => ({ ...o }),
+      ),
+      notice: null,
+    }));
+  }
+
+  SwitchOrganization(organizationId: string): Promise<View> {
+    return this.act("SwitchOrganization", [organizationId], (v) => {
+      const org = (v.otherOrganizations ?? []).find((o) => o.id === organizationId);
+      if (!org) return this.withNotice(v, { kind: "organization_not_found" });
+      if (org.needsMoreAuth) return this.mfaStep(v, org, true);
+      return this.signedIn(v, org);
+    });
   }
 }
 

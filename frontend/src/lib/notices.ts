@@ -100,7 +100,7 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     retry: false,
   },
   intermediate_expired: {
-    message: "Choosing an organization took too long, so that sign-in expired. Send yourself a new link.",
+    message: "That sign-in took too long (more than 10 minutes), so it expired. Start again with a new link.",
     severity: "error",
     retry: false,
   },
@@ -163,6 +163,70 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     message: "Something went wrong. Try again; if it keeps happening, restart the app.",
     severity: "error",
     retry: true,
+  },
+  code_wrong: {
+    message: "That code isn't right. Check it and type it again.",
+    severity: "error",
+    retry: false,
+  },
+  code_expired: {
+    message: "That code has expired (codes last 2 minutes). Send yourself a new one.",
+    severity: "error",
+    retry: false,
+  },
+  code_used: {
+    message: "That code was already used. Wait for a new code, then enter it.",
+    severity: "error",
+    retry: false,
+  },
+  too_many_attempts: {
+    message: (n) =>
+      n.retryAfterSeconds && n.retryAfterSeconds > 0
+        ? `Too many wrong codes. Wait ${formatDuration(n.retryAfterSeconds)}, get a new code, or use another way to verify.`
+        : "Too many wrong codes. Get a new code, or use another way to verify.",
+    severity: "error",
+    retry: false,
+  },
+  resend_limit: {
+    message: "No more texts can be sent for this sign-in. Use another way to verify, or start over.",
+    severity: "error",
+    retry: false,
+  },
+  invalid_code: {
+    message: "Codes are 6 digits. Type or paste the whole code.",
+    severity: "error",
+    retry: false,
+  },
+  invalid_phone: {
+    message: "Enter the number in international format: + then the country code and number, like +1 555 555 0123.",
+    severity: "error",
+    retry: false,
+  },
+  phone_taken: {
+    message: "Another member of this organization already uses that number. Enter a different number.",
+    severity: "error",
+    retry: false,
+  },
+  backup_code_wrong: {
+    message: "That backup code isn't valid or was already used. Backup codes look like abcd-efgh-1234.",
+    severity: "error",
+    retry: false,
+  },
+  mfa_method_not_allowed: {
+    message: "This organization doesn't allow that way of verifying. Choose another one.",
+    severity: "error",
+    retry: false,
+  },
+  switch_needs_sign_in: {
+    message:
+      "You can't enter that organization from here (joining by email domain or single sign-on needs a fresh sign-in). Sign out, then sign in again and pick it.",
+    severity: "error",
+    retry: false,
+  },
+  backup_codes_left: {
+    message: "You used a backup code. Each works only once — set up new ones when you're running low.",
+    severity: "info",
+    retry: false,
   },
 };
 

@@ -20,3 +20,9 @@ export function orgAction(org: Pick<Organization, "name" | "membership" | "ssoRe
   // A membership value this build doesn't know: "Continue" is the neutral choice.
   return byMembership[org.membership] ?? byMembership.member;
 }
+
+/** The switch action on the signed-in screen (sessions.exchange into another organization). */
+export function switchAction(org: Pick<Organization, "name" | "membership">): OrgAction {
+  if (org.membership === "invited") return { label: "Accept invitation", ariaLabel: `Accept invitation to ${org.name}` };
+  return { label: "Switch", ariaLabel: `Switch to ${org.name}` };
+}

@@ -13,6 +13,13 @@ export const SCREENS = [
   // SSO and OAuth in the system browser.
   "browser",
   "choosing_sso_connection",
+  "mfa_sms",
+  "mfa_totp",
+  "mfa_backup_code",
+  "mfa_enroll_choose",
+  "mfa_enroll_phone",
+  "mfa_enroll_totp",
+  "mfa_recovery_codes",
 ] as const;
 export type Screen = (typeof SCREENS)[number];
 
@@ -48,6 +55,18 @@ export const NOTICE_KINDS = [
   "browser_unavailable",
   "sso_unavailable",
   "unknown",
+  "code_wrong",
+  "code_expired",
+  "code_used",
+  "too_many_attempts",
+  "resend_limit",
+  "invalid_code",
+  "invalid_phone",
+  "phone_taken",
+  "backup_code_wrong",
+  "mfa_method_not_allowed",
+  "switch_needs_sign_in",
+  "backup_codes_left",
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
@@ -117,4 +136,33 @@ export interface View {
   /** SSO can start (a public token is configured). */
   ssoAvailable?: boolean;
   browser?: BrowserStep | null;
+  /** mfa_* screens only. */
+  mfa?: MFAView | null;
+  /** signed_in, after ListOrganizations(). */
+  otherOrganizations?: Organization[] | null;
+  /** signed_in, right after a backup code was used. */
+  backupCodesLeft?: number;
+}
+
+export type MFAMethod = "sms_otp" | "totp" | "backup_code" | "";
+
+/** The MFA step's display data (docs/view-contract.md). */
+export interface MFAView {
+  method: MFAMethod;
+  enrolling: boolean;
+  switching: boolean;
+  phoneMasked?: string;
+  codeExpiresAt?: string;
+  resendAfter?: string;
+  resendsLeft: number;
+  canUseSms: boolean;
+  canUseTotp: boolean;
+  canUseBackupCode: boolean;
+  allowedMethods?: string[] | null;
+  intermediateExpiresAt?: string;
+  /** mfa_enroll_totp only. */
+  totpQrCode?: string;
+  totpSecret?: string;
+  /** mfa_recovery_codes only, shown once. */
+  recoveryCodes?: string[] | null;
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { initials, safeImageUrl, suggestSlug, validateEmail, validateOrgName, validateSlug } from "./validate";
+import {
+  initials,
+  safeImageUrl,
+  safeQrDataUri,
+  suggestSlug,
+  validateEmail,
+  validateOrgName,
+  validatePhone,
+  validateSlug,
+} from "./validate";
 
 describe("validateEmail", () => {
   const long = `${"a".repeat(243)}@example.com`; // 255 characters
@@ -112,5 +121,23 @@ describe("safeImageUrl", () => {
     [undefined, ""],
   ])("%j → %j", (raw, want) => {
     expect(safeImageUrl(raw)).toBe(want);
+  });
+});
+
+describe("validatePhone (same rule as Go's NormalizePhone)", () => {
+  it.each(["+15555550123", "+1 (555) 555-0123", " +44 7700 900123 ", "+33.1.23.45.67.89"])("accepts %s", (p) => {
+    expect(validatePhone(p)).toBe("");
+  });
+  it.each(["", "5555550123", "+0123456789", "+1 555", "+1555555012345678", "+1 555 CALL NOW"])("rejects %s", (p) => {
+    expect(validatePhone(p)).not.toBe("");
+  });
+});
+
+describe("safeQrDataUri", () => {
+  it("keeps only PNG data URIs", () => {
+    expect(safeQrDataUri("data:image/png;base64,iVBORw0KGgo=")).toBe("data:image/png;base64,iVBORw0KGgo=");
+    expect(safeQrDataUri("data:image/svg+xml;base64,PHN2Zz4=")).toBe("");
+    expect(safeQrDataUri("https://example.com/qr.png")).toBe("");
+    expect(safeQrDataUri(undefined)).toBe("");
   });
 });

@@ -71,3 +71,26 @@ export function safeImageUrl(raw: string | undefined): string {
     return "";
   }
 }
+
+/**
+ * Returns an error message for a phone number, or "" when it is a valid
+ * international (E.164) number once spaces, dashes, dots and parentheses are
+ * dropped — the same rule as Go's signin.NormalizePhone.
+ */
+export function validatePhone(raw: string): string {
+  const s = raw.trim();
+  if (s === "") return "Enter your mobile number.";
+  if (!s.startsWith("+")) return "Start with + and the country code, like +1 555 555 0123.";
+  const rest = s.slice(1);
+  if (/[^0-9 ().\u00a0-]/.test(rest)) return "Use only digits, spaces and dashes after the +.";
+  const digits = rest.replace(/[^0-9]/g, "");
+  if (digits.length < 8 || digits.length > 15 || digits.startsWith("0")) {
+    return "That doesn't look like a full international number (8 to 15 digits after the +).";
+  }
+  return "";
+}
+
+/** Only a PNG data URI is shown as the authenticator QR code. */
+export function safeQrDataUri(raw: string | undefined): string {
+  return raw && /^data:image\/png;base64,[A-Za-z0-9+/=]+$/.test(raw) ? raw : "";
+}
