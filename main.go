@@ -131,6 +131,16 @@ func (w *wailsWindow) BringToFront() {
 	runtime.WindowShow(w.ctx)
 }
 
+// SaveFileDialog is the native save dialog (lifecycle.FileSaver), used for
+// the backup codes: the user chooses where they go.
+func (w *wailsWindow) SaveFileDialog(title, defaultName string) (string, error) {
+	return runtime.SaveFileDialog(w.ctx, runtime.SaveDialogOptions{
+		Title:           title,
+		DefaultFilename: defaultName,
+		Filters:         []runtime.FileFilter{{DisplayName: "Text files (*.txt)", Pattern: "*.txt"}},
+	})
+}
+
 // newLogger logs to stderr; STYTCH_DESKTOP_LOG=debug for more. No secret is
 // ever logged at any level.
 func newLogger() *slog.Logger {

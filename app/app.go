@@ -92,3 +92,52 @@ func (a *App) CancelBrowser() signin.View {
 
 // OpenInbox opens the local API's inbox page in the system browser (local mode).
 func (a *App) OpenInbox() signin.View { return a.lc.OpenInbox() }
+
+// SubmitMFACode checks a texted or authenticator-app code.
+func (a *App) SubmitMFACode(code string) signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.SubmitMFACode(ctx, code) })
+}
+
+// ResendSMS texts a new code.
+func (a *App) ResendSMS() signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.ResendSMS(ctx) })
+}
+
+// UseMFAMethod switches to another way to verify ("sms_otp", "totp",
+// "backup_code", or "" for the enrollment choice).
+func (a *App) UseMFAMethod(method string) signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.UseMFAMethod(ctx, method) })
+}
+
+// SubmitPhone texts a code to a new MFA phone number.
+func (a *App) SubmitPhone(phone string) signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.SubmitPhone(ctx, phone) })
+}
+
+// SubmitBackupCode signs in with a backup code.
+func (a *App) SubmitBackupCode(code string) signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.SubmitBackupCode(ctx, code) })
+}
+
+// ConfirmRecoveryCodes leaves the backup-codes screen.
+func (a *App) ConfirmRecoveryCodes() signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.ConfirmRecoveryCodes(ctx) })
+}
+
+// SaveRecoveryCodes asks where to save the backup codes and writes them there.
+func (a *App) SaveRecoveryCodes() signin.View { return a.lc.SaveRecoveryCodes() }
+
+// CancelMFA leaves the MFA step.
+func (a *App) CancelMFA() signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.CancelMFA(ctx) })
+}
+
+// ListOrganizations lists the organizations a signed-in member can switch to.
+func (a *App) ListOrganizations() signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.ListOrganizations(ctx) })
+}
+
+// SwitchOrganization enters another organization with the session.
+func (a *App) SwitchOrganization(organizationID string) signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.SwitchOrganization(ctx, organizationID) })
+}

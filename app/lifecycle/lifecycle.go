@@ -28,6 +28,12 @@ type Window interface {
 	OpenURL(url string)
 }
 
+// FileSaver is a Window that can ask the user where to save a file (the
+// native save dialog). path is "" when the user cancelled.
+type FileSaver interface {
+	SaveFileDialog(title, defaultName string) (path string, err error)
+}
+
 // StateEvent is the event that carries every new signin.View to the screens.
 const StateEvent = "state"
 
@@ -263,4 +269,29 @@ func (l *Lifecycle) OpenInbox() signin.View {
 		win.OpenURL(c.InboxURL)
 	}
 	return l.State()
+}
+
+// SaveRecoveryCodes asks where to save the backup codes on screen (native
+// save dialog) and writes them there; cancelling changes nothing.
+func (l *Lifecycle) SaveRecoveryCodes() signin.View {
+	f := l.flows()
+	if f == nil {
+		return l.State()
+	}
+	l.mu.Lock()
+	saver, ok := l.win.(FileSaver)
+	l.mu.Unlock()
+	if !ok {
+		return f.View()
+	}
+	path, err := saver.SaveFileDialog("Save your backup codes", "stytch-desktop-backup-codes.txt")
+	if err != nil {
+		l.log.Warn("save dialog failed", "error", err.Error())
+		return f.View()
+	}
+	if path == "" {
+		return f.View()
+	}
+	_ = f.SaveRecoveryCodes(l.ctx, path)
+	return f.View()
 }

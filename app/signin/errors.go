@@ -125,10 +125,12 @@ const (
 	KindMFAMethodNotAllowed Kind = "mfa_method_not_allowed" // the organization doesn't allow this method
 	KindSwitchNeedsSignIn   Kind = "switch_needs_sign_in"   // not a member yet (e.g. join by domain): sign in again
 	KindBackupCodesLeft     Kind = "backup_codes_left"      // informational: a backup code was used (count in the view)
+	KindSaveFailed          Kind = "save_failed"            // the backup codes could not be written to the chosen file
 )
 
 // mfaKinds join Kinds (kept apart so the two lists merge without conflict).
 var mfaKinds = []Kind{KindCodeWrong, KindCodeExpired, KindCodeUsed, KindTooManyAttempts, KindResendLimit, KindInvalidCode,
-	KindInvalidPhone, KindPhoneTaken, KindBackupCodeWrong, KindMFAMethodNotAllowed, KindSwitchNeedsSignIn, KindBackupCodesLeft}
+	KindInvalidPhone, KindPhoneTaken, KindBackupCodeWrong, KindMFAMethodNotAllowed, KindSwitchNeedsSignIn, KindBackupCodesLeft,
+	KindSaveFailed}
 
 func init() { Kinds = append(Kinds, mfaKinds...) }

@@ -3,6 +3,7 @@ package signin_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -329,7 +330,7 @@ func TestSwitchOrganizationWithMFA(t *testing.T) {
 		for _, o := range v.OtherOrganizations {
 			slugs[o.Slug] = o.Membership
 		}
-		if len(slugs) != 4 || slugs["acme"] != signin.MembershipInvited || slugs["fortress"] != signin.MembershipMember ||
+		if slugs["vault"] != signin.MembershipMember || slugs["acme"] != signin.MembershipInvited || slugs["fortress"] != signin.MembershipMember ||
 			slugs["northwind"] != "" || slugs["example-co"] != "" {
 			t.Fatalf("other organizations = %+v", v.OtherOrganizations)
 		}
@@ -454,4 +455,39 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// The backup codes go to the file the user chose, readable by them only,
+// and the screen says where; nowhere else.
+func TestSaveRecoveryCodes(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, ports["stytch-go"])
+	enter(t, h, "vault")
+	if err := h.flows.SubmitMFACode(ctx, totpNow(t, h)); err != nil {
+		t.Fatal(err)
+	}
+	codes := wantScreen(t, h.flows, signin.ScreenMFARecoveryCodes).MFA.RecoveryCodes
+	path := t.TempDir() + "/codes.txt"
+	if err := h.flows.SaveRecoveryCodes(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(path)
+	if fi.Mode().Perm() != 0o600 || !strings.Contains(string(b), strings.Join(codes, "\n")) {
+		t.Fatalf("saved file: mode %v, content %q", fi.Mode().Perm(), b)
+	}
+	if v := h.flows.View(); v.MFA.SavedTo != path || v.Screen != signin.ScreenMFARecoveryCodes {
+		t.Fatalf("after save: %+v", v.MFA)
+	}
+	wantKind(t, h.flows.SaveRecoveryCodes(ctx, t.TempDir()+"/missing/dir/codes.txt"), signin.KindSaveFailed)
+	if strings.Contains(h.logs.String(), codes[0]) {
+		t.Fatal("a backup code reached the log")
+	}
+	if err := h.flows.ConfirmRecoveryCodes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, h.flows.SaveRecoveryCodes(ctx, path), signin.KindBusy)
 }

@@ -31,6 +31,7 @@ const (
 	ActSubmitPhone          Action = "submit_phone"           // enrollment: the number to text codes to
 	ActSubmitBackupCode     Action = "submit_backup_code"     // a recovery code
 	ActConfirmRecoveryCodes Action = "confirm_recovery_codes" // "I saved my backup codes"
+	ActSaveRecoveryCodes    Action = "save_recovery_codes"    // write the backup codes to a file the user chose
 	ActCancelMFA            Action = "cancel_mfa"             // back to email entry, or to the current session when switching
 	ActListOrganizations    Action = "list_organizations"     // the organizations a signed-in member can switch to
 	ActSwitchOrganization   Action = "switch_organization"    // sessions.exchange into another organization
@@ -132,6 +133,7 @@ var transitions = []Transition{
 		To: []Screen{ScreenMFABackupCode, ScreenSignedIn, ScreenSignedOut}},
 	{Action: ActConfirmRecoveryCodes, From: []Screen{ScreenMFARecoveryCodes},
 		To: []Screen{ScreenSignedIn}},
+	{Action: ActSaveRecoveryCodes, From: []Screen{ScreenMFARecoveryCodes}},
 	{Action: ActCancelMFA, From: mfaScreens,
 		To: []Screen{ScreenSignedOut, ScreenSignedIn}},
 

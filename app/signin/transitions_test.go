@@ -49,8 +49,11 @@ var userActions = map[signin.Action]func(ctx context.Context, h *harness) error{
 		return h.flows.SubmitBackupCode(ctx, "aaaa-bbbb-cccc")
 	},
 	signin.ActConfirmRecoveryCodes: func(ctx context.Context, h *harness) error { return h.flows.ConfirmRecoveryCodes(ctx) },
-	signin.ActCancelMFA:            func(ctx context.Context, h *harness) error { return h.flows.CancelMFA(ctx) },
-	signin.ActListOrganizations:    func(ctx context.Context, h *harness) error { return h.flows.ListOrganizations(ctx) },
+	signin.ActSaveRecoveryCodes: func(ctx context.Context, h *harness) error {
+		return h.flows.SaveRecoveryCodes(ctx, h.t.TempDir()+"/codes.txt")
+	},
+	signin.ActCancelMFA:         func(ctx context.Context, h *harness) error { return h.flows.CancelMFA(ctx) },
+	signin.ActListOrganizations: func(ctx context.Context, h *harness) error { return h.flows.ListOrganizations(ctx) },
 	signin.ActSwitchOrganization: func(ctx context.Context, h *harness) error {
 		return h.flows.SwitchOrganization(ctx, "organization-test-nowhere")
 	},

@@ -126,6 +126,7 @@ type MFAView struct {
 	TOTPQRCode            string     `json:"totpQrCode,omitempty"`
 	TOTPSecret            string     `json:"totpSecret,omitempty"`
 	RecoveryCodes         []string   `json:"recoveryCodes,omitempty"`
+	SavedTo               string     `json:"savedTo,omitempty"` // where SaveRecoveryCodes wrote them
 }
 
 // MethodBackupCode is MFAView.Method on the backup-code screen.

@@ -114,13 +114,14 @@ func (c *Client) ExchangeSession(ctx context.Context, sessionToken, organization
 		SessionDurationMinutes: int32(minutes),
 	})
 	if err != nil {
+		mapped := mapError(op, err, box)
 		var se stytcherror.Error
 		if errors.As(err, &se) && se.ErrorType == "member_not_found" {
 			// sessions.exchange never JIT-creates a member: joining by email
 			// domain takes a fresh discovery sign-in (reference §3).
-			return signin.Authentication{}, signin.E(op, signin.KindSwitchNeedsSignIn, errors.New(describe(se)))
+			return signin.Authentication{}, signin.E(op, signin.KindSwitchNeedsSignIn, errors.Unwrap(mapped))
 		}
-		return signin.Authentication{}, mapError(op, err, box)
+		return signin.Authentication{}, mapped
 	}
 	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.SessionJWT, resp.IntermediateSessionToken,
 		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired, primary(resp.PrimaryRequired)), nil

@@ -223,6 +223,11 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     severity: "error",
     retry: false,
   },
+  save_failed: {
+    message: "The backup codes couldn't be saved there. Choose another place, or copy them instead.",
+    severity: "error",
+    retry: false,
+  },
   backup_codes_left: {
     message: "You used a backup code. Each works only once — set up new ones when you're running low.",
     severity: "info",

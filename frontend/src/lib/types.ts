@@ -67,6 +67,7 @@ export const NOTICE_KINDS = [
   "mfa_method_not_allowed",
   "switch_needs_sign_in",
   "backup_codes_left",
+  "save_failed",
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
@@ -165,4 +166,6 @@ export interface MFAView {
   totpSecret?: string;
   /** mfa_recovery_codes only, shown once. */
   recoveryCodes?: string[] | null;
+  /** Where SaveRecoveryCodes() wrote the codes. */
+  savedTo?: string;
 }
