@@ -446,17 +446,6 @@ func TestSignOutDuringMFA(t *testing.T) {
 	})
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // The backup codes go to the file the user chose, readable by them only,
 // and the screen says where; nowhere else.
 func TestSaveRecoveryCodes(t *testing.T) {
