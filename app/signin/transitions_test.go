@@ -144,6 +144,16 @@ func reach(t *testing.T, port portFactory, s signin.Screen) (h *harness, release
 		t.Fatalf("no way to reach %s: add one", s)
 	}
 	wantScreen(t, h.flows, s)
+	switch s {
+	case signin.ScreenRestoring, signin.ScreenSignedOut, signin.ScreenLinkSent, signin.ScreenCompleting:
+	default:
+		// A completed link's pending flow is deleted in the background: let
+		// that finish, or the walk would see it as the refused action's doing.
+		waitFor(t, "the pending flow deleted", func() bool {
+			_, err := h.store.Get(ctx, "pending-flow")
+			return err != nil
+		})
+	}
 	return h, release
 }
 
