@@ -53,20 +53,19 @@ var kinds = map[string]signin.Kind{
 
 	// MFA (reference stytch-b2b-mfa-sso-broker.md §2). unable_to_auth_otp_code
 	// means expired or used; the flows tell those apart by the code's age.
-	"otp_code_not_found":                                  signin.KindCodeWrong,
-	"unable_to_authenticate_totp":                         signin.KindCodeWrong,
-	"invalid_totp_code":                                   signin.KindCodeWrong,
-	"recovery_code_used_as_totp_code":                     signin.KindCodeWrong,
-	"unable_to_auth_otp_code":                             signin.KindCodeExpired,
-	"totp_code_already_authenticated":                     signin.KindCodeUsed,
-	"invalid_recovery_code":                               signin.KindBackupCodeWrong,
-	"unable_to_authenticate_recovery_code":                signin.KindBackupCodeWrong,
-	"recovery_codes_not_found":                            signin.KindBackupCodeWrong,
-	"invalid_phone_number":                                signin.KindInvalidPhone,
-	"invalid_phone_number_country_code":                   signin.KindInvalidPhone,
-	"duplicate_member_phone_number":                       signin.KindPhoneTaken,
-	"operation_restricted_by_organization_mfa_methods":    signin.KindMFAMethodNotAllowed,
-	"invalid_intermediate_session_token_for_organization": signin.KindIntermediateExpired,
+	"otp_code_not_found":                               signin.KindCodeWrong,
+	"unable_to_authenticate_totp":                      signin.KindCodeWrong,
+	"invalid_totp_code":                                signin.KindCodeWrong,
+	"recovery_code_used_as_totp_code":                  signin.KindCodeWrong,
+	"unable_to_auth_otp_code":                          signin.KindCodeExpired,
+	"totp_code_already_authenticated":                  signin.KindCodeUsed,
+	"invalid_recovery_code":                            signin.KindBackupCodeWrong,
+	"unable_to_authenticate_recovery_code":             signin.KindBackupCodeWrong,
+	"recovery_codes_not_found":                         signin.KindBackupCodeWrong,
+	"invalid_phone_number":                             signin.KindInvalidPhone,
+	"invalid_phone_number_country_code":                signin.KindInvalidPhone,
+	"duplicate_member_phone_number":                    signin.KindPhoneTaken,
+	"operation_restricted_by_organization_mfa_methods": signin.KindMFAMethodNotAllowed,
 }
 
 // Map turns a stytch-go error into a *signin.Error. stytcherror.Error
