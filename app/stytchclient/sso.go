@@ -46,7 +46,7 @@ func (c *Client) AuthenticateOAuth(ctx context.Context, token, verifier string, 
 		return signin.Authentication{}, mapError(op, err, box)
 	}
 	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.SessionJWT, resp.IntermediateSessionToken,
-		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired, primary(resp.PrimaryRequired)), nil
 }
 
 func (c *Client) AuthenticateSSO(ctx context.Context, token, verifier, ist string, minutes int) (signin.Authentication, error) {
@@ -63,7 +63,7 @@ func (c *Client) AuthenticateSSO(ctx context.Context, token, verifier, ist strin
 		return signin.Authentication{}, mapError(op, err, box)
 	}
 	return authentication(resp.MemberAuthenticated, resp.SessionToken, resp.SessionJWT, resp.IntermediateSessionToken,
-		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired != nil, primary(resp.PrimaryRequired)), nil
+		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired, primary(resp.PrimaryRequired)), nil
 }
 
 // withSSO adds an organization's SSO settings to its display data.
