@@ -155,7 +155,7 @@ describe("switching organizations", () => {
     expect(await screen.findByRole("button", { name: "Accept invitation to Globex" })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /Umbrella/ })).not.toBeInTheDocument(); // join by domain: not here
     expect(screen.getByText(/joining an organization by your email domain/i)).toBeInTheDocument();
-    expect(screen.getByText("Asks for extra verification")).toBeInTheDocument();
+    expect(screen.getAllByText("Asks for extra verification").length).toBeGreaterThan(0);
 
     await user.click(screen.getByRole("button", { name: "Switch to Initech" }));
     expect(calls(backend, "SwitchOrganization")).toEqual([["SwitchOrganization", SAMPLE_ORGS[2].id]]);
