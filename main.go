@@ -9,8 +9,11 @@ import (
 	"embed"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -65,7 +68,23 @@ func main() {
 		// For test rigs that register a wrapper as the scheme handler.
 		SkipSchemeRegistration: os.Getenv("STYTCH_DESKTOP_SKIP_SCHEME_REGISTRATION") == "1",
 	})
-	win := &wailsWindow{}
+	win := newWailsWindow()
+	// The backend (local API, keychain, restore) starts with the page's first
+	// request, not at DOM ready: by then Wails has run its single-instance
+	// check (synchronously, before the window loads the page; a second
+	// instance exits inside it), so this process is the one instance, and the
+	// first view is ready sooner. DOM ready starts it too, should no request
+	// come through the asset server.
+	var startOnce sync.Once
+	startBackend := func() {
+		startOnce.Do(func() {
+			trace.Mark("backend-start")
+			// A link in argv (cold start from the OS handler) waits in the
+			// inbox until the flows are ready.
+			lc.Links().OfferArgs(os.Args[1:])
+			go lc.Start(win)
+		})
+	}
 
 	err = wails.Run(&options.App{
 		Title:            "stytch-desktop",
@@ -73,19 +92,15 @@ func main() {
 		Height:           720,
 		MinWidth:         420,
 		MinHeight:        560,
-		AssetServer:      &assetserver.Options{Assets: assets},
+		AssetServer:      &assetserver.Options{Assets: assets, Middleware: before(startBackend)},
 		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 249, A: 255},
 		OnStartup: func(ctx context.Context) {
 			// Runs in a short-lived second instance too: only remember the context.
-			win.ctx = ctx
+			win.setContext(ctx)
 		},
 		OnDomReady: func(ctx context.Context) {
 			trace.Mark("dom-ready")
-			// A link in argv (cold start from the OS handler) waits in the
-			// inbox until the flows are ready. Read here, not before wails.Run,
-			// so a short-lived second instance never looks at it.
-			lc.Links().OfferArgs(os.Args[1:])
-			go lc.Start(win)
+			startBackend()
 		},
 		OnShutdown: lc.Shutdown,
 		SingleInstanceLock: &options.SingleInstanceLock{
@@ -116,19 +131,62 @@ func bindings(lc *lifecycle.Lifecycle) []any {
 	return b
 }
 
-// wailsWindow adapts the Wails runtime to lifecycle.Window.
-type wailsWindow struct{ ctx context.Context }
+// before is an asset-server middleware that calls fn ahead of every request.
+func before(fn func()) assetserver.Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fn()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// wailsWindow adapts the Wails runtime to lifecycle.Window. The runtime's
+// context arrives with OnStartup, which Wails runs concurrently with loading
+// the page: calls wait for it (bounded).
+type wailsWindow struct {
+	once  sync.Once
+	ready chan struct{}
+	ctx   context.Context
+}
+
+func newWailsWindow() *wailsWindow { return &wailsWindow{ready: make(chan struct{})} }
+
+func (w *wailsWindow) setContext(ctx context.Context) {
+	w.once.Do(func() { w.ctx = ctx; close(w.ready) })
+}
+
+func (w *wailsWindow) context() (context.Context, bool) {
+	select {
+	case <-w.ready:
+		return w.ctx, true
+	case <-time.After(10 * time.Second):
+		return nil, false
+	}
+}
 
 func (w *wailsWindow) Emit(event string, data any) {
+	ctx, ok := w.context()
+	if !ok {
+		return
+	}
 	if v, ok := data.(signin.View); ok && trace.Enabled() {
 		trace.Mark("view-emitted", "screen", string(v.Screen))
 	}
-	runtime.EventsEmit(w.ctx, event, data)
+	runtime.EventsEmit(ctx, event, data)
 }
-func (w *wailsWindow) OpenURL(url string) { runtime.BrowserOpenURL(w.ctx, url) }
+
+func (w *wailsWindow) OpenURL(url string) {
+	if ctx, ok := w.context(); ok {
+		runtime.BrowserOpenURL(ctx, url)
+	}
+}
+
 func (w *wailsWindow) BringToFront() {
-	runtime.WindowUnminimise(w.ctx)
-	runtime.WindowShow(w.ctx)
+	if ctx, ok := w.context(); ok {
+		runtime.WindowUnminimise(ctx)
+		runtime.WindowShow(ctx)
+	}
 }
 
 // SaveFileDialog is the native save dialog (lifecycle.FileSaver), used for

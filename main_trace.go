@@ -15,16 +15,17 @@ type Tracer struct{}
 var tracedScreen = regexp.MustCompile(`^[a-z_]{1,32}$`)
 
 // Rendered records that the page put screen in the DOM and focused it (the
-// frame showing it comes after: Painted).
-func (Tracer) Rendered(screen string) {
+// frame showing it comes after: Painted). atMs is the page's clock (epoch
+// milliseconds) at that moment, so the call's own delay is not counted.
+func (Tracer) Rendered(screen string, atMs float64) {
 	if tracedScreen.MatchString(screen) {
-		trace.Mark("rendered", "screen", screen)
+		trace.MarkAtWall(atMs, "rendered", "screen", screen)
 	}
 }
 
 // Painted records that the page painted screen and moved focus to it.
-func (Tracer) Painted(screen string) {
+func (Tracer) Painted(screen string, atMs float64) {
 	if tracedScreen.MatchString(screen) {
-		trace.Mark("painted", "screen", screen)
+		trace.MarkAtWall(atMs, "painted", "screen", screen)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 )
 
 // EnvVar switches tracing on.
@@ -56,7 +57,27 @@ func Mark(event string, kv ...string) {
 	if !Enabled() {
 		return
 	}
-	t := Now()
+	markAt(Now(), event, kv...)
+}
+
+// MarkAtWall is Mark for a moment another clock saw: wallMs is milliseconds
+// since the Unix epoch (the page's performance.timeOrigin + performance.now()),
+// converted to the monotonic clock by the current offset between the two. It
+// keeps the delay of the call that carried the moment out of the figure. A
+// moment in the future or more than a minute old is taken as now.
+func MarkAtWall(wallMs float64, event string, kv ...string) {
+	if !Enabled() {
+		return
+	}
+	mono, wall := Now(), time.Now().UnixNano()
+	ago := wall - int64(wallMs*1e6)
+	if ago < 0 || ago > int64(time.Minute) {
+		ago = 0
+	}
+	markAt(mono-ago, event, kv...)
+}
+
+func markAt(t int64, event string, kv ...string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "stytch-trace t=%d pid=%d ev=%s", t, os.Getpid(), clean(event))
 	for i := 0; i+1 < len(kv); i += 2 {

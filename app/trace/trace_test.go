@@ -1,12 +1,14 @@
 package trace
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func reset() { once = sync.Once{}; out = nil }
@@ -50,5 +52,35 @@ func TestNowIsMonotonic(t *testing.T) {
 	b := Now()
 	if a <= 0 || b < a {
 		t.Fatalf("Now went from %d to %d", a, b)
+	}
+}
+
+func TestMarkAtWall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv(EnvVar, path)
+	reset()
+	t.Cleanup(reset)
+	before := Now()
+	MarkAtWall(float64(time.Now().Add(-200*time.Millisecond).UnixNano())/1e6, "painted")
+	MarkAtWall(float64(time.Now().Add(time.Hour).UnixNano())/1e6, "future")
+	after := Now()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []int64
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var v int64
+		if _, err := fmt.Sscanf(l, "stytch-trace t=%d", &v); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		ts = append(ts, v)
+	}
+	// 200 ms back, give or take the clocks' reading (not a speed assertion).
+	if d := before - ts[0]; d < int64(150*time.Millisecond) || d > int64(250*time.Millisecond)+(after-before) {
+		t.Errorf("painted %d ns before the call, want about 200 ms", d)
+	}
+	if ts[1] < before || ts[1] > after {
+		t.Errorf("a future moment was not taken as now: %d not in [%d, %d]", ts[1], before, after)
 	}
 }

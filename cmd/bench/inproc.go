@@ -213,10 +213,14 @@ func scenarioRestore(t string, args []string) error {
 	if err := signInOnce(ctx, srv, base, kc, "demo@example.com", "northwind"); err != nil {
 		return fmt.Errorf("store a session: %w", err)
 	}
-	srv.SetFault("*", localstytch.Fault{Latency: lat})
 	tr := filepath.Join(t, "trace.log")
-	a, err := startApp(args[0], tr, filepath.Join(t, "app.log"),
-		"STYTCH_PROJECT_ID="+srv.ProjectID(), "STYTCH_SECRET="+srv.Secret(), "STYTCH_API_BASE_URL="+base)
+	env := []string{"STYTCH_PROJECT_ID=" + srv.ProjectID(), "STYTCH_SECRET=" + srv.Secret(), "STYTCH_API_BASE_URL=" + base}
+	// As for the cold start: the app has run on this profile before.
+	if _, err := warmUp(args[0], tr, t, env...); err != nil {
+		return err
+	}
+	srv.SetFault("*", localstytch.Fault{Latency: lat})
+	a, err := startApp(args[0], tr, filepath.Join(t, "app.log"), env...)
 	if err != nil {
 		return err
 	}

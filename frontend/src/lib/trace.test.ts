@@ -1,10 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
 import { markPainted } from "./trace";
 
-function fakeWindow(painted?: (s: string) => Promise<void>) {
+function fakeWindow(painted?: (s: string, at: number) => Promise<void>) {
   const frames: FrameRequestCallback[] = [];
+  let clock = 1000;
   const w = {
     go: painted ? { main: { Tracer: { Painted: painted } } } : undefined,
+    performance: { timeOrigin: 1_700_000_000_000, now: () => (clock += 5) },
     requestAnimationFrame: (cb: FrameRequestCallback) => frames.push(cb),
   } as unknown as Window;
   const flushFrame = () => frames.splice(0).forEach((cb) => cb(0));
@@ -20,7 +22,7 @@ describe("markPainted", () => {
     flushFrame();
     expect(painted).not.toHaveBeenCalled();
     flushFrame();
-    expect(painted).toHaveBeenCalledExactlyOnceWith("signed_out");
+    expect(painted).toHaveBeenCalledExactlyOnceWith("signed_out", 1_700_000_001_005);
   });
 
   it("does nothing without the binding (browser, tests, demo)", () => {

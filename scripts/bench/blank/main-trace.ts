@@ -7,7 +7,7 @@
   (document.getElementById("name") as HTMLInputElement | null)?.focus();
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
-      w.go?.main?.App?.Painted?.("greet")?.catch?.(() => {});
+      w.go?.main?.App?.Painted?.("greet", performance.timeOrigin + performance.now())?.catch?.(() => {});
     }),
   );
 }
