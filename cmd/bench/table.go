@@ -188,7 +188,7 @@ func measure(o *outerOpts) []row {
 		const f6, t6 = "6 local API: discovery flows/s at concurrency 20 (stytch-go)", "≥ 500/s, 0 errors"
 		progress("local API figures")
 		r, err := o.external("localapi", o.localAPI)
-		c20, ok := pick(r, "flows_per_s_c20")
+		c20, ok := pick(r, "localapi_flows_per_s_c20")
 		if err != nil || !ok {
 			why := "not measured (no local API bench command on main)"
 			if err != nil && o.localAPI != "" {
@@ -196,8 +196,8 @@ func measure(o *outerOpts) []row {
 			}
 			rows = append(rows, failRow(f6, t6, why))
 		} else {
-			errors, _ := pick(r, "errors")
-			rows = append(rows, row{f6, "–", fmt.Sprintf("%.0f/s", c20), describe(r, "localapi_"), t6, verdict(c20 >= 500 && errors == 0)})
+			errors, _ := pick(r, "localapi_errors")
+			rows = append(rows, row{f6, "–", fmt.Sprintf("%.0f/s", c20), describe(r, "localapi_", "flows_per_s_", "errors", "heap_mb"), t6, verdict(c20 >= 500 && errors == 0)})
 		}
 	}
 	// 7. broker
@@ -205,7 +205,7 @@ func measure(o *outerOpts) []row {
 		const f7, t7 = "7 broker: added latency per call, p50", "≤ 2 ms"
 		progress("broker figures")
 		r, err := o.external("broker", o.broker)
-		p50, ok := pick(r, "overhead_p50_ms")
+		p50, ok := pick(r, "broker_overhead_p50_ms")
 		if err != nil || !ok {
 			why := "not measured (no broker bench command on main)"
 			if err != nil && o.broker != "" {
@@ -213,7 +213,7 @@ func measure(o *outerOpts) []row {
 			}
 			rows = append(rows, failRow(f7, t7, why))
 		} else {
-			rows = append(rows, row{f7, "–", fmt.Sprintf("%.2f ms", p50), describe(r, "broker_"), t7, verdict(p50 <= 2)})
+			rows = append(rows, row{f7, "–", fmt.Sprintf("%.2f ms", p50), describe(r, "broker_", "overhead_p", "flows_per_s", "errors"), t7, verdict(p50 <= 2)})
 		}
 	}
 	// 8. keychain
@@ -235,23 +235,15 @@ func measure(o *outerOpts) []row {
 
 func ms0(x float64) string { return fmt.Sprintf("%.0f ms", x) }
 
-// pick finds a key by suffix (other programs may prefix their keys).
-func pick(r results, suffix string) (float64, bool) {
-	keys := make([]string, 0, len(r))
-	for k := range r {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if strings.HasSuffix(k, suffix) {
-			return r[k], true
-		}
-	}
-	return 0, false
+// pick reads one key of another program's output.
+func pick(r results, key string) (float64, bool) {
+	v, ok := r[key]
+	return v, ok
 }
 
-// describe lists an external program's figures compactly.
-func describe(r results, trim string) string {
+// describe lists an external program's figures whose names (without trim)
+// start with one of prefixes, compactly; the log has them all.
+func describe(r results, trim string, prefixes ...string) string {
 	keys := make([]string, 0, len(r))
 	for k := range r {
 		keys = append(keys, k)
@@ -259,7 +251,13 @@ func describe(r results, trim string) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%g", strings.TrimPrefix(k, trim), r[k]))
+		name := strings.TrimPrefix(k, trim)
+		for _, p := range prefixes {
+			if strings.HasPrefix(name, p) {
+				parts = append(parts, fmt.Sprintf("%s=%g", name, r[k]))
+				break
+			}
+		}
 	}
 	return strings.Join(parts, ", ")
 }
