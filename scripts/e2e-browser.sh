@@ -17,6 +17,14 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E2E_DIR="$ROOT/e2e/browser"
 
+# wails dev listens on fixed ports (34115, Vite's 5173): two runs on one
+# machine (two checkouts, a developer and CI) would take each other's. The
+# outer half holds this lock for its whole run; the inner half inherits it.
+if [[ "${1:-}" != "--inner" ]]; then
+	exec 8>"${TMPDIR:-/tmp}/stytch-desktop-e2e-browser.lock"
+	flock 8
+fi
+
 # ---------------------------------------------------------------------------
 # Inner half: runs inside dbus-run-session + xvfb-run.
 # ---------------------------------------------------------------------------
