@@ -22,7 +22,7 @@ E2E_DIR="$ROOT/e2e/browser"
 # outer half holds this lock for its whole run; the inner half inherits it.
 if [[ "${1:-}" != "--inner" ]]; then
 	exec 8>"${TMPDIR:-/tmp}/stytch-desktop-e2e-browser.lock"
-	flock 8
+	flock -w 900 8 || echo "e2e-browser: another run still holds the lock after 15 min; going on" >&2
 fi
 
 # ---------------------------------------------------------------------------
