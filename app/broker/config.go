@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/openpage"
 )
 
 // Config is everything a company decides about its broker. New validates it;
@@ -23,6 +26,11 @@ type Config struct {
 	// login and signup); callers cannot choose another. Register it in the
 	// Stytch dashboard as a Discovery, Login and Signup redirect URL.
 	RedirectURL string
+	// AppURL is the app's callback (default stytch-desktop://auth/callback).
+	// When RedirectURL is this broker's /open page (https://broker/open),
+	// the broker serves that page (app/openpage): it opens AppURL?… and
+	// shows a sign-in code the app redeems at /open/redeem.
+	AppURL string
 	// Optional email template ids and link lifetime, also fixed here.
 	LoginTemplateID, SignupTemplateID string
 	LinkExpiryMinutes                 uint32
@@ -51,6 +59,8 @@ type Limits struct {
 	Domain     Rate // email sends, per email domain
 	OTPSend    Rate // SMS sends and TOTP creations, per intermediate session/session, member and phone prefix
 	OTPAttempt Rate // SMS/TOTP/recovery-code attempts, per intermediate session/session and member
+	CodeIP     Rate // sign-in code redeems (/open/redeem), per client IP
+	Code       Rate // sign-in code redeems, per pending flow (PKCE challenge) and per code typed
 }
 
 // DefaultLimits suit one company: generous per IP (offices share NAT
@@ -61,6 +71,8 @@ var DefaultLimits = Limits{
 	Domain:     Rate{N: 300, Per: time.Minute},
 	OTPSend:    Rate{N: 5, Per: 10 * time.Minute},
 	OTPAttempt: Rate{N: 10, Per: 10 * time.Minute},
+	CodeIP:     Rate{N: 30, Per: 10 * time.Minute},
+	Code:       Rate{N: 5, Per: 5 * time.Minute},
 }
 
 // Rate is N events per Per, with a burst of N (GCRA).
@@ -143,6 +155,17 @@ func (c *Config) validate() error {
 	}
 	if err := checkRedirectURL(c.RedirectURL); err != nil {
 		errs = append(errs, fmt.Errorf("redirect URL: %w", err))
+	}
+	if c.AppURL == "" {
+		c.AppURL = deeplink.DefaultParser.RedirectURL()
+	}
+	if openpage.IsOpenURL(c.RedirectURL) {
+		if u, _ := url.Parse(c.RedirectURL); u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			errs = append(errs, fmt.Errorf("redirect URL %q: the /open page must be https (http only on loopback)", c.RedirectURL))
+		}
+		if u, err := url.Parse(c.AppURL); err != nil || u.Scheme == "" || u.Scheme == "http" || u.Scheme == "https" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("app URL %q: want the app's custom-scheme callback, e.g. stytch-desktop://auth/callback", c.AppURL))
+		}
 	}
 	if c.LinkExpiryMinutes != 0 && (c.LinkExpiryMinutes < 5 || c.LinkExpiryMinutes > 10080) {
 		errs = append(errs, errors.New("link expiry must be between 5 and 10080 minutes"))

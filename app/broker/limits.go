@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"sync"
 	"time"
+
+	"stytch-desktop/app/openpage"
 )
 
 // limitKind names one rate limit; it is part of the key and the metric label.
@@ -21,6 +23,9 @@ const (
 	limitOTPSendPhone     limitKind = "otp_send_phone_prefix"
 	limitOTPAttemptToken  limitKind = "otp_attempt_token"
 	limitOTPAttemptMember limitKind = "otp_attempt_member"
+	limitCodeIP           limitKind = limitKind(openpage.LimitIP)
+	limitCodeFlow         limitKind = limitKind(openpage.LimitFlow)
+	limitCodeCode         limitKind = limitKind(openpage.LimitCode)
 )
 
 type limitKey struct {
@@ -40,6 +45,10 @@ func (l Limits) rate(k limitKind) Rate {
 		return l.OTPSend
 	case limitOTPAttemptToken, limitOTPAttemptMember:
 		return l.OTPAttempt
+	case limitCodeIP:
+		return l.CodeIP
+	case limitCodeFlow, limitCodeCode:
+		return l.Code
 	}
 	return Rate{}
 }

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,3 +56,26 @@ func (l *RedisLimiter) Ping(ctx context.Context) error {
 
 // Close releases the connection pool.
 func (l *RedisLimiter) Close() error { return l.rdb.Close() }
+
+// Put stores a sign-in code's sealed record for ttl unless the key exists
+// (SET NX PX), so every replica can redeem a code another one issued.
+func (l *RedisLimiter) Put(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	ok, err := l.rdb.SetNX(ctx, "stytch-broker:"+key, value, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis code store: %w", err)
+	}
+	return ok, nil
+}
+
+// Take reads and deletes a code's record in one step (GETDEL): a code is
+// redeemed once even when two replicas race.
+func (l *RedisLimiter) Take(ctx context.Context, key string) ([]byte, bool, error) {
+	v, err := l.rdb.GetDel(ctx, "stytch-broker:"+key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("redis code store: %w", err)
+	}
+	return v, true, nil
+}

@@ -26,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"stytch-desktop/app/openpage"
 )
 
 // maxBody is the largest request body accepted; Stytch sign-in requests are
@@ -43,6 +45,7 @@ type Broker struct {
 	limitHash keyHasher
 	logHash   keyHasher
 	metrics   *metrics
+	open      *openpage.Handler // /open and /open/redeem; nil unless the redirect URL is this broker's /open
 
 	jwksMu      sync.Mutex
 	jwksBody    []byte
@@ -68,6 +71,9 @@ func New(cfg Config) (*Broker, error) {
 		limitHash: newKeyHasher(cfg.Secret, "limit-keys"),
 		logHash:   newKeyHasher(cfg.Secret, "access-log"),
 		metrics:   newMetrics(),
+	}
+	if err := b.newOpenPage(); err != nil {
+		return nil, fmt.Errorf("broker configuration: %w", err)
 	}
 	return b, nil
 }
@@ -104,6 +110,9 @@ func (b *Broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (b *Broker) serve(w http.ResponseWriter, r *http.Request, x *exchange, requestID string) *apiError {
 	path := r.URL.Path
+	if served, e := b.serveOpen(w, r, x); served {
+		return e
+	}
 	if strings.HasPrefix(path, jwksPrefix) {
 		if strings.TrimPrefix(path, jwksPrefix) != b.cfg.ProjectID || r.URL.RawPath != "" {
 			return errRouteNotFound()

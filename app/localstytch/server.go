@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/openpage"
 )
 
 // Fixed, obviously-local defaults. They are not secrets: anyone can read
@@ -59,6 +60,11 @@ type Options struct {
 	Seed         bool             // add demo organizations (seedDemo in fixtures.go)
 	StatePath    string           // optional JSON file (0600) persisting state across restarts; tokens only as hashes, no outbox
 	Logger       *slog.Logger     // optional; tokens and the secret are never logged
+
+	// AppURL is the app's callback the /open page opens (default
+	// stytch-desktop://auth/callback). The server accepts its own
+	// <base>/open as a redirect URL besides RedirectURLs.
+	AppURL string
 
 	// AllowAnyHost disables the Host-header check on every path (API,
 	// JWKS, inbox, messages, faults, redirect hop). The check defends
@@ -92,6 +98,8 @@ type Server struct {
 	persist     *persister // nil without Options.StatePath
 
 	port atomic.Pointer[string] // the listener's port once Start ran; the Host check requires it
+
+	open *openpage.Handler // /open and /open/redeem (openpage)
 
 	faultMu sync.Mutex
 	faults  map[string]*Fault
@@ -133,6 +141,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if err := s.newOpenPage(opts.AppURL); err != nil {
+		return nil, fmt.Errorf("localstytch.New: %w", err)
 	}
 	if strings.ContainsAny(s.projectID, "/?#") {
 		return nil, fmt.Errorf("localstytch.New: project id %q must not contain / ? #", s.projectID)
@@ -353,6 +364,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/v1/magic_links/redirect":
 		s.handleRedirectHop(rc)
+	case path == openpage.PagePath:
+		s.open.Page(rc.w, rc.r)
+	case path == openpage.RedeemPath:
+		s.open.Redeem(rc.w, rc.r, peerIP(rc.r))
 	case isPublicPath(path):
 		s.handlePublicStart(rc)
 	case path == idpPagePath:

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"stytch-desktop/app/openpage"
 )
 
 // Limits from Stytch's SDK documentation (reference §8).
@@ -96,6 +98,9 @@ func (s *Server) checkRedirect(raw, errType string) (string, *apiError) {
 		if u == raw {
 			return raw, nil
 		}
+	}
+	if base := s.BaseURL(); base != "" && raw == base+openpage.PagePath {
+		return raw, nil // this server's own /open page (openpage.go)
 	}
 	return "", newErr(errType)
 }

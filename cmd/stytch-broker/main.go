@@ -79,7 +79,7 @@ type options struct {
 	allowCreate                                                     bool
 	upstreamTimeout, shutdownTimeout                                time.Duration
 	proxyHops                                                       int
-	redisURL, tlsCert, tlsKey                                       string
+	redisURL, tlsCert, tlsKey, appURL                               string
 	limits                                                          broker.Limits
 }
 
@@ -118,7 +118,9 @@ Options:
 	fs.StringVar(&o.upstream, "upstream", "", "Stytch API base URL (default: https://test.stytch.com or https://api.stytch.com by project id)")
 	fs.StringVar(&o.projectID, "project-id", "", "Stytch project id (project-test-… or project-live-…); required")
 	fs.StringVar(&o.secretFile, "secret-file", "", "file holding the project secret (instead of STYTCH_SECRET)")
-	fs.StringVar(&o.redirectURL, "redirect-url", "", "the one redirect URL of every magic link, e.g. stytch-desktop://auth/callback; required")
+	fs.StringVar(&o.redirectURL, "redirect-url", "", "the one redirect URL of every magic link, e.g. stytch-desktop://auth/callback, "+
+		"or this broker's https://…/open page (opens the app, or shows a sign-in code for phones); required")
+	fs.StringVar(&o.appURL, "app-url", "stytch-desktop://auth/callback", "the app's callback the /open page opens (with --redirect-url https://…/open)")
 	fs.StringVar(&o.loginTemplate, "login-template-id", "", "email template id for login and discovery links (default: the project's)")
 	fs.StringVar(&o.signupTemplate, "signup-template-id", "", "email template id for signup links (default: the project's)")
 	fs.UintVar(&o.linkExpiry, "link-expiry-minutes", 0, "magic-link lifetime in minutes, 5-10080 (default: Stytch's, 60)")
@@ -138,6 +140,8 @@ Options:
 	fs.Var(rateFlag{&o.limits.Domain}, "limit-email-domain", "email sends per email domain")
 	fs.Var(rateFlag{&o.limits.OTPSend}, "limit-otp-send", "SMS sends and TOTP creations per intermediate session, member and phone prefix")
 	fs.Var(rateFlag{&o.limits.OTPAttempt}, "limit-otp-attempt", "SMS, TOTP and recovery-code attempts per intermediate session and member")
+	fs.Var(rateFlag{&o.limits.CodeIP}, "limit-code-ip", "sign-in code redeems (/open/redeem) per client IP")
+	fs.Var(rateFlag{&o.limits.Code}, "limit-code", "sign-in code redeems per pending flow and per code")
 	return fs
 }
 
@@ -184,7 +188,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil))
 	cfg := broker.Config{
-		ProjectID: o.projectID, Secret: sec, Upstream: o.upstream, RedirectURL: o.redirectURL,
+		ProjectID: o.projectID, Secret: sec, Upstream: o.upstream, RedirectURL: o.redirectURL, AppURL: o.appURL,
 		LoginTemplateID: o.loginTemplate, SignupTemplateID: o.signupTemplate, LinkExpiryMinutes: uint32(o.linkExpiry),
 		MaxSessionMinutes: int32(o.maxSession), AllowedEmailDomains: o.domains, AllowedOrganizations: o.orgs,
 		AllowedPhonePrefixes: o.phones, AllowOrganizationCreate: o.allowCreate, UpstreamTimeout: o.upstreamTimeout,
