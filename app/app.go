@@ -44,6 +44,9 @@ func (a *App) UseAnotherEmail() signin.View {
 // own) through the same door as a link from the OS.
 func (a *App) SubmitLink(link string) signin.View { return a.lc.Paste(link) }
 
+// RedeemCode signs in with the code the /open page showed ("Got a code instead?").
+func (a *App) RedeemCode(code string) signin.View { return a.lc.RedeemCode(code) }
+
 // ChooseOrganization enters one of the discovered organizations.
 func (a *App) ChooseOrganization(organizationID string) signin.View {
 	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.ChooseOrganization(ctx, organizationID) })

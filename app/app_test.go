@@ -3,7 +3,10 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"html"
+	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +64,30 @@ func (r *recorder) waitScreen(t *testing.T, s signin.Screen) signin.View {
 	return signin.View{}
 }
 
+// openButton is the /open page's Open button: the app link it opens.
+var openButton = regexp.MustCompile(`id="open" href="([^"]+)"`)
+
+// throughOpenPage returns loc itself when it is the app's link, or, when it
+// is local mode's /open page, the app link the page opens (as a browser on
+// a computer does).
+func throughOpenPage(t *testing.T, loc string) string {
+	t.Helper()
+	if !strings.HasPrefix(loc, "http") {
+		return loc
+	}
+	r, err := http.Get(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	body, _ := io.ReadAll(r.Body)
+	m := openButton.FindSubmatch(body)
+	if r.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("the /open page answered %d without an Open button", r.StatusCode)
+	}
+	return html.UnescapeString(string(m[1]))
+}
+
 func appLink(t *testing.T, inboxURL, to string) (emailLink, appURL string) {
 	t.Helper()
 	resp, err := http.Get(inboxURL + "emulator/messages")
@@ -82,7 +109,7 @@ func appLink(t *testing.T, inboxURL, to string) (emailLink, appURL string) {
 				t.Fatal(err)
 			}
 			r.Body.Close()
-			return m.Link, r.Header.Get("Location")
+			return m.Link, throughOpenPage(t, r.Header.Get("Location"))
 		}
 	}
 	t.Fatalf("no email to %s", to)

@@ -168,8 +168,17 @@ sys.exit(1)' "$1"
 }
 # follow_redirect LINK: the Location of the redirect hop (no -L: curl must not
 # try to open stytch-desktop://).
+# Local mode's redirect URL is the local API's /open page: when the hop leads
+# there, the app link is the page's Open button, as a desktop browser opens it.
 follow_redirect() {
-	curl -s --max-time 5 -o /dev/null -D - "$1" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p'
+	local loc
+	loc=$(curl -s --max-time 5 -o /dev/null -D - "$1" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+	case "$loc" in
+	http://*/open\?*)
+		curl -s --max-time 5 -A 'Mozilla/5.0 (X11; Linux x86_64)' "$loc" |
+			python3 -c 'import html, re, sys; m = re.search(r"id=\"open\" href=\"([^\"]+)\"", sys.stdin.read()); print(html.unescape(m.group(1)) if m else "")' ;;
+	*) printf '%s\n' "$loc" ;;
+	esac
 }
 
 # open_link URL: through the OS (gio -> xdg-mime default -> desktop entry);
@@ -321,7 +330,7 @@ else
 fi
 URL=$(follow_redirect "$LINK")
 log "redirect: $(mask "$LINK") -> $(mask "$URL")"
-check "warm: redirect hop answers with a stytch-desktop:// Location" test "${URL#stytch-desktop://auth/callback?}" != "$URL"
+check "warm: redirect hop (through the /open page) leads to a stytch-desktop:// link" test "${URL#stytch-desktop://auth/callback?}" != "$URL"
 check "warm: gio open hands the link to the OS handler" open_link "$URL"
 check "warm: the OS handler started our binary" wait_for 5 test -s "$HANDLER_LOG"
 check "warm: running app signed in" wait_for 15 grep -q 'msg="signed in"' "$WARM_LOG"

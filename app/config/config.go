@@ -78,6 +78,8 @@ type Config struct {
 	ProjectID       string
 	Secret          string
 	BaseURL         string // empty: the SDK's default for the project id; broker mode: the broker's URL
+	OpenURL         string // STYTCH_REDIRECT_URL: the deployment's /open page as Stytch's redirect URL (redirect.go)
+	NoOpenPage      bool   // local mode: STYTCH_REDIRECT_URL chose the scheme callback, not the local /open page
 	Organization    string // id or slug: direct organization flow
 	SessionDuration time.Duration
 	Scheme          string
@@ -124,8 +126,15 @@ func (c Config) APIBase() string {
 // the paste box) goes through it.
 func (c Config) Links() deeplink.Parser { return deeplink.ForScheme(c.Scheme) }
 
-// RedirectURL is where Stytch sends the magic link's user.
-func (c Config) RedirectURL() string { return c.Links().RedirectURL() }
+// RedirectURL is where Stytch sends the magic link's user: the /open page
+// when one is configured, else the app's callback. (Local mode's own /open
+// page is known only once the local API runs: see app/core.)
+func (c Config) RedirectURL() string {
+	if c.OpenURL != "" {
+		return c.OpenURL
+	}
+	return c.Links().RedirectURL()
+}
 
 // Backend is the API this configuration talks to, for the screens' "About"
 // line: the broker's or Stytch's URL ("" in local mode: it is in-process).
@@ -281,6 +290,7 @@ func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config,
 			c.Scheme = v
 		}
 	}
+	errs = append(errs, c.readRedirectURL(get(EnvRedirectURL)))
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}

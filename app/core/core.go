@@ -15,9 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"stytch-desktop/app/codeclient"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/keychain"
 	"stytch-desktop/app/localstytch"
+	"stytch-desktop/app/openpage"
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/stytchclient"
 )
@@ -89,11 +91,13 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 		// user waits); the flows pass shorter deadlines for background work.
 		secrets = keychain.NewKeyring(KeychainService(cfg), keychain.WithTimeout(time.Minute))
 	}
+	redirect, codes := c.openPage()
 	c.Flows = signin.New(signin.Config{
 		Mode:            string(cfg.Mode),
 		Backend:         cfg.Backend(),
 		InboxURL:        c.InboxURL,
-		RedirectURL:     cfg.RedirectURL(),
+		Codes:           codes,
+		RedirectURL:     redirect,
 		Organization:    cfg.Organization,
 		SessionDuration: cfg.SessionDuration,
 		Now:             opts.Now,
@@ -168,6 +172,7 @@ func (c *Core) startLocal(opts Options) (string, error) {
 		Seed:         true,
 		StatePath:    filepath.Join(dir, "local-stytch-state.json"),
 		RedirectURLs: []string{c.Config.RedirectURL()},
+		AppURL:       c.Config.Links().RedirectURL(),
 		Logger:       c.log.With("component", "local-stytch"),
 	})
 	if err != nil {
@@ -193,6 +198,21 @@ func (c *Core) startLocal(opts Options) (string, error) {
 	}
 	c.local = srv
 	return base, nil
+}
+
+// openPage is the redirect URL Stytch sends links to and, when that is an
+// /open page, the client that redeems its sign-in codes. Local mode uses the
+// local API's own page unless STYTCH_REDIRECT_URL chose the app's callback:
+// the page still opens the app in one click, and shows the code too.
+func (c *Core) openPage() (string, signin.CodeRedeemer) {
+	cfg := c.Config
+	switch {
+	case cfg.Mode == config.ModeLocal && c.local != nil && !cfg.NoOpenPage:
+		return c.local.OpenURL(), codeclient.New(openpage.RedeemURL(c.local.OpenURL()), cfg.Links())
+	case cfg.OpenURL != "":
+		return cfg.OpenURL, codeclient.New(cfg.RedeemURL(), cfg.Links())
+	}
+	return cfg.RedirectURL(), nil
 }
 
 // Close stops what Start started.

@@ -16,6 +16,7 @@ import (
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/openpage"
 	"stytch-desktop/app/schemereg"
 	"stytch-desktop/app/signin"
 )
@@ -253,10 +254,29 @@ func (l *Lifecycle) Do(action func(ctx context.Context, f *signin.Flows) error) 
 
 // Paste takes what the user pasted into "link not opening? paste it here":
 // through the same door as a link from the OS, waiting for the outcome.
+// A code, or the page's "Copy link" (a link carrying a code), is redeemed.
 func (l *Lifecycle) Paste(raw string) signin.View {
+	if code, ok := openpage.CodeFromPaste(l.cfg.Scheme, raw); ok {
+		return l.RedeemCode(code)
+	}
 	ctx, cancel := context.WithTimeout(l.ctx, linkWait)
 	defer cancel()
 	l.links.OfferPasted(ctx, raw)
+	return l.State()
+}
+
+// RedeemCode takes a sign-in code from the /open page ("Got a code
+// instead?"): the flows exchange it for its link, which then goes to the
+// flows exactly as a link from the OS does (deliver), so it completes with
+// this app's PKCE verifier.
+func (l *Lifecycle) RedeemCode(code string) signin.View {
+	f := l.flows()
+	if f == nil {
+		return l.State()
+	}
+	if link, err := f.RedeemCode(l.ctx, code); err == nil {
+		l.deliver(link)
+	}
 	return l.State()
 }
 

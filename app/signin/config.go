@@ -28,6 +28,9 @@ type Config struct {
 	Now                func() time.Time
 	Logger             *slog.Logger
 	Browser            BrowserConfig // SSO and OAuth round trips (sso.go); the zero value turns them off
+	// Codes redeems sign-in codes from the /open page (code.go); nil when
+	// the redirect URL is the app's scheme (no page, no code entry).
+	Codes CodeRedeemer
 }
 
 // Defaults, in one place.

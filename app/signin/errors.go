@@ -18,6 +18,8 @@ const (
 	KindLinkNotRequested     Kind = "link_not_requested"   // no flow started here is waiting
 	KindLinkMalformed        Kind = "link_malformed"       // not our link
 	KindLinkWrongAccount     Kind = "link_wrong_account"   // the link signs in another email or organization (refused)
+	KindCodeInvalid          Kind = "code_invalid"         // a sign-in code mistyped, used or expired
+	KindCodeUnavailable      Kind = "code_unavailable"     // sign-in codes cannot be redeemed here now
 	KindSlugTaken            Kind = "slug_taken"           // organization slug already used
 	KindInvalidOrganization  Kind = "invalid_organization" // bad organization name or slug
 	KindOrganizationNotFound Kind = "organization_not_found"
@@ -40,7 +42,7 @@ const (
 )
 
 // Kinds lists every Kind, so tests can hold the screens' contract to it.
-var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindSignInInterrupted, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindBrowserUnavailable, KindSSOUnavailable, KindUnknown}
+var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindCodeInvalid, KindCodeUnavailable, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindSignInInterrupted, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindBrowserUnavailable, KindSSOUnavailable, KindUnknown}
 
 // Error is the one error type the flows return. Op names the operation so a
 // top-level error reads like a trail; Err is the cause (never a secret).

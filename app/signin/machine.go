@@ -76,7 +76,8 @@ func New(cfg Config, api Stytch, secrets Secrets) *Flows {
 		log:     cfg.Logger,
 		op:      make(chan struct{}, 1),
 		view: View{Screen: ScreenRestoring, Mode: cfg.Mode, Backend: cfg.Backend, InboxURL: cfg.InboxURL, DirectOrganization: cfg.Organization,
-			OAuthProviders: cfg.Browser.providers(), SSOAvailable: cfg.Browser.enabled()},
+			OAuthProviders: cfg.Browser.providers(), SSOAvailable: cfg.Browser.enabled(),
+			CodeEntry: cfg.Codes != nil},
 		listeners: map[int]func(View){},
 	}
 }

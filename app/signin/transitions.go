@@ -14,6 +14,7 @@ const (
 	ActResend             Action = "resend"
 	ActUseAnotherEmail    Action = "use_another_email"
 	ActCompleteLink       Action = "complete_link"
+	ActRedeemCode         Action = "redeem_code" // a code from the /open page, exchanged for its link (code.go)
 	ActChooseOrganization Action = "choose_organization"
 	ActCreateOrganization Action = "create_organization"
 	ActSignOut            Action = "sign_out"
@@ -101,6 +102,8 @@ var transitions = []Transition{
 		To: []Screen{ScreenSignedOut}},
 	{Action: ActCompleteLink, From: settled,
 		To: screens([]Screen{ScreenCompleting, ScreenChoosingOrganization, ScreenLinkSent, ScreenSignedOut}, afterPrimary, ssoNext)},
+	{Action: ActRedeemCode, From: []Screen{ScreenLinkSent},
+		To: []Screen{ScreenLinkSent}},
 	{Action: ActChooseOrganization, From: []Screen{ScreenChoosingOrganization, ScreenNeedsMoreAuth},
 		To: screens([]Screen{ScreenEntering, ScreenChoosingOrganization, ScreenSignedOut}, afterPrimary, ssoNext)},
 	{Action: ActCreateOrganization, From: []Screen{ScreenChoosingOrganization},

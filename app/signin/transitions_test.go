@@ -25,6 +25,10 @@ var userActions = map[signin.Action]func(ctx context.Context, h *harness) error{
 	signin.ActCompleteLink: func(ctx context.Context, h *harness) error {
 		return h.flows.CompleteLink(ctx, h.parse("stytch-desktop://auth/callback?stytch_token_type=discovery&token="+strings.Repeat("Q", 44)))
 	},
+	signin.ActRedeemCode: func(ctx context.Context, h *harness) error {
+		_, err := h.flows.RedeemCode(ctx, "ABCD-EFGH")
+		return err
+	},
 	signin.ActChooseOrganization: func(ctx context.Context, h *harness) error {
 		return h.flows.ChooseOrganization(ctx, "organization-test-nowhere")
 	},

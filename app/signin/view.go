@@ -78,6 +78,7 @@ type View struct {
 	Mode               string         `json:"mode"`
 	Backend            string         `json:"backend,omitempty"` // the broker's or Stytch's URL, for an "About" line
 	InboxURL           string         `json:"inboxUrl,omitempty"`
+	CodeEntry          bool           `json:"codeEntry,omitempty"` // "Got a code instead?" is offered (the /open page is in use)
 	DirectOrganization string         `json:"directOrganization,omitempty"`
 	Email              string         `json:"email,omitempty"`
 	LinkExpiresAt      *time.Time     `json:"linkExpiresAt,omitempty"`

@@ -46,12 +46,22 @@ export class Outbox {
   }
 }
 
-/** Follows an email's http link one hop, as a mail client's browser would, and returns the app link it redirects to. */
+/**
+ * Follows an email's http link as a mail client's browser would and returns
+ * the app link it leads to: the redirect hop goes to local mode's /open page,
+ * whose Open button is the stytch-desktop:// link (the page's own script opens
+ * it at once; the desktop-page test checks that in Chromium).
+ */
 export async function appLinkFrom(emailLink) {
   const res = await fetch(emailLink, { redirect: "manual", signal: AbortSignal.timeout(5000) });
-  const location = res.headers.get("location") ?? "";
+  let location = res.headers.get("location") ?? "";
+  if (res.status === 302 && /^http:\/\/127\.0\.0\.1:\d+\/open\?/.test(location)) {
+    const page = await fetch(location, { headers: { "User-Agent": "Mozilla/5.0 (X11; Linux x86_64)" }, signal: AbortSignal.timeout(5000) });
+    const m = /id="open" href="([^"]+)"/.exec(await page.text());
+    location = m ? m[1].replaceAll("&amp;", "&") : "";
+  }
   if (res.status !== 302 || !location.startsWith("stytch-desktop://")) {
-    throw new Error(`email link answered HTTP ${res.status}, Location scheme ${location.split(":")[0] || "(none)"}; want 302 to stytch-desktop://`);
+    throw new Error(`email link answered HTTP ${res.status}, leading to scheme ${location.split(":")[0] || "(none)"}; want stytch-desktop://`);
   }
   return location;
 }

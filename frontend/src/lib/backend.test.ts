@@ -11,6 +11,7 @@ function fakeWindow() {
     Resend: vi.fn(async () => view),
     UseAnotherEmail: vi.fn(async () => view),
     SubmitLink: vi.fn(async () => view),
+    RedeemCode: vi.fn(async () => view),
     ChooseOrganization: vi.fn(async () => view),
     CreateOrganization: vi.fn(async () => view),
     SignOut: vi.fn(async () => view),
@@ -37,6 +38,7 @@ describe("wailsBackend", () => {
     const b = wailsBackend(w);
     await b.SendLink("ada@example.com");
     await b.SubmitLink("stytch-desktop://auth?x=1");
+    await b.RedeemCode("ABCD-EFGH");
     await b.ChooseOrganization("organization-test-1");
     await b.CreateOrganization("Acme", "acme");
     await b.Resend();
@@ -48,6 +50,7 @@ describe("wailsBackend", () => {
     expect(await b.SuggestSlug("Acme")).toBe("acme");
     expect(App.SendLink).toHaveBeenCalledWith("ada@example.com");
     expect(App.SubmitLink).toHaveBeenCalledWith("stytch-desktop://auth?x=1");
+    expect(App.RedeemCode).toHaveBeenCalledWith("ABCD-EFGH");
     expect(App.ChooseOrganization).toHaveBeenCalledWith("organization-test-1");
     expect(App.CreateOrganization).toHaveBeenCalledWith("Acme", "acme");
     expect(App.SuggestSlug).toHaveBeenCalledWith("Acme");

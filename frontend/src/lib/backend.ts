@@ -8,6 +8,8 @@ export interface Backend {
   Resend(): Promise<View>;
   UseAnotherEmail(): Promise<View>;
   SubmitLink(pastedLink: string): Promise<View>;
+  /** Signs in with the code the /open page showed ("Got a code instead?"). */
+  RedeemCode(code: string): Promise<View>;
   ChooseOrganization(organizationId: string): Promise<View>;
   CreateOrganization(name: string, slug: string): Promise<View>;
   SignOut(): Promise<View>;
@@ -77,6 +79,7 @@ export function wailsBackend(w: Window = window): Backend {
     Resend: () => app.Resend(),
     UseAnotherEmail: () => app.UseAnotherEmail(),
     SubmitLink: (link) => app.SubmitLink(link),
+    RedeemCode: (code) => app.RedeemCode(code),
     ChooseOrganization: (id) => app.ChooseOrganization(id),
     CreateOrganization: (name, slug) => app.CreateOrganization(name, slug),
     SignOut: () => app.SignOut(),

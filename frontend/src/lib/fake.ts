@@ -1,3 +1,4 @@
+import { normalizeCode } from "./code";
 import type { Backend } from "./backend";
 import type { MFAView, Notice, Organization, Screen, View } from "./types";
 import { SCREENS } from "./types";
@@ -214,6 +215,13 @@ export class FakeBackend implements Backend {
       if (v.screen === "browser" && v.browser?.kind === "sso") {
         return { ...sampleView("signed_in"), mode: v.mode, organization: { ...SAMPLE_ORGS[4] }, browser: null, notice: null };
       }
+      return { ...v, screen: "choosing_organization", organizations: SAMPLE_ORGS.map((o) => ({ ...o })), notice: null };
+    });
+  }
+
+  RedeemCode(code: string): Promise<View> {
+    return this.act("RedeemCode", [code], (v) => {
+      if (normalizeCode(code) === null) return this.withNotice(v, { kind: "code_invalid" });
       return { ...v, screen: "choosing_organization", organizations: SAMPLE_ORGS.map((o) => ({ ...o })), notice: null };
     });
   }

@@ -62,6 +62,17 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     severity: "error",
     retry: false,
   },
+  code_invalid: {
+    message:
+      "That code didn't work: check it for typos. A code works once, for 5 minutes — if it has expired, open the link in the email again for a new one.",
+    severity: "error",
+    retry: false,
+  },
+  code_unavailable: {
+    message: "Sign-in codes can't be checked right now. Open the link on this computer instead, or try again shortly.",
+    severity: "error",
+    retry: false,
+  },
   slug_taken: {
     message: "That URL slug is taken — try another.",
     severity: "error",

@@ -36,6 +36,8 @@ export const NOTICE_KINDS = [
   "link_not_requested",
   "link_malformed",
   "link_wrong_account",
+  "code_invalid",
+  "code_unavailable",
   "slug_taken",
   "invalid_organization",
   "organization_not_found",
@@ -119,6 +121,8 @@ export interface View {
   /** direct and broker modes: the API the app talks to (the broker's or Stytch's URL), for an "About" line */
   backend?: string;
   inboxUrl?: string;
+  /** "Got a code instead?" is offered: links open the /open page, which shows a sign-in code. */
+  codeEntry?: boolean;
   directOrganization?: string;
   email?: string;
   linkExpiresAt?: string;

@@ -1,0 +1,80 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"stytch-desktop/app/config"
+	"stytch-desktop/app/core"
+	"stytch-desktop/app/keychain/keychaintest"
+	"stytch-desktop/app/signin"
+)
+
+var shownCode = regexp.MustCompile(`id="code"><span aria-hidden="true">([A-Z0-9]{4}-[A-Z0-9]{4})</span>`)
+var copiedLink = regexp.MustCompile(`id="copy" data-link="([^"]+)"`)
+
+// openPageFor opens the newest email to addr the way a browser would and
+// returns the /open page's HTML (local mode's default redirect URL).
+func openPageFor(t *testing.T, inboxURL, to, userAgent string) string {
+	t.Helper()
+	emailLink, _ := appLink(t, inboxURL, to)
+	req, _ := http.NewRequest(http.MethodGet, emailLink, nil)
+	req.Header.Set("User-Agent", userAgent)
+	page, err := http.DefaultClient.Do(req) // follows the hop to /open
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer page.Body.Close()
+	body, _ := io.ReadAll(page.Body)
+	if page.StatusCode != http.StatusOK || page.Request.URL.Path != "/open" {
+		t.Fatalf("the email's link led to %s (%d), want the /open page", page.Request.URL.Path, page.StatusCode)
+	}
+	return string(body)
+}
+
+// Local mode uses the local API's /open page: the code typed into the app
+// (RedeemCode), or the page's "Copy link" pasted into the paste box
+// (SubmitLink), signs in through the bound methods.
+func TestLocalModeSignInCodeThroughTheBoundMethods(t *testing.T) {
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
+	win := &recorder{}
+	lc.Start(win)
+	defer lc.Shutdown(context.Background())
+	v := win.waitScreen(t, signin.ScreenSignedOut)
+
+	if v := a.SendLink("demo@example.com"); v.Screen != signin.ScreenLinkSent || !v.CodeEntry {
+		t.Fatalf("after SendLink: %+v", v)
+	}
+	page := openPageFor(t, v.InboxURL, "demo@example.com", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148")
+	m := shownCode.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no code on the phone page")
+	}
+	if v := a.RedeemCode(m[1]); v.Screen != signin.ScreenChoosingOrganization {
+		t.Fatalf("after RedeemCode: screen %s notice %+v", v.Screen, v.Notice)
+	}
+	if v := a.UseAnotherEmail(); v.Screen != signin.ScreenSignedOut {
+		t.Fatalf("after UseAnotherEmail: %s", v.Screen)
+	}
+
+	// The desktop page's Copy link carries the code, not the token; the
+	// paste box takes it.
+	if v := a.SendLink("ada@example.com"); v.Screen != signin.ScreenLinkSent {
+		t.Fatalf("second SendLink: %+v", v)
+	}
+	page = openPageFor(t, v.InboxURL, "ada@example.com", "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0")
+	c := copiedLink.FindStringSubmatch(page)
+	if c == nil {
+		t.Fatal("no Copy link on the desktop page")
+	}
+	if v := a.SubmitLink("  " + c[1] + "\n"); v.Screen != signin.ScreenChoosingOrganization {
+		t.Fatalf("after pasting the copied link: screen %s notice %+v", v.Screen, v.Notice)
+	}
+}
