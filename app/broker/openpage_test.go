@@ -221,7 +221,7 @@ func TestOpenRedeemRefusesWhatIsNotARedeem(t *testing.T) {
 	_, ch := pkcePair()
 	for _, c := range []struct {
 		method, ctype, body string
-		want               int
+		want                int
 	}{
 		{"OPTIONS", "", "", 405},
 		{"GET", "", "", 405},
