@@ -93,16 +93,17 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 	}
 	redirect, codes := c.openPage()
 	c.Flows = signin.New(signin.Config{
-		Mode:            string(cfg.Mode),
-		Backend:         cfg.Backend(),
-		InboxURL:        c.InboxURL,
-		Codes:           codes,
-		RedirectURL:     redirect,
-		Organization:    cfg.Organization,
-		SessionDuration: cfg.SessionDuration,
-		Now:             opts.Now,
-		Logger:          log,
-		Browser:         c.browserConfig(opts),
+		Mode:             string(cfg.Mode),
+		Backend:          cfg.Backend(),
+		InboxURL:         c.InboxURL,
+		Codes:            codes,
+		RedirectURL:      cfg.Links().RedirectURL(),
+		EmailRedirectURL: redirect,
+		Organization:     cfg.Organization,
+		SessionDuration:  cfg.SessionDuration,
+		Now:              opts.Now,
+		Logger:           log,
+		Browser:          c.browserConfig(opts),
 	}, api, secrets)
 	return c, nil
 }

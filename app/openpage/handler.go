@@ -274,7 +274,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func newNonce() string {
 	var b [18]byte
 	_, _ = rand.Read(b[:])
-	return base64.StdEncoding.EncodeToString(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:]) // no + or /: html/template would escape them in the attribute
 }
 
 // securityHeaders: no scripts, styles, images, frames or forms from

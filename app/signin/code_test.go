@@ -21,7 +21,7 @@ import (
 func codeHarness(t *testing.T) *harness {
 	t.Helper()
 	h := newHarness(t, ports["stytch-go"])
-	h.cfg.RedirectURL = h.baseURL + openpage.PagePath
+	h.cfg.EmailRedirectURL = h.baseURL + openpage.PagePath
 	h.cfg.Codes = codeclient.New(h.baseURL+openpage.RedeemPath, deeplink.DefaultParser)
 	h.flows = h.newDevice(h.store)
 	return h

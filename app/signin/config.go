@@ -12,7 +12,8 @@ type Config struct {
 	Mode               string        // "local", "direct" or "broker": shown on the screens
 	Backend            string        // the API's URL for the screens' "About" line ("" in local mode)
 	InboxURL           string        // local mode: the local API's inbox page
-	RedirectURL        string        // where Stytch sends the link; default deeplink.DefaultParser's
+	RedirectURL        string        // the app's callback: where Stytch sends SSO/OAuth round trips (and links by default); default deeplink.DefaultParser's
+	EmailRedirectURL   string        // where email links go when not RedirectURL: the /open page (code.go)
 	Organization       string        // id or slug: use the direct organization flow
 	SessionDuration    time.Duration // default one week, as in the quickstart
 	LinkLifetime       time.Duration // how long a sent link can complete; Stytch's default 60 minutes
@@ -52,6 +53,9 @@ const (
 func (cfg Config) withDefaults() Config {
 	if cfg.RedirectURL == "" {
 		cfg.RedirectURL = deeplink.DefaultParser.RedirectURL()
+	}
+	if cfg.EmailRedirectURL == "" {
+		cfg.EmailRedirectURL = cfg.RedirectURL
 	}
 	if cfg.SessionDuration <= 0 {
 		cfg.SessionDuration = DefaultSessionDuration

@@ -68,11 +68,11 @@ func (f *Flows) send(ctx context.Context, a Action, email, verifier string) erro
 	if f.cfg.Organization != "" {
 		kind = flowOrganization
 		err = f.api.SendOrganizationLink(cctx, OrganizationLinkRequest{
-			Organization: f.cfg.Organization, Email: email, RedirectURL: f.cfg.RedirectURL, PKCEChallenge: challenge,
+			Organization: f.cfg.Organization, Email: email, RedirectURL: f.cfg.EmailRedirectURL, PKCEChallenge: challenge,
 		})
 	} else {
 		err = f.api.SendDiscoveryLink(cctx, DiscoveryLinkRequest{
-			Email: email, RedirectURL: f.cfg.RedirectURL, PKCEChallenge: challenge,
+			Email: email, RedirectURL: f.cfg.EmailRedirectURL, PKCEChallenge: challenge,
 		})
 	}
 	if err != nil {
