@@ -178,6 +178,10 @@ var (
 
 // FromEnv reads and validates the configuration. Every error says what to fix.
 func FromEnv(getenv func(string) string) (Config, error) {
+	getenv, err := withBakedRedirect(getenv, bakedRedirectURL)
+	if err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
 	return fromEnv(getenv, bakedBrokerURL, bakedProjectID)
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"stytch-desktop/app/openpage"
 )
@@ -15,6 +16,28 @@ import (
 //     …/open/redeem;
 //   - the callback itself: in local mode, no page (links go straight to the app).
 const EnvRedirectURL = "STYTCH_REDIRECT_URL"
+
+// bakedRedirectURL is a company build's /open page (make build
+// REDIRECT_URL=https://auth.example.com/open, with BROKER_URL): public, like the broker URL.
+var bakedRedirectURL string
+
+// withBakedRedirect makes a baked redirect URL the value of
+// STYTCH_REDIRECT_URL; the environment may repeat it, never change it.
+func withBakedRedirect(getenv func(string) string, baked string) (func(string) string, error) {
+	if baked == "" {
+		return getenv, nil
+	}
+	if v := strings.TrimSpace(getenv(EnvRedirectURL)); v != "" && v != baked {
+		return nil, fmt.Errorf("%s is set, but this build always uses the redirect URL it was built with (%s): unset %s",
+			EnvRedirectURL, baked, EnvRedirectURL)
+	}
+	return func(k string) string {
+		if k == EnvRedirectURL {
+			return baked
+		}
+		return getenv(k)
+	}, nil
+}
 
 // readRedirectURL validates STYTCH_REDIRECT_URL into c (after the scheme).
 func (c *Config) readRedirectURL(v string) error {

@@ -48,3 +48,20 @@ func TestRedirectURLSetting(t *testing.T) {
 		})
 	}
 }
+
+func TestBakedRedirectURL(t *testing.T) {
+	env := map[string]string{EnvBrokerURL: "https://auth.example.com", EnvProjectID: "project-live-abc"}
+	get, err := withBakedRedirect(func(k string) string { return env[k] }, "https://auth.example.com/open")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := fromEnv(get, "", "")
+	if err != nil || c.OpenURL != "https://auth.example.com/open" {
+		t.Fatalf("baked: %+v %v", c, err)
+	}
+	env[EnvRedirectURL] = "https://other.example.com/open"
+	if _, err := withBakedRedirect(func(k string) string { return env[k] }, "https://auth.example.com/open"); err == nil ||
+		!strings.Contains(err.Error(), "always uses the redirect URL it was built with") {
+		t.Fatalf("a different STYTCH_REDIRECT_URL: %v", err)
+	}
+}
