@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Browser end-to-end test: `wails dev` serves the real app (real Go backend,
-# local-mode Stytch API) at http://localhost:34115 and Playwright drives
+# in broker mode by default, see E2E_MODE below) at http://localhost:34115 and Playwright drives
 # Debian's Chromium through the sign-in flows (e2e/browser/flows.test.js).
 #
 # Usage: scripts/e2e-browser.sh [ARTIFACT_DIR]   (default test-artifacts/browser)
+#
+# E2E_MODE=broker (the default) runs the app in broker mode, as employees get
+# it: the standalone local API (cmd/stytch-emulator) holds the secret, the
+# Stytch broker (cmd/stytch-broker) sits in front of it, and the app has only
+# STYTCH_BROKER_URL + STYTCH_PROJECT_ID. E2E_MODE=local runs the app's
+# in-process local API instead (the other suites cover local mode).
 #
 # Needs: frontend/dist already built (`make frontend`), the Wails CLI, and the
 # apt packages xvfb xauth dbus gnome-keyring libsecret-tools xdg-utils
@@ -143,11 +149,52 @@ export XDG_CACHE_HOME="$E2E_TMP/cache" XDG_DATA_HOME="$E2E_TMP/data" \
 export E2E_TMP E2E_ARTIFACTS="$ARTIFACTS" E2E_WAILS="$WAILS"
 # No accessibility bus: it only adds daemons and log noise under Xvfb.
 export NO_AT_BRIDGE=1
-# Local mode: no STYTCH_* from the caller's shell may leak in.
+# No STYTCH_* from the caller's shell may leak in.
 while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep '^STYTCH_' || true)
+
+export E2E_MODE=${E2E_MODE:-broker}
+case "$E2E_MODE" in
+local) ;;
+broker)
+	# The local API and the broker as separate processes (the API's state
+	# outlives the app's restart in part B), on free loopback ports, stopped
+	# by PID on exit. The broker has the secret; the app never sees it.
+	project=project-test-00000000-0000-4000-8000-000000000000
+	(cd "$ROOT" && go build -o "$E2E_TMP/bin-stytch-emulator" ./cmd/stytch-emulator && go build -o "$E2E_TMP/bin-stytch-broker" ./cmd/stytch-broker)
+	# Port 0: each prints the address it got.
+	wait_for() { # FILE REGEX: prints the first match, waiting up to 20 s
+		for _ in $(seq 1 200); do
+			m=$(grep -oE "$2" "$1" 2>/dev/null | head -n1) && [[ -n "$m" ]] && { echo "$m"; return 0; }
+			sleep 0.1
+		done
+		echo "e2e-browser: no match for $2 in $1:" >&2
+		cat "$1" >&2
+		return 1
+	}
+	pids=()
+	cleanup() {
+		for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+		cp "$E2E_TMP/broker.log" "$ARTIFACTS/broker.log" 2>/dev/null || true
+		rm -rf "$E2E_TMP"
+	}
+	"$E2E_TMP/bin-stytch-emulator" --addr 127.0.0.1:0 --seed >"$E2E_TMP/emulator.log" 2>&1 &
+	pids+=($!)
+	api_url=$(wait_for "$E2E_TMP/emulator.log" 'http://127\.0\.0\.1:[0-9]+' )
+	STYTCH_SECRET=secret-test-local-emulator-not-a-real-secret "$E2E_TMP/bin-stytch-broker" \
+		--addr 127.0.0.1:0 --metrics-addr "" --project-id "$project" \
+		--upstream "$api_url" --redirect-url stytch-desktop://auth/callback \
+		--allow-organization-create >"$E2E_TMP/broker.log" 2>&1 &
+	pids+=($!)
+	broker_url=$(wait_for "$E2E_TMP/broker.log" '"api":"http://127\.0\.0\.1:[0-9]+' | cut -d'"' -f4)
+	api_port=${api_url##*:}
+	export STYTCH_BROKER_URL="$broker_url" STYTCH_PROJECT_ID="$project"
+	export E2E_API_PORT="$api_port" E2E_KEYCHAIN_SERVICE="stytch-desktop:$project"
+	;;
+*) echo "e2e-browser: E2E_MODE must be broker or local" >&2; exit 2 ;;
+esac
 
 start=$(date +%s)
 status=0
 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" --inner || status=$?
-echo "e2e-browser: $([[ $status -eq 0 ]] && echo passed || echo FAILED) in $(($(date +%s) - start)) s; screenshots in $ARTIFACTS"
+echo "e2e-browser ($E2E_MODE mode): $([[ $status -eq 0 ]] && echo passed || echo FAILED) in $(($(date +%s) - start)) s; screenshots in $ARTIFACTS"
 exit "$status"

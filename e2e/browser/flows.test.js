@@ -1,5 +1,6 @@
 // Browser end-to-end test of the sign-in flows against `wails dev`: the real
-// page, the real Go backend, the local-mode Stytch API, links delivered
+// page, the real Go backend in broker mode (the Stytch broker in front of the
+// standalone local API; E2E_MODE=local: the in-process one), links delivered
 // through the OS scheme handler and the session in a real keyring.
 // Run it with scripts/e2e-browser.sh, which provides that environment.
 import { after, before, describe, test } from "node:test";
@@ -132,8 +133,14 @@ describe("stytch-desktop in a browser against wails dev", () => {
 
   flow("A. discovery with a new domain, then create an organization", async () => {
     await openApp();
-    await page.getByRole("complementary", { name: "Local mode" }).waitFor({ timeout: STEP_MS });
-    await seeText("Local Stytch-compatible API — no real email is sent.");
+    if (process.env.E2E_MODE === "broker") {
+      // Broker mode: no local-mode banner; the app has no secret, only the broker's URL.
+      await seeScreen("Sign in");
+      assert.equal(await page.getByRole("complementary", { name: "Local mode" }).count(), 0, "no local-mode banner in broker mode");
+    } else {
+      await page.getByRole("complementary", { name: "Local mode" }).waitFor({ timeout: STEP_MS });
+      await seeText("Local Stytch-compatible API — no real email is sent.");
+    }
 
     const email = await sendLink(NEW_EMAIL);
     await screenshot("check-your-email");

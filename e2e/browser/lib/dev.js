@@ -85,6 +85,8 @@ export class WailsDev {
 
   /** The local Stytch-compatible API's port, or 0 before it has started. */
   apiPort() {
+    // Broker mode: the standalone local API behind the broker (scripts/e2e-browser.sh).
+    if (process.env.E2E_API_PORT) return Number(process.env.E2E_API_PORT);
     try {
       return Number(readFileSync(path.join(env("XDG_CONFIG_HOME"), "stytch-desktop", "local-stytch-port"), "utf8").trim()) || 0;
     } catch {

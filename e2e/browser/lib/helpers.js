@@ -78,7 +78,7 @@ export async function openThroughOS(url) {
 export async function keychainKeys() {
   let out = "";
   try {
-    const r = await run("secret-tool", ["search", "--all", "service", "stytch-desktop-local"], { timeout: 10_000 });
+    const r = await run("secret-tool", ["search", "--all", "service", process.env.E2E_KEYCHAIN_SERVICE ?? "stytch-desktop-local"], { timeout: 10_000 });
     out = r.stdout + r.stderr;
   } catch (err) {
     // No match: secret-tool may exit non-zero with nothing printed.
