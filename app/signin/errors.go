@@ -14,6 +14,7 @@ const (
 	KindInvalidEmail         Kind = "invalid_email"
 	KindRateLimited          Kind = "rate_limited"
 	KindLinkExpired          Kind = "link_expired"         // expired or already used
+	KindLinkNotForApp        Kind = "link_not_for_app"     // Stytch doesn't know the token: another project's (or app's) link
 	KindLinkOtherDevice      Kind = "link_other_device"    // PKCE mismatch
 	KindLinkNotRequested     Kind = "link_not_requested"   // no flow started here is waiting
 	KindLinkMalformed        Kind = "link_malformed"       // not our link
@@ -42,7 +43,7 @@ const (
 )
 
 // Kinds lists every Kind, so tests can hold the screens' contract to it.
-var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindCodeInvalid, KindCodeUnavailable, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindSignInInterrupted, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindBrowserUnavailable, KindSSOUnavailable, KindUnknown}
+var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkNotForApp, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindCodeInvalid, KindCodeUnavailable, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindSignInInterrupted, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindBrowserUnavailable, KindSSOUnavailable, KindUnknown}
 
 // Error is the one error type the flows return. Op names the operation so a
 // top-level error reads like a trail; Err is the cause (never a secret).

@@ -3,6 +3,7 @@ package signin_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -281,6 +282,33 @@ func TestLinkErrors(t *testing.T) {
 			err := h.flows.CompleteLink(ctx, h.parse(first))
 			wantKind(t, err, signin.KindLinkExpired)
 			wantScreen(t, h.flows, signin.ScreenLinkSent)
+		})
+		t.Run("link from another project", func(t *testing.T) {
+			// Stytch answers 404 magic_link_not_found for a token it never
+			// issued in this project: not "expired or used", not our link.
+			h := newHarness(t, port)
+			_ = h.flows.Restore(ctx)
+			if err := h.flows.StartSignIn(ctx, demo); err != nil {
+				t.Fatal(err)
+			}
+			own := h.linkFor(demo)
+			u, err := url.Parse(own)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			q.Set("token", "another-project-token-0123456789abcdefghijk=")
+			u.RawQuery = q.Encode()
+			err = h.flows.CompleteLink(ctx, h.parse(u.String()))
+			wantKind(t, err, signin.KindLinkNotForApp)
+			v := wantScreen(t, h.flows, signin.ScreenLinkSent)
+			if v.Notice == nil || v.Notice.Kind != signin.KindLinkNotForApp {
+				t.Fatalf("notice = %+v", v.Notice)
+			}
+			if err := h.flows.CompleteLink(ctx, h.parse(own)); err != nil { // our own link still works
+				t.Fatal(err)
+			}
+			wantScreen(t, h.flows, signin.ScreenChoosingOrganization)
 		})
 		t.Run("expired link", func(t *testing.T) {
 			h := newHarness(t, port)

@@ -112,10 +112,14 @@ func TestErrorKinds(t *testing.T) {
 		want  signin.Kind
 		retry time.Duration
 	}{
-		{name: "unknown link token", call: func() error {
+		{name: "unknown link token (Stytch's 404 sandbox token)", call: func() error {
 			_, err := c.AuthenticateDiscoveryLink(ctx, "CprTtwhnRNiMBiUS2jSLcWYrfuO2POeBNdo5HhW6qTM=", "")
 			return err
-		}, want: signin.KindLinkExpired},
+		}, want: signin.KindLinkNotForApp},
+		{name: "token from another project", call: func() error {
+			_, err := c.AuthenticateDiscoveryLink(ctx, "another-project-token-0123456789abcdefghijk=", "")
+			return err
+		}, want: signin.KindLinkNotForApp},
 		{name: "used link token", call: func() error {
 			if err := send("used@example.com"); err != nil {
 				return err

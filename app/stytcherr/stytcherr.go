@@ -21,8 +21,10 @@ import (
 // kinds maps Stytch's error_type values to what the screens tell apart. It is
 // the one place to correct when Stytch's behaviour is learnt better.
 var kinds = map[string]signin.Kind{
-	"unable_to_auth_magic_link":          signin.KindLinkExpired,
-	"magic_link_not_found":               signin.KindLinkExpired,
+	"unable_to_auth_magic_link": signin.KindLinkExpired, // used or expired
+	// A token Stytch has never issued for this project: a link from another
+	// project or app (a used one is unable_to_auth_magic_link above).
+	"magic_link_not_found":               signin.KindLinkNotForApp,
 	"pkce_mismatch":                      signin.KindLinkOtherDevice,
 	"pkce_expected_code_verifier":        signin.KindLinkOtherDevice,
 	"pkce_did_not_expect_code_verifier":  signin.KindLinkOtherDevice,

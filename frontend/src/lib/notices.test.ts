@@ -31,6 +31,7 @@ describe("notices", () => {
   it.each([
     ["session_expired", /session ended\. sign in again/i],
     ["link_other_device", /another device/i],
+    ["link_not_for_app", /isn't for this app or this stytch project.*send yourself a new one from here/i],
     ["slug_taken", /slug is taken/i],
     ["network", /try again/i],
   ])("%s wording", (kind, re) => {

@@ -39,6 +39,12 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     severity: "error",
     retry: false,
   },
+  link_not_for_app: {
+    message:
+      "That link isn't for this app or this Stytch project, so it can't sign you in here. Send yourself a new one from here.",
+    severity: "error",
+    retry: false,
+  },
   link_other_device: {
     message:
       "That link was requested from another device or app, so it can't sign you in here. Send a new link from this app.",

@@ -32,6 +32,7 @@ export const NOTICE_KINDS = [
   "invalid_email",
   "rate_limited",
   "link_expired",
+  "link_not_for_app",
   "link_other_device",
   "link_not_requested",
   "link_malformed",
