@@ -162,6 +162,11 @@ describe("choosing_organization", () => {
     expect(within(rows[0]).getByText("acme")).toBeInTheDocument();
     expect(within(rows[2]).getByText("Requires extra verification")).toBeInTheDocument();
     expect(within(rows[0]).queryByText("Requires extra verification")).not.toBeInTheDocument();
+    // The note is announced with the button, not only shown next to it.
+    expect(within(rows[2]).getByRole("button", { name: "Continue to Initech" })).toHaveAccessibleDescription(
+      "Requires extra verification",
+    );
+    expect(within(rows[0]).getByRole("button", { name: "Continue to Acme Corp" })).not.toHaveAccessibleDescription();
 
     await user.click(screen.getByRole("button", { name: "Accept invitation to Globex" }));
     expect(methodCalls(backend, "ChooseOrganization")).toEqual([["ChooseOrganization", "organization-test-globex"]]);
