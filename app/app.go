@@ -52,6 +52,12 @@ func (a *App) ChooseOrganization(organizationID string) signin.View {
 	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.ChooseOrganization(ctx, organizationID) })
 }
 
+// BackToOrganizations leaves an organization that needs more verification
+// for the list of organizations.
+func (a *App) BackToOrganizations() signin.View {
+	return a.lc.Do(func(ctx context.Context, f *flows) error { return f.BackToOrganizations(ctx) })
+}
+
 // CreateOrganization creates an organization and enters it.
 func (a *App) CreateOrganization(name, slug string) signin.View {
 	return a.lc.Do(func(ctx context.Context, f *flows) error {

@@ -765,3 +765,100 @@ func TestNoSecretsLeak(t *testing.T) {
 		}
 	})
 }
+
+// Issue 8 item 14: "needs more verification" goes back to the organization
+// list with the same intermediate session, not to email entry.
+func TestBackToOrganizations(t *testing.T) {
+	eachPort(t, func(t *testing.T, port portFactory) {
+		ctx := context.Background()
+		t.Run("discovery: the list and the intermediate session are kept", func(t *testing.T) {
+			h := newHarness(t, port)
+			h.signInDiscovery(h.flows, demo)
+			listed := h.flows.View().Organizations
+			if err := h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "fortress").ID); err != nil {
+				t.Fatal(err)
+			}
+			wantScreen(t, h.flows, signin.ScreenNeedsMoreAuth)
+			sent := len(h.srv.Messages())
+			if err := h.flows.BackToOrganizations(ctx); err != nil {
+				t.Fatal(err)
+			}
+			v := wantScreen(t, h.flows, signin.ScreenChoosingOrganization)
+			if v.Organization != nil || v.Notice != nil || v.Email != demo {
+				t.Fatalf("back on the list: organization %+v notice %+v email %q", v.Organization, v.Notice, v.Email)
+			}
+			if len(v.Organizations) != len(listed) {
+				t.Fatalf("list has %d organizations, had %d", len(v.Organizations), len(listed))
+			}
+			if err := h.flows.ChooseOrganization(ctx, orgBySlug(t, v, "northwind").ID); err != nil {
+				t.Fatal(err) // no new link needed
+			}
+			wantScreen(t, h.flows, signin.ScreenSignedIn)
+			if n := len(h.srv.Messages()); n != sent {
+				t.Fatalf("%d new emails", n-sent)
+			}
+		})
+		t.Run("the intermediate session ran out: email entry, said so", func(t *testing.T) {
+			h := newHarness(t, port)
+			h.signInDiscovery(h.flows, demo)
+			_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "fortress").ID)
+			wantScreen(t, h.flows, signin.ScreenNeedsMoreAuth)
+			h.clock.Advance(11 * time.Minute)
+			wantKind(t, h.flows.BackToOrganizations(ctx), signin.KindIntermediateExpired)
+			wantScreen(t, h.flows, signin.ScreenSignedOut)
+		})
+		t.Run("an organization's own link has no list to go back to", func(t *testing.T) {
+			h := newHarness(t, port, func(c *signin.Config) { c.Organization = "fortress" })
+			_ = h.flows.Restore(ctx)
+			if err := h.flows.StartSignIn(ctx, demo); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.flows.CompleteLink(ctx, h.parse(h.linkFor(demo))); err != nil {
+				t.Fatal(err)
+			}
+			wantScreen(t, h.flows, signin.ScreenNeedsMoreAuth)
+			err := h.flows.BackToOrganizations(ctx)
+			if !errors.Is(err, signin.ErrNotNow) {
+				t.Fatalf("err = %v, want ErrNotNow", err)
+			}
+			wantScreen(t, h.flows, signin.ScreenNeedsMoreAuth)
+		})
+	})
+}
+
+// Issue 8 item 13: after Stytch's 429 with Retry-After, Resend stays closed
+// (resendAfter, which the screen counts down from) until then.
+func TestRateLimitedResendWaitsForRetryAfter(t *testing.T) {
+	h := newHarness(t, ports["stytch-go"])
+	ctx := context.Background()
+	_ = h.flows.Restore(ctx)
+	if err := h.flows.StartSignIn(ctx, demo); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(3 * time.Second) // past the local resend interval
+	h.srv.SetFault("/v1/b2b/magic_links/email/discovery/send",
+		localstytch.Fault{Status: 429, ErrorType: "too_many_requests", RetryAfter: 20 * time.Second})
+	wantKind(t, h.flows.Resend(ctx), signin.KindRateLimited)
+	h.srv.ClearFaults()
+	v := wantScreen(t, h.flows, signin.ScreenLinkSent)
+	if v.Notice == nil || v.Notice.RetryAfterSeconds != 20 {
+		t.Fatalf("notice = %+v", v.Notice)
+	}
+	if v.ResendAfter == nil || !v.ResendAfter.Equal(h.clock.Now().Add(20*time.Second)) {
+		t.Fatalf("resendAfter = %v, want now + 20 s", v.ResendAfter)
+	}
+	sent := len(h.srv.Messages())
+	h.clock.Advance(10 * time.Second)
+	err := h.flows.Resend(ctx)
+	wantKind(t, err, signin.KindRateLimited)
+	if ra := signin.RetryAfterOf(err); ra != 10*time.Second {
+		t.Fatalf("retry after = %v, want the 10 s left", ra)
+	}
+	h.clock.Advance(10 * time.Second)
+	if err := h.flows.Resend(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.srv.Messages()); n != sent+1 {
+		t.Fatalf("%d emails sent, want 1 once Retry-After passed", n-sent)
+	}
+}

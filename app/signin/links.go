@@ -76,7 +76,7 @@ func (f *Flows) send(ctx context.Context, a Action, email, verifier string) erro
 		})
 	}
 	if err != nil {
-		return f.fail(a, withOp(op, err))
+		return f.fail(a, withOp(op, err), f.holdResend(err))
 	}
 	now := f.now()
 	p := &pendingFlow{Email: email, Verifier: verifier, Kind: kind, Organization: f.cfg.Organization,
@@ -100,6 +100,22 @@ func (f *Flows) send(ctx context.Context, a Action, email, verifier string) erro
 	})
 	f.log.Info("sign-in link sent", "flow", kind)
 	return nil
+}
+
+// holdResend keeps Resend closed for as long as Stytch asked (a 429's
+// Retry-After): resendAfter is what the screen counts down from, and Resend
+// itself refuses until then, so a click can't spend another request early.
+func (f *Flows) holdResend(err error) func(v *View) {
+	return func(v *View) {
+		ra := RetryAfterOf(err)
+		if KindOf(err) != KindRateLimited || ra <= 0 || v.Screen != ScreenLinkSent {
+			return
+		}
+		until := f.now().Add(ra)
+		if v.ResendAfter == nil || until.After(*v.ResendAfter) {
+			v.ResendAfter = &until
+		}
+	}
 }
 
 // UseAnotherEmail abandons the pending flow and returns to email entry,

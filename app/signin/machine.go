@@ -211,11 +211,17 @@ func (f *Flows) Idle(ctx context.Context) error {
 	}
 }
 
-// fail records err as the visible notice of action a and returns it.
-func (f *Flows) fail(a Action, err error) error {
+// fail records err as the visible notice of action a and returns it; also
+// changes the view in the same update (one view carries both).
+func (f *Flows) fail(a Action, err error, also ...func(v *View)) error {
 	kind := KindOf(err)
 	f.log.Warn("sign-in step failed", "error", err.Error(), "kind", string(kind))
-	f.update(a, func(v *View) { v.Notice = noticeFor(err) })
+	f.update(a, func(v *View) {
+		v.Notice = noticeFor(err)
+		for _, fn := range also {
+			fn(v)
+		}
+	})
 	return err
 }
 

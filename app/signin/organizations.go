@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -80,6 +81,34 @@ func (f *Flows) CreateOrganization(ctx context.Context, org NewOrganization) err
 	return f.enter(ctx, a, op, Organization{Name: org.Name, Slug: org.Slug}, func(cctx context.Context) (Authentication, error) {
 		return f.api.CreateOrganization(cctx, ist, org, f.sessionMinutes())
 	})
+}
+
+// BackToOrganizations leaves an organization that needs more verification
+// and shows the discovered organizations again, keeping the intermediate
+// session so another one can be entered without a new link. Only a discovery
+// sign-in has a list to go back to; an organization's own link (direct mode)
+// has none and is refused like any action not offered (ErrNotNow).
+func (f *Flows) BackToOrganizations(ctx context.Context) error {
+	const a, op = ActBackToOrganizations, "back to organizations"
+	end, err := f.begin(a)
+	if err != nil {
+		return err
+	}
+	defer end()
+	f.mu.Lock()
+	listed := len(f.view.Organizations) > 0
+	f.mu.Unlock()
+	if !listed {
+		return E(op, KindBusy, fmt.Errorf("%w: no organization list to go back to", ErrNotNow))
+	}
+	if _, err := f.liveIntermediate(a, op); err != nil {
+		return err
+	}
+	f.update(a, func(v *View) {
+		v.Screen = ScreenChoosingOrganization
+		v.Organization = nil
+	})
+	return nil
 }
 
 // liveIntermediate returns the intermediate session token, or sends the user

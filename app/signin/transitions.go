@@ -17,8 +17,10 @@ const (
 	ActRedeemCode         Action = "redeem_code" // a code from the /open page, exchanged for its link (code.go)
 	ActChooseOrganization Action = "choose_organization"
 	ActCreateOrganization Action = "create_organization"
-	ActSignOut            Action = "sign_out"
-	ActDismissNotice      Action = "dismiss_notice"
+	// From "needs more verification" back to the discovered organizations.
+	ActBackToOrganizations Action = "back_to_organizations"
+	ActSignOut             Action = "sign_out"
+	ActDismissNotice       Action = "dismiss_notice"
 
 	// SSO and OAuth in the system browser (sso.go).
 	ActStartOAuth    Action = "start_oauth"    // "Continue with Google / Microsoft"
@@ -118,6 +120,12 @@ var transitions = []Transition{
 		To: append([]Screen{ScreenSignedOut}, ssoNext...)},
 	{Action: ActCancelBrowser, From: ssoNext,
 		To: []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth}},
+	// From the "needs more verification" screen back to the discovered
+	// organizations, with the same intermediate session (Stytch's answer
+	// renewed it; it may still enter another organization). To signed_out
+	// only when that session has run out.
+	{Action: ActBackToOrganizations, From: []Screen{ScreenNeedsMoreAuth},
+		To: []Screen{ScreenChoosingOrganization, ScreenSignedOut}},
 	{Action: ActSignOut, From: screens([]Screen{ScreenSignedIn}, mfaScreens),
 		To: []Screen{ScreenSignedOut}},
 

@@ -35,9 +35,10 @@ var userActions = map[signin.Action]func(ctx context.Context, h *harness) error{
 	signin.ActCreateOrganization: func(ctx context.Context, h *harness) error {
 		return h.flows.CreateOrganization(ctx, signin.NewOrganization{Name: "Walk", Slug: "walk"})
 	},
-	signin.ActSignOut:       func(ctx context.Context, h *harness) error { return h.flows.SignOut(ctx) },
-	signin.ActDismissNotice: func(ctx context.Context, h *harness) error { h.flows.DismissNotice(); return nil },
-	signin.ActStartOAuth:    func(ctx context.Context, h *harness) error { return h.flows.StartOAuth(ctx, "google") },
+	signin.ActBackToOrganizations: func(ctx context.Context, h *harness) error { return h.flows.BackToOrganizations(ctx) },
+	signin.ActSignOut:             func(ctx context.Context, h *harness) error { return h.flows.SignOut(ctx) },
+	signin.ActDismissNotice:       func(ctx context.Context, h *harness) error { h.flows.DismissNotice(); return nil },
+	signin.ActStartOAuth:          func(ctx context.Context, h *harness) error { return h.flows.StartOAuth(ctx, "google") },
 	signin.ActStartSSO: func(ctx context.Context, h *harness) error {
 		return h.flows.StartSSO(ctx, "organization-test-nowhere", "")
 	},

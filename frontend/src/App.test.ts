@@ -216,6 +216,11 @@ describe("create organization", () => {
     await user.click(screen.getByRole("button", { name: "Create organization" }));
     expect(methodCalls(backend, "CreateOrganization")).toEqual([["CreateOrganization", "Acme", "acme"]]);
     expect(await screen.findByText("That URL slug is taken — try another")).toBeInTheDocument();
+    // The backend passed through "entering" (as the real one does): the form
+    // and what was typed are still there.
+    expect(screen.getByRole("heading", { level: 1, name: "Create an organization" })).toBeInTheDocument();
+    expect(screen.getByLabelText("Name")).toHaveValue("Acme");
+    expect(slug).toHaveValue("acme");
     expect(slug).toHaveAttribute("aria-invalid", "true");
     expect(slug).toHaveAccessibleDescription(/taken/);
     await waitFor(() => expect(slug).toHaveFocus());
@@ -246,7 +251,50 @@ describe("create organization", () => {
   });
 });
 
+describe("resend after Stytch's 429", () => {
+  it("Resend is closed with a countdown for Retry-After, then opens", async () => {
+    vi.useFakeTimers({ toFake: ["Date", "setInterval", "clearInterval", "setTimeout", "clearTimeout"] });
+    const now = Date.now();
+    const backend = new FakeBackend({ ...sampleView("link_sent"), resendAfter: new Date(now - 1000).toISOString() });
+    render(App, { props: { backend } });
+    await vi.advanceTimersByTimeAsync(0);
+    backend.failNext({ kind: "rate_limited", retryAfterSeconds: 20 });
+    screen.getByRole("button", { name: "Resend link" }).click();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(screen.getByRole("alert")).toHaveTextContent("Wait 20 s");
+    expect(screen.getByRole("button", { name: "Resend in 20 s" })).toBeDisabled();
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(screen.getByRole("button", { name: "Resend in 5 s" })).toBeDisabled();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(screen.getByRole("button", { name: "Resend link" })).toBeEnabled();
+  });
+
+  it("counts from the notice even when the view's resendAfter has passed", async () => {
+    vi.useFakeTimers({ toFake: ["Date", "setInterval", "clearInterval", "setTimeout", "clearTimeout"] });
+    setup({
+      ...sampleView("link_sent"),
+      resendAfter: new Date(Date.now() - 1000).toISOString(),
+      notice: { kind: "rate_limited", retryAfterSeconds: 20 },
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(screen.getByRole("button", { name: "Resend in 20 s" })).toBeDisabled();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(screen.getByRole("button", { name: "Resend link" })).toBeEnabled();
+  });
+});
+
 describe("needs_more_auth and signed_in", () => {
+  it("needs_more_auth after a discovery goes back to the organization list", async () => {
+    const { backend, user } = setup({ ...sampleView("needs_more_auth"), organizations: SAMPLE_ORGS.map((o) => ({ ...o })) });
+    expect(await screen.findByText(/choose another organization\./i)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Start over" })).not.toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Choose another organization" }));
+    expect(methodCalls(backend, "BackToOrganizations")).toHaveLength(1);
+    expect(methodCalls(backend, "UseAnotherEmail")).toHaveLength(0);
+    expect(await screen.findByRole("heading", { name: "Choose an organization" })).toBeInTheDocument();
+    expect(screen.getAllByRole("listitem")).toHaveLength(SAMPLE_ORGS.length);
+  });
+
   it("needs_more_auth explains and starts over", async () => {
     const { backend, user } = setup(sampleView("needs_more_auth"));
     expect(await screen.findByText(/Initech requires another sign-in method/)).toBeInTheDocument();

@@ -14,6 +14,7 @@ function fakeWindow() {
     RedeemCode: vi.fn(async () => view),
     ChooseOrganization: vi.fn(async () => view),
     CreateOrganization: vi.fn(async () => view),
+    BackToOrganizations: vi.fn(async () => view),
     SignOut: vi.fn(async () => view),
     OpenInbox: vi.fn(async () => view),
     DismissNotice: vi.fn(async () => view),
@@ -41,6 +42,7 @@ describe("wailsBackend", () => {
     await b.RedeemCode("ABCD-EFGH");
     await b.ChooseOrganization("organization-test-1");
     await b.CreateOrganization("Acme", "acme");
+    await b.BackToOrganizations();
     await b.Resend();
     await b.UseAnotherEmail();
     await b.SignOut();

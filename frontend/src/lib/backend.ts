@@ -12,6 +12,8 @@ export interface Backend {
   RedeemCode(code: string): Promise<View>;
   ChooseOrganization(organizationId: string): Promise<View>;
   CreateOrganization(name: string, slug: string): Promise<View>;
+  /** From "extra verification required" back to the discovered organizations (same intermediate session). */
+  BackToOrganizations(): Promise<View>;
   SignOut(): Promise<View>;
   OpenInbox(): Promise<View>;
   DismissNotice(): Promise<View>;
@@ -82,6 +84,7 @@ export function wailsBackend(w: Window = window): Backend {
     RedeemCode: (code) => app.RedeemCode(code),
     ChooseOrganization: (id) => app.ChooseOrganization(id),
     CreateOrganization: (name, slug) => app.CreateOrganization(name, slug),
+    BackToOrganizations: () => app.BackToOrganizations(),
     SignOut: () => app.SignOut(),
     OpenInbox: () => app.OpenInbox(),
     DismissNotice: () => app.DismissNotice(),

@@ -2,11 +2,16 @@ import { normalizeCode } from "./code";
 import type { Backend } from "./backend";
 import type { MFAView, Notice, Organization, Screen, View } from "./types";
 import { SCREENS } from "./types";
-import { suggestSlug, validateEmail, validatePhone } from "./validate";
+import { suggestSlug, validateEmail, validateOrgName, validatePhone, validateSlug } from "./validate";
 
 // An in-memory Backend: used by the unit tests and by the ?demo=<screen>
 // preview, so every screen can be looked at in a plain browser without Go.
-// It imitates the real state machine only roughly; it is not a spec.
+// It sends the same view sequences as the real Go flows (app/signin): busy
+// first, passing screens such as "entering", the notice while still busy,
+// then not busy. fake.contract.test.ts holds it to the sequences the real
+// flows produce against the local API (app/signin/testdata/view-sequences.json),
+// so the screens' tests see what the real backend sends.
+
 
 export const SAMPLE_ORGS: Organization[] = [
   { id: "organization-test-acme", name: "Acme Corp", slug: "acme", logoUrl: "", membership: "member", needsMoreAuth: false },
@@ -131,19 +136,60 @@ export function sampleMFA(screen: Screen, now = Date.now()): MFAView {
 export type Call = [method: string, ...args: unknown[]];
 
 export interface FakeOptions {
-  /** Milliseconds each action stays busy before its result (demo realism); 0 in tests. */
+  /** Milliseconds each Stytch call takes (demo realism); 0 in tests. */
   latencyMs?: number;
+  /** Minimum gap between sends, as the backend's ResendInterval (default 30 s). */
+  resendIntervalSeconds?: number;
+  /** What a discovery link finds (default SAMPLE_ORGS). */
+  organizations?: Organization[];
 }
+
+// Which screens offer each action: the rows of app/signin/transitions.go.
+// Anywhere else the real backend refuses the action and changes nothing.
+// (SSO, MFA and switching actions, below, are not checked here.)
+const OFFERED: Record<string, Screen[]> = {
+  SendLink: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth"],
+  Resend: ["link_sent"],
+  UseAnotherEmail: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth"],
+  SubmitLink: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth", "signed_in"],
+  ChooseOrganization: ["choosing_organization", "needs_more_auth"],
+  CreateOrganization: ["choosing_organization"],
+  BackToOrganizations: ["needs_more_auth"],
+  SignOut: ["signed_in"],
+  RetryRestore: ["restoring", "signed_out"],
+};
+
+const LINK_LIFETIME = 60 * MINUTE;
+
+/** Refused: another operation runs, or the action isn't offered here (the real ErrBusy / ErrNotNow). */
+class Refused extends Error {}
 
 export class FakeBackend implements Backend {
   view: View;
   readonly calls: Call[] = [];
   private listeners = new Set<(v: View) => void>();
   private latencyMs: number;
+  private resendIntervalMs: number;
+  private discovered: Organization[];
+  private running = false;
+  private seq = 0;
+  // The secret state of each step, as in the real flows: a sign-in waiting
+  // for its link, and an intermediate session after a discovery link.
+  private pending: { email: string; expiresAt: number } | null = null;
+  private inter = false;
+  private failure: Notice | null = null;
 
   constructor(initial: View, opts: FakeOptions = {}) {
     this.view = initial;
+    this.seq = initial.seq ?? 0;
     this.latencyMs = opts.latencyMs ?? 0;
+    this.resendIntervalMs = (opts.resendIntervalSeconds ?? 30) * 1000;
+    this.discovered = (opts.organizations ?? SAMPLE_ORGS).map((o) => ({ ...o }));
+    // A view that starts mid-flow holds that step's state.
+    if (initial.screen === "link_sent") {
+      this.pending = { email: initial.email ?? "", expiresAt: Date.now() + LINK_LIFETIME };
+    }
+    if (initial.screen === "choosing_organization" || initial.screen === "needs_more_auth") this.inter = true;
   }
 
   /** Pushes a view as if the Go side emitted the "state" event. */
@@ -157,19 +203,58 @@ export class FakeBackend implements Backend {
     return () => this.listeners.delete(cb);
   }
 
-  private async act(method: string, args: unknown[], next: (v: View) => View): Promise<View> {
+  /** The next call to "Stytch" fails with this notice (a 429, a network error…). */
+  failNext(notice: Notice): void {
+    this.failure = notice;
+  }
+
+  // --- the real flows' primitives (machine.go) ---
+
+  private update(patch: Partial<View>): void {
+    this.emit({ ...this.view, ...patch, seq: ++this.seq });
+  }
+
+  private fail(notice: Notice, patch: Partial<View> = {}): void {
+    this.update({ ...patch, notice });
+  }
+
+  /** begin … end around one action, as Flows.begin does; resolves to the final view. */
+  private async op(method: string, args: unknown[], body: () => Promise<void> | void): Promise<View> {
     this.calls.push([method, ...args]);
-    if (this.latencyMs > 0) {
-      this.emit({ ...this.view, busy: true });
-      await new Promise((r) => setTimeout(r, this.latencyMs));
+    const offered = OFFERED[method];
+    if (this.running || (offered && !offered.includes(this.view.screen))) return this.view;
+    this.running = true;
+    this.update({ busy: true, notice: null });
+    try {
+      await body();
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+    } finally {
+      this.update({ busy: false });
+      this.running = false;
     }
-    const result = { ...next({ ...this.view, busy: false }), busy: false };
-    this.emit(result);
-    return result;
+    return this.view;
+  }
+
+  /** An action whose outcome is one view (SSO, MFA, switching): emitted between begin and end. */
+  private act(method: string, args: unknown[], next: (v: View) => View): Promise<View> {
+    return this.op(method, args, async () => {
+      if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+      const { busy: _busy, seq: _seq, ...result } = next({ ...this.view });
+      this.update(result);
+    });
   }
 
   private withNotice(v: View, notice: Notice | null): View {
     return { ...v, notice };
+  }
+
+  /** One call to "Stytch": waits the latency, then fails if failNext asked for it. */
+  private async stytch(): Promise<Notice | null> {
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const f = this.failure;
+    this.failure = null;
+    return f;
   }
 
   State(): Promise<View> {
@@ -177,45 +262,159 @@ export class FakeBackend implements Backend {
     return Promise.resolve(this.view);
   }
 
+  // --- the link step (links.go) ---
+
+  private async send(email: string): Promise<void> {
+    const failed = await this.stytch();
+    if (failed) {
+      const patch: Partial<View> = {};
+      // A 429's Retry-After keeps Resend closed until then.
+      if (failed.kind === "rate_limited" && failed.retryAfterSeconds && this.view.screen === "link_sent") {
+        const until = Date.now() + failed.retryAfterSeconds * 1000;
+        const current = this.view.resendAfter ? Date.parse(this.view.resendAfter) : 0;
+        if (until > current) patch.resendAfter = iso(until);
+      }
+      return this.fail(failed, patch);
+    }
+    const now = Date.now();
+    this.pending = { email, expiresAt: now + LINK_LIFETIME };
+    this.inter = false;
+    this.update({
+      screen: "link_sent",
+      email,
+      resendAfter: iso(now + this.resendIntervalMs),
+      linkExpiresAt: iso(now + LINK_LIFETIME),
+      organizations: undefined,
+    });
+  }
+
   SendLink(email: string): Promise<View> {
-    return this.act("SendLink", [email], (v) => {
-      if (validateEmail(email)) return this.withNotice({ ...v, email }, { kind: "invalid_email" });
-      const now = Date.now();
-      return {
-        ...v,
-        screen: "link_sent",
-        email,
-        linkExpiresAt: iso(now + 10 * MINUTE),
-        resendAfter: iso(now + 30_000),
-        notice: null,
-      };
+    return this.op("SendLink", [email], async () => {
+      this.update({ email });
+      if (validateEmail(email)) return this.fail({ kind: "invalid_email" });
+      await this.send(email.trim());
     });
   }
 
   Resend(): Promise<View> {
-    return this.act("Resend", [], (v) => ({ ...v, resendAfter: iso(Date.now() + 30_000), notice: null }));
+    return this.op("Resend", [], async () => {
+      if (!this.pending) return this.fail({ kind: "link_not_requested" });
+      const after = this.view.resendAfter ? Date.parse(this.view.resendAfter) : 0;
+      const now = Date.now();
+      if (now < after) return this.fail({ kind: "rate_limited", retryAfterSeconds: Math.ceil((after - now) / 1000) });
+      await this.send(this.pending.email);
+    });
   }
 
   UseAnotherEmail(): Promise<View> {
-    return this.act("UseAnotherEmail", [], (v) => ({
-      screen: "signed_out",
-      mode: v.mode,
-      inboxUrl: v.inboxUrl,
-      directOrganization: v.directOrganization,
-      email: v.email,
-      notice: null,
-    }));
+    return this.op("UseAnotherEmail", [], () => {
+      this.pending = null;
+      this.inter = false;
+      this.update({
+        screen: "signed_out",
+        resendAfter: undefined,
+        linkExpiresAt: undefined,
+        organizations: undefined,
+        organization: undefined,
+      });
+    });
   }
 
+  /**
+   * A pasted (or, in tests, delivered) link. The fake reads the token:
+   * "used" answers as a used link, "foreign" as another project's, anything
+   * else completes; text that isn't a link is refused without a call.
+   */
   SubmitLink(pastedLink: string): Promise<View> {
-    return this.act("SubmitLink", [pastedLink], (v) => {
-      if (!/^(stytch-desktop:|https?:)/.test(pastedLink.trim())) {
-        return this.withNotice(v, { kind: "link_malformed" });
+    const link = pastedLink.trim();
+    if (!/^(stytch-desktop:|https?:)/.test(link)) {
+      // The link door refuses it before any flow runs: only the notice changes.
+      this.calls.push(["SubmitLink", pastedLink]);
+      this.fail({ kind: "link_malformed" });
+      return Promise.resolve(this.view);
+    }
+    const token = /[?&]token=([^&#]*)/.exec(link)?.[1] ?? "";
+    return this.op("SubmitLink", [pastedLink], async () => {
+      const prev = this.view.screen;
+      const p = this.pending;
+      if (!p || (prev !== "link_sent" && prev !== "signed_out")) return this.fail({ kind: "link_not_requested" });
+      if (Date.now() >= p.expiresAt) return this.fail({ kind: "link_expired" });
+      this.update({ screen: "completing" });
+      const refused: Notice | null =
+        token === "used" ? { kind: "link_expired" } : token === "foreign" ? { kind: "link_not_for_app" } : null;
+      const failed = (await this.stytch()) ?? refused;
+      if (failed) {
+        this.update({ screen: prev });
+        return this.fail(failed);
       }
-      if (v.screen === "browser" && v.browser?.kind === "sso") {
-        return { ...sampleView("signed_in"), mode: v.mode, organization: { ...SAMPLE_ORGS[4] }, browser: null, notice: null };
+      this.pending = null;
+      if (this.view.directOrganization) {
+        const org = this.discovered.find((o) => o.slug === this.view.directOrganization || o.id === this.view.directOrganization);
+        return this.finish(org ?? { id: `organization-test-${this.view.directOrganization}`, name: this.view.directOrganization, slug: this.view.directOrganization, membership: "member" });
       }
-      return { ...v, screen: "choosing_organization", organizations: SAMPLE_ORGS.map((o) => ({ ...o })), notice: null };
+      this.inter = true;
+      this.update({
+        screen: "choosing_organization",
+        email: p.email,
+        organizations: this.discovered.map((o) => ({ ...o })),
+        resendAfter: undefined,
+        linkExpiresAt: undefined,
+      });
+    });
+  }
+
+  // --- the organization step (organizations.go) ---
+
+  private liveIntermediate(): boolean {
+    if (this.inter) return true;
+    this.update({ screen: "signed_out", organizations: undefined, organization: undefined });
+    this.fail({ kind: "intermediate_expired" });
+    return false;
+  }
+
+  private async enter(org: Organization, created: boolean): Promise<void> {
+    const prev = this.view.screen;
+    this.update({ screen: "entering", organization: { ...org } });
+    let failed = await this.stytch();
+    if (!failed && created && (this.discovered.some((o) => o.slug === org.slug) || org.slug === "taken")) {
+      failed = { kind: "slug_taken" };
+    }
+    if (failed) {
+      if (failed.kind === "intermediate_expired") {
+        this.inter = false;
+        this.update({ screen: "signed_out", organizations: undefined, organization: undefined });
+        return this.fail(failed);
+      }
+      this.update({ screen: prev, organization: undefined });
+      return this.fail(failed);
+    }
+    this.finish(org);
+  }
+
+  private finish(org: Organization): void {
+    if (org.ssoRequired) {
+      this.update(this.ssoStep(this.view, org, ""));
+      return;
+    }
+    if (org.needsMoreAuth) {
+      // MFA required: the MFA step (app/signin/mfa.go).
+      this.update(this.mfaStep(this.view, org, false));
+      return;
+    }
+    this.inter = false;
+    const signedIn = sampleView("signed_in");
+    const email = this.view.email || signedIn.member!.email;
+    this.update({
+      screen: "signed_in",
+      member: { ...signedIn.member!, email },
+      organization: { ...org },
+      email,
+      sessionExpiresAt: signedIn.sessionExpiresAt,
+      organizations: undefined,
+      resendAfter: undefined,
+      linkExpiresAt: undefined,
+      offline: false,
+      keychainWarning: "",
     });
   }
 
@@ -227,33 +426,48 @@ export class FakeBackend implements Backend {
   }
 
   ChooseOrganization(organizationId: string): Promise<View> {
-    return this.act("ChooseOrganization", [organizationId], (v) => {
-      const org = (v.organizations ?? []).find((o) => o.id === organizationId);
-      if (!org) return this.withNotice(v, { kind: "organization_not_found" });
-      if (org.ssoRequired) return this.ssoStep(v, org, "");
-      if (org.needsMoreAuth) return this.mfaStep(v, org, false);
-      return { ...sampleView("signed_in"), mode: v.mode, inboxUrl: v.inboxUrl, organization: org, notice: null };
+    return this.op("ChooseOrganization", [organizationId], async () => {
+      const org = (this.view.organizations ?? []).find((o) => o.id === organizationId);
+      if (!org) return this.fail({ kind: "organization_not_found" });
+      if (!this.liveIntermediate()) return;
+      // SSO only: straight to the identity provider, as the real flows do.
+      if (org.ssoRequired) return this.update(this.ssoStep(this.view, org, ""));
+      await this.enter(org, false);
     });
   }
 
   CreateOrganization(name: string, slug: string): Promise<View> {
-    return this.act("CreateOrganization", [name, slug], (v) => {
-      if ((v.organizations ?? []).some((o) => o.slug === slug) || slug === "taken") {
-        return this.withNotice(v, { kind: "slug_taken" });
-      }
-      const org: Organization = { id: `organization-test-${slug}`, name, slug, membership: "member" };
-      return { ...sampleView("signed_in"), mode: v.mode, inboxUrl: v.inboxUrl, organization: org, notice: null };
+    return this.op("CreateOrganization", [name, slug], async () => {
+      if (validateOrgName(name) || validateSlug(slug)) return this.fail({ kind: "invalid_organization" });
+      if (!this.liveIntermediate()) return;
+      await this.enter({ id: `organization-test-${slug}`, name: name.trim(), slug, membership: "member" }, true);
     });
   }
 
+  BackToOrganizations(): Promise<View> {
+    return this.op("BackToOrganizations", [], () => {
+      if ((this.view.organizations ?? []).length === 0) throw new Refused("no organization list to go back to");
+      if (!this.liveIntermediate()) return;
+      this.update({ screen: "choosing_organization", organization: undefined });
+    });
+  }
+
+  // --- the session step (session.go) ---
+
   SignOut(): Promise<View> {
-    return this.act("SignOut", [], (v) => ({
-      screen: "signed_out",
-      mode: v.mode,
-      inboxUrl: v.inboxUrl,
-      email: v.email,
-      notice: { kind: "signed_out" },
-    }));
+    return this.op("SignOut", [], async () => {
+      await this.stytch(); // the revoke: a failure is retried in the background, never shown
+      this.update({
+        screen: "signed_out",
+        email: this.view.member?.email ?? "",
+        member: undefined,
+        organization: undefined,
+        sessionExpiresAt: undefined,
+        offline: false,
+        keychainWarning: "",
+        notice: { kind: "signed_out" },
+      });
+    });
   }
 
   OpenInbox(): Promise<View> {
@@ -262,11 +476,13 @@ export class FakeBackend implements Backend {
   }
 
   DismissNotice(): Promise<View> {
-    return this.act("DismissNotice", [], (v) => ({ ...v, notice: null }));
+    this.calls.push(["DismissNotice"]);
+    this.update({ notice: null });
+    return Promise.resolve(this.view);
   }
 
   RetryRestore(): Promise<View> {
-    return this.act("RetryRestore", [], (v) => ({ ...v, notice: null }));
+    return this.op("RetryRestore", [], () => this.update({ screen: "signed_out" }));
   }
 
   StartOAuth(provider: string): Promise<View> {

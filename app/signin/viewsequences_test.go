@@ -1,0 +1,282 @@
+package signin_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"stytch-desktop/app/localstytch"
+	"stytch-desktop/app/signin"
+)
+
+// The view sequences the screens receive, held as a contract between the real
+// flows and the frontend's FakeBackend (frontend/src/lib/fake.ts), which the
+// screens' unit tests run against. Each named scenario runs here through the
+// real flows and the real stytch-go client against the local API; the views
+// every step emits, reduced to what the screens branch on, are compared with
+// testdata/view-sequences.json. frontend/src/lib/fake.contract.test.ts runs
+// the FakeBackend through the same steps and expects the same sequences, so a
+// change to either side that the other doesn't follow fails a test.
+// UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin rewrites
+// the fixture (then run the frontend's tests).
+
+const viewSequencesFile = "testdata/view-sequences.json"
+
+// seqStep is one thing the user (or the OS) does. Do is one of:
+// send {email}, resend, link {which: valid | used | foreign}, choose {slug},
+// create {name, slug}, back, useAnotherEmail, dismiss, wait {seconds},
+// fault {status, errorType, retryAfter} (the next step's send fails so).
+type seqStep struct {
+	Do         string `json:"do"`
+	Email      string `json:"email,omitempty"`
+	Which      string `json:"which,omitempty"`
+	Slug       string `json:"slug,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Seconds    int    `json:"seconds,omitempty"`
+	Status     int    `json:"status,omitempty"`
+	ErrorType  string `json:"errorType,omitempty"`
+	RetryAfter int    `json:"retryAfter,omitempty"`
+}
+
+// seqView is a view reduced to what the screens branch on. Consecutive equal
+// reductions are merged (the flows may emit the same thing twice).
+type seqView struct {
+	Screen        signin.Screen  `json:"screen"`
+	Busy          bool           `json:"busy"`
+	Notice        *signin.Notice `json:"notice,omitempty"`
+	Organization  string         `json:"organization,omitempty"`  // slug of view.organization
+	Organizations int            `json:"organizations,omitempty"` // how many are listed
+	ResendIn      int            `json:"resendIn,omitempty"`      // seconds until resend is allowed
+	Email         string         `json:"email,omitempty"`
+}
+
+type seqStepViews struct {
+	Step  seqStep   `json:"step"`
+	Views []seqView `json:"views"`
+}
+
+type seqScenario struct {
+	Name    string         `json:"name"`
+	Initial seqView        `json:"initial"`
+	Steps   []seqStepViews `json:"steps"`
+}
+
+type seqOrg struct {
+	Slug          string            `json:"slug"`
+	Name          string            `json:"name"`
+	Membership    signin.Membership `json:"membership"`
+	NeedsMoreAuth bool              `json:"needsMoreAuth"`
+}
+
+type seqFixture struct {
+	Comment               string        `json:"comment"`
+	ResendIntervalSeconds int           `json:"resendIntervalSeconds"`
+	Discovered            []seqOrg      `json:"discovered"` // what demo@example.com finds, in order
+	Scenarios             []seqScenario `json:"scenarios"`
+}
+
+var viewScenarios = []struct {
+	name  string
+	steps []seqStep
+}{
+	{"discovery, then choose an organization", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "northwind"},
+	}},
+	{"create with a taken slug, then with a free one", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"},
+		{Do: "create", Name: "Acme", Slug: "acme"},
+		{Do: "create", Name: "Acme", Slug: "acme-desktop"},
+	}},
+	{"a used link while a new sign-in waits", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "useAnotherEmail"},
+		{Do: "wait", Seconds: 3}, {Do: "send", Email: demo}, {Do: "link", Which: "used"}, {Do: "dismiss"},
+	}},
+	{"a link from another project", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "foreign"}, {Do: "useAnotherEmail"},
+	}},
+	{"resend too soon", []seqStep{
+		{Do: "send", Email: demo}, {Do: "resend"},
+	}},
+	{"resend refused by Stytch with Retry-After", []seqStep{
+		{Do: "send", Email: demo}, {Do: "wait", Seconds: 3},
+		{Do: "fault", Status: 429, ErrorType: "too_many_requests", RetryAfter: 20}, {Do: "resend"},
+		{Do: "wait", Seconds: 21}, {Do: "resend"},
+	}},
+	{"an organization that needs MFA, then back to the list", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "fortress"},
+		{Do: "back"}, {Do: "choose", Slug: "northwind"},
+	}},
+}
+
+type seqRecorder struct {
+	mu    sync.Mutex
+	views []signin.View
+}
+
+func (r *seqRecorder) add(v signin.View) {
+	r.mu.Lock()
+	r.views = append(r.views, v)
+	r.mu.Unlock()
+}
+
+func (r *seqRecorder) take() []signin.View {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.views
+	r.views = nil
+	return out
+}
+
+func reduceView(v signin.View, now time.Time) seqView {
+	s := seqView{Screen: v.Screen, Busy: v.Busy, Organizations: len(v.Organizations), Email: v.Email}
+	if v.Notice != nil {
+		n := *v.Notice
+		s.Notice = &n
+	}
+	if v.Organization != nil {
+		s.Organization = v.Organization.Slug
+	}
+	if v.ResendAfter != nil && v.ResendAfter.After(now) {
+		s.ResendIn = int((v.ResendAfter.Sub(now) + time.Second - 1) / time.Second)
+	}
+	return s
+}
+
+func reduceViews(vs []signin.View, now time.Time) []seqView {
+	out := []seqView{}
+	for _, v := range vs {
+		r := reduceView(v, now)
+		if len(out) > 0 && sameSeqView(out[len(out)-1], r) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func sameSeqView(a, b seqView) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Equal(ja, jb)
+}
+
+const sendPath = "/v1/b2b/magic_links/email/discovery/send"
+
+func runViewScenario(t *testing.T, steps []seqStep) (seqScenario, []seqOrg) {
+	h := newHarness(t, ports["stytch-go"])
+	ctx := context.Background()
+	if err := h.flows.Restore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := &seqRecorder{}
+	h.flows.Subscribe(rec.add)
+	sc := seqScenario{Initial: reduceView(h.flows.View(), h.clock.Now())}
+	var discovered []seqOrg
+	var pendingEmail, usedLink string
+	faulted := false
+	for _, st := range steps {
+		var err error
+		switch st.Do {
+		case "send":
+			pendingEmail = st.Email
+			err = h.flows.StartSignIn(ctx, st.Email)
+		case "resend":
+			err = h.flows.Resend(ctx)
+		case "link":
+			link := h.linkFor(pendingEmail)
+			switch st.Which {
+			case "valid":
+				usedLink = link
+			case "used":
+				link = usedLink
+			case "foreign": // a well-formed token this project never issued
+				u, perr := url.Parse(link)
+				if perr != nil {
+					t.Fatal(perr)
+				}
+				q := u.Query()
+				q.Set("token", "another-project-token-0123456789abcdefghijk=")
+				u.RawQuery = q.Encode()
+				link = u.String()
+			default:
+				t.Fatalf("link %q", st.Which)
+			}
+			err = h.paste(ctx, link)
+		case "choose":
+			err = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), st.Slug).ID)
+		case "create":
+			err = h.flows.CreateOrganization(ctx, signin.NewOrganization{Name: st.Name, Slug: st.Slug})
+		case "back":
+			err = h.flows.BackToOrganizations(ctx)
+		case "useAnotherEmail":
+			err = h.flows.UseAnotherEmail(ctx)
+		case "dismiss":
+			h.flows.DismissNotice()
+		case "wait":
+			h.clock.Advance(time.Duration(st.Seconds) * time.Second)
+		case "fault":
+			h.srv.SetFault(sendPath, localstytch.Fault{Status: st.Status, ErrorType: st.ErrorType,
+				RetryAfter: time.Duration(st.RetryAfter) * time.Second})
+			faulted = true
+		default:
+			t.Fatalf("unknown step %q", st.Do)
+		}
+		if st.Do != "fault" && faulted {
+			h.srv.ClearFaults()
+			faulted = false
+		}
+		_ = err // the views say what happened; that is what is compared
+		views := rec.take()
+		if v := h.flows.View(); v.Busy {
+			t.Fatalf("step %+v left the view busy", st)
+		}
+		if st.Do == "link" && st.Which == "valid" && discovered == nil {
+			for _, o := range h.flows.View().Organizations {
+				discovered = append(discovered, seqOrg{Slug: o.Slug, Name: o.Name, Membership: o.Membership, NeedsMoreAuth: o.NeedsMoreAuth})
+			}
+		}
+		sc.Steps = append(sc.Steps, seqStepViews{Step: st, Views: reduceViews(views, h.clock.Now())})
+	}
+	return sc, discovered
+}
+
+func TestViewSequences(t *testing.T) {
+	got := seqFixture{
+		Comment: "Generated by TestViewSequences (app/signin/viewsequences_test.go) from the real flows against the local API; " +
+			"frontend/src/lib/fake.contract.test.ts holds the FakeBackend to it. Regenerate: UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin",
+		ResendIntervalSeconds: 2, // the harness's signin.Config.ResendInterval
+	}
+	for _, sc := range viewScenarios {
+		s, discovered := runViewScenario(t, sc.steps)
+		s.Name = sc.name
+		got.Scenarios = append(got.Scenarios, s)
+		if got.Discovered == nil {
+			got.Discovered = discovered
+		}
+	}
+	b, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, '\n')
+	want, err := os.ReadFile(viewSequencesFile)
+	if bytes.Equal(want, b) {
+		return
+	}
+	if os.Getenv("UPDATE_VIEW_SEQUENCES") == "1" {
+		if err := os.WriteFile(viewSequencesFile, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%s: %v; run UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin", viewSequencesFile, err)
+	}
+	t.Fatalf("%s is out of date with the flows; run UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin "+
+		"and make frontend/src/lib/fake.ts follow (npm test)\nwant:\n%s", viewSequencesFile, b)
+}
