@@ -862,3 +862,54 @@ func TestRateLimitedResendWaitsForRetryAfter(t *testing.T) {
 		t.Fatalf("%d emails sent, want 1 once Retry-After passed", n-sent)
 	}
 }
+
+// Issue 8 item 16: direct-organization mode greets with the organization's
+// name, not its id. Stytch returns the organization with the login-or-signup
+// answer; the name is kept in the view for the run, in the pending flow
+// (a restart while the link is pending) and comes with a restored session.
+func TestDirectOrganizationName(t *testing.T) {
+	eachPort(t, func(t *testing.T, port portFactory) {
+		ctx := context.Background()
+		h := newHarness(t, port)
+		org, err := h.srv.CreateOrganization("Globe Partners", "globe-partners", localstytch.OrganizationOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.srv.AddMember(org.ID, demo); err != nil {
+			t.Fatal(err)
+		}
+		orgID := org.ID
+		// Configured by id, as STYTCH_ORGANIZATION_ID usually is.
+		h.cfg.Organization = orgID
+		h.flows = h.newDevice(h.store)
+		_ = h.flows.Restore(ctx)
+		v := wantScreen(t, h.flows, signin.ScreenSignedOut)
+		if v.DirectOrganization != orgID || v.DirectOrganizationName != "" {
+			t.Fatalf("before any send: %q %q", v.DirectOrganization, v.DirectOrganizationName)
+		}
+		if err := h.flows.StartSignIn(ctx, demo); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.flows.View().DirectOrganizationName; got != "Globe Partners" {
+			t.Fatalf("after the send: name %q", got)
+		}
+		// A restart while the link is pending still knows the name.
+		again := h.newDevice(h.store)
+		_ = again.Restore(ctx)
+		v = wantScreen(t, again, signin.ScreenLinkSent)
+		if v.DirectOrganizationName != "Globe Partners" {
+			t.Fatalf("after a restart: name %q", v.DirectOrganizationName)
+		}
+		h.flows = again
+		if err := again.CompleteLink(ctx, h.parse(h.linkFor(demo))); err != nil {
+			t.Fatal(err)
+		}
+		wantScreen(t, again, signin.ScreenSignedIn)
+		if err := again.SignOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if v := wantScreen(t, again, signin.ScreenSignedOut); v.DirectOrganizationName != "Globe Partners" {
+			t.Fatalf("after sign-out: name %q", v.DirectOrganizationName)
+		}
+	})
+}

@@ -65,9 +65,10 @@ func (f *Flows) send(ctx context.Context, a Action, email, verifier string) erro
 	cctx, cancel := f.callCtx(ctx)
 	defer cancel()
 	var err error
+	var org Organization
 	if f.cfg.Organization != "" {
 		kind = flowOrganization
-		err = f.api.SendOrganizationLink(cctx, OrganizationLinkRequest{
+		org, err = f.api.SendOrganizationLink(cctx, OrganizationLinkRequest{
 			Organization: f.cfg.Organization, Email: email, RedirectURL: f.cfg.EmailRedirectURL, PKCEChallenge: challenge,
 		})
 	} else {
@@ -80,7 +81,7 @@ func (f *Flows) send(ctx context.Context, a Action, email, verifier string) erro
 	}
 	now := f.now()
 	p := &pendingFlow{Email: email, Verifier: verifier, Kind: kind, Organization: f.cfg.Organization,
-		SentAt: now, ExpiresAt: now.Add(f.cfg.LinkLifetime)}
+		OrganizationName: org.Name, SentAt: now, ExpiresAt: now.Add(f.cfg.LinkLifetime)}
 	f.mu.Lock()
 	f.link, f.inter = p, nil
 	f.mu.Unlock()
@@ -97,6 +98,9 @@ func (f *Flows) send(ctx context.Context, a Action, email, verifier string) erro
 		v.ResendAfter = &resendAfter
 		v.LinkExpiresAt = &expires
 		v.Organizations = nil
+		if org.Name != "" {
+			v.DirectOrganizationName = org.Name
+		}
 	})
 	f.log.Info("sign-in link sent", "flow", kind)
 	return nil

@@ -14,7 +14,9 @@ import (
 // tell apart, and must never put a token, verifier or secret in an error text.
 type Stytch interface {
 	SendDiscoveryLink(ctx context.Context, req DiscoveryLinkRequest) error
-	SendOrganizationLink(ctx context.Context, req OrganizationLinkRequest) error
+	// SendOrganizationLink returns the organization Stytch answered with
+	// (login_or_signup's "organization"; zero when the answer had none).
+	SendOrganizationLink(ctx context.Context, req OrganizationLinkRequest) (Organization, error)
 	AuthenticateDiscoveryLink(ctx context.Context, token, verifier string) (Discovery, error)
 	AuthenticateOrganizationLink(ctx context.Context, token, verifier string, sessionMinutes int) (Authentication, error)
 	ExchangeIntermediateSession(ctx context.Context, ist, organizationID string, sessionMinutes int) (Authentication, error)

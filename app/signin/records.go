@@ -16,12 +16,15 @@ const (
 // pendingFlow is what a link needs to complete after an app restart. It holds
 // the PKCE verifier, so it lives only in memory and in the keychain.
 type pendingFlow struct {
-	Email        string    `json:"email"`
-	Verifier     string    `json:"verifier"`
-	Kind         string    `json:"kind"`
-	Organization string    `json:"organization,omitempty"`
-	SentAt       time.Time `json:"sent_at"`
-	ExpiresAt    time.Time `json:"expires_at"`
+	Email        string `json:"email"`
+	Verifier     string `json:"verifier"`
+	Kind         string `json:"kind"`
+	Organization string `json:"organization,omitempty"`
+	// OrganizationName is the configured organization's display name from
+	// Stytch's answer to the send, for the greeting after a restart.
+	OrganizationName string    `json:"organization_name,omitempty"`
+	SentAt           time.Time `json:"sent_at"`
+	ExpiresAt        time.Time `json:"expires_at"`
 	// Spending is set (in the keychain) while the link is being
 	// authenticated: found at start, it means the app stopped mid-sign-in,
 	// so the link is probably spent and the flow cannot be resumed.

@@ -73,6 +73,9 @@ func (f *Flows) showSignedIn(a Action, rec *sessionRecord, offline, notRemembere
 		}
 		v.Organizations, v.ResendAfter, v.LinkExpiresAt = nil, nil, nil
 		v.MFA, v.OtherOrganizations, v.BackupCodesLeft = nil, nil, nil
+		if c := f.cfg.Organization; c != "" && (c == o.ID || c == o.Slug) && o.Name != "" {
+			v.DirectOrganizationName = o.Name // kept after sign-out, for the greeting
+		}
 		v.Offline = offline
 		v.KeychainWarning = ""
 		if notRemembered {
@@ -451,6 +454,9 @@ func (f *Flows) restorePending(ctx context.Context, a Action) error {
 			v.Screen = ScreenLinkSent
 			v.Email = p.Email
 			v.ResendAfter, v.LinkExpiresAt = &resendAfter, &exp
+			if p.Organization == f.cfg.Organization && p.OrganizationName != "" {
+				v.DirectOrganizationName = p.OrganizationName
+			}
 		})
 		return nil
 	}

@@ -313,7 +313,7 @@ func (p *spyPort) SendDiscoveryLink(ctx context.Context, r signin.DiscoveryLinkR
 	return p.Stytch.SendDiscoveryLink(ctx, r)
 }
 
-func (p *spyPort) SendOrganizationLink(ctx context.Context, r signin.OrganizationLinkRequest) error {
+func (p *spyPort) SendOrganizationLink(ctx context.Context, r signin.OrganizationLinkRequest) (signin.Organization, error) {
 	p.calls.Add(1)
 	return p.Stytch.SendOrganizationLink(ctx, r)
 }

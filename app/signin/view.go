@@ -73,24 +73,29 @@ type Notice struct {
 type View struct {
 	// Seq grows with every change, so the screens can drop a view that
 	// arrives after a newer one (events and call results travel separately).
-	Seq                uint64         `json:"seq"`
-	Screen             Screen         `json:"screen"`
-	Mode               string         `json:"mode"`
-	Backend            string         `json:"backend,omitempty"` // the broker's or Stytch's URL, for an "About" line
-	InboxURL           string         `json:"inboxUrl,omitempty"`
-	CodeEntry          bool           `json:"codeEntry,omitempty"` // "Got a code instead?" is offered (the /open page is in use)
-	DirectOrganization string         `json:"directOrganization,omitempty"`
-	Email              string         `json:"email,omitempty"`
-	LinkExpiresAt      *time.Time     `json:"linkExpiresAt,omitempty"`
-	ResendAfter        *time.Time     `json:"resendAfter,omitempty"`
-	Organizations      []Organization `json:"organizations,omitempty"`
-	Member             *Member        `json:"member,omitempty"`
-	Organization       *Organization  `json:"organization,omitempty"`
-	SessionExpiresAt   *time.Time     `json:"sessionExpiresAt,omitempty"`
-	Offline            bool           `json:"offline"`
-	KeychainWarning    string         `json:"keychainWarning,omitempty"`
-	Busy               bool           `json:"busy"`
-	Notice             *Notice        `json:"notice,omitempty"`
+	Seq                uint64 `json:"seq"`
+	Screen             Screen `json:"screen"`
+	Mode               string `json:"mode"`
+	Backend            string `json:"backend,omitempty"` // the broker's or Stytch's URL, for an "About" line
+	InboxURL           string `json:"inboxUrl,omitempty"`
+	CodeEntry          bool   `json:"codeEntry,omitempty"` // "Got a code instead?" is offered (the /open page is in use)
+	DirectOrganization string `json:"directOrganization,omitempty"`
+	// DirectOrganizationName is the configured organization's name, once
+	// Stytch has told us (the first send's answer, a pending flow or a
+	// session remembered from an earlier run); until then only the id or
+	// slug is known.
+	DirectOrganizationName string         `json:"directOrganizationName,omitempty"`
+	Email                  string         `json:"email,omitempty"`
+	LinkExpiresAt          *time.Time     `json:"linkExpiresAt,omitempty"`
+	ResendAfter            *time.Time     `json:"resendAfter,omitempty"`
+	Organizations          []Organization `json:"organizations,omitempty"`
+	Member                 *Member        `json:"member,omitempty"`
+	Organization           *Organization  `json:"organization,omitempty"`
+	SessionExpiresAt       *time.Time     `json:"sessionExpiresAt,omitempty"`
+	Offline                bool           `json:"offline"`
+	KeychainWarning        string         `json:"keychainWarning,omitempty"`
+	Busy                   bool           `json:"busy"`
+	Notice                 *Notice        `json:"notice,omitempty"`
 	// OAuthProviders are the "Continue with …" buttons of the first screen
 	// (and of the direct-organization mode), e.g. ["google","microsoft"].
 	OAuthProviders []string `json:"oauthProviders,omitempty"`

@@ -130,17 +130,20 @@ func (c *Client) SendDiscoveryLink(ctx context.Context, req signin.DiscoveryLink
 	return mapError(op, err, box)
 }
 
-func (c *Client) SendOrganizationLink(ctx context.Context, req signin.OrganizationLinkRequest) error {
+func (c *Client) SendOrganizationLink(ctx context.Context, req signin.OrganizationLinkRequest) (signin.Organization, error) {
 	const op = "send organization link"
 	ctx, box := withRetryBox(ctx)
-	_, err := c.api.MagicLinks.Email.LoginOrSignup(ctx, &email.LoginOrSignupParams{
+	resp, err := c.api.MagicLinks.Email.LoginOrSignup(ctx, &email.LoginOrSignupParams{
 		OrganizationID:    req.Organization,
 		EmailAddress:      req.Email,
 		LoginRedirectURL:  req.RedirectURL,
 		SignupRedirectURL: req.RedirectURL,
 		PkceCodeChallenge: req.PKCEChallenge,
 	})
-	return mapError(op, err, box)
+	if err != nil {
+		return signin.Organization{}, mapError(op, err, box)
+	}
+	return organization(resp.Organization), nil
 }
 
 func (c *Client) AuthenticateDiscoveryLink(ctx context.Context, token, verifier string) (signin.Discovery, error) {

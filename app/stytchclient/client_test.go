@@ -148,7 +148,8 @@ func TestErrorKinds(t *testing.T) {
 			return err
 		}, want: signin.KindSessionExpired},
 		{name: "unknown organization for direct flow", call: func() error {
-			return c.SendOrganizationLink(ctx, signin.OrganizationLinkRequest{Organization: "no-such-org", Email: "a@example.com", RedirectURL: deeplink.DefaultParser.RedirectURL()})
+			_, err := c.SendOrganizationLink(ctx, signin.OrganizationLinkRequest{Organization: "no-such-org", Email: "a@example.com", RedirectURL: deeplink.DefaultParser.RedirectURL()})
+			return err
 		}, want: signin.KindOrganizationNotFound},
 	}
 	for _, tt := range tests {

@@ -86,6 +86,16 @@ describe("signed_out", () => {
     expect(screen.getByText("Your session ended. Sign in again.")).toBeInTheDocument();
   });
 
+  it("direct mode greets with the organization's name once known, never with its raw id", async () => {
+    const id = "organization-test-76f1a2b3-0000-4000-8000-000000000000";
+    const { unmount } = setup({ ...sampleView("signed_out"), directOrganization: id });
+    expect(await screen.findByRole("heading", { level: 1, name: "Sign in to your organization" })).toBeInTheDocument();
+    expect(screen.queryByText(new RegExp(id))).not.toBeInTheDocument();
+    unmount();
+    setup({ ...sampleView("signed_out"), directOrganization: id, directOrganizationName: "Fortress Bank" });
+    expect(await screen.findByRole("heading", { level: 1, name: "Sign in to Fortress Bank" })).toBeInTheDocument();
+  });
+
   it("busy disables the button so a double click can't send twice", async () => {
     setup({ ...sampleView("signed_out"), email: "ada@example.com", busy: true });
     const button = await screen.findByRole("button", { name: /email me a sign-in link/i });

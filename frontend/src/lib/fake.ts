@@ -278,6 +278,9 @@ export class FakeBackend implements Backend {
     }
     const now = Date.now();
     this.pending = { email, expiresAt: now + LINK_LIFETIME };
+    // login_or_signup answers with the organization: its name, for the greeting.
+    const configured = this.view.directOrganization;
+    const org = configured ? this.discovered.find((o) => o.id === configured || o.slug === configured) : undefined;
     this.inter = false;
     this.update({
       screen: "link_sent",
@@ -285,6 +288,7 @@ export class FakeBackend implements Backend {
       resendAfter: iso(now + this.resendIntervalMs),
       linkExpiresAt: iso(now + LINK_LIFETIME),
       organizations: undefined,
+      ...(org ? { directOrganizationName: org.name } : {}),
     });
   }
 
@@ -698,6 +702,7 @@ export function demoFromSearch(search: string): DemoSetup | undefined {
   if (q.get("offline") === "1") view.offline = true;
   if (q.get("keychain")) view.keychainWarning = "not_remembered";
   if (q.get("org")) view.directOrganization = q.get("org") ?? undefined;
+  if (q.get("orgName")) view.directOrganizationName = q.get("orgName") ?? undefined;
   if (q.get("busy") === "1") view.busy = true;
   return { backend: new FakeBackend(view, { latencyMs: 600 }), startCreating };
 }

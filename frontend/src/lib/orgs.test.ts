@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { orgAction } from "./orgs";
+import { orgAction, signInTitle } from "./orgs";
 import type { Membership } from "./types";
 
 describe("orgAction", () => {
@@ -14,5 +14,18 @@ describe("orgAction", () => {
 
   it("falls back to Continue for a membership this build doesn't know", () => {
     expect(orgAction({ name: "X", membership: "future" as Membership }).label).toBe("Continue");
+  });
+});
+
+describe("signInTitle", () => {
+  it.each([
+    [{}, "Sign in"],
+    [{ directOrganization: "organization-test-76f1a2b3-0000-4000-8000-000000000000" }, "Sign in to your organization"],
+    [{ directOrganization: "organization-live-76f1a2b3" }, "Sign in to your organization"],
+    [{ directOrganization: "acme" }, "Sign in to acme"],
+    [{ directOrganization: "organization-test-76f1", directOrganizationName: "Fortress Bank" }, "Sign in to Fortress Bank"],
+    [{ directOrganization: "acme", directOrganizationName: "Acme Corp" }, "Sign in to Acme Corp"],
+  ])("%o → %s", (view, title) => {
+    expect(signInTitle(view)).toBe(title);
   });
 });

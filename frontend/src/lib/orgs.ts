@@ -1,4 +1,4 @@
-import type { Membership, Organization } from "./types";
+import type { Membership, Organization, View } from "./types";
 
 export interface OrgAction {
   /** Visible button text. */
@@ -25,4 +25,21 @@ export function orgAction(org: Pick<Organization, "name" | "membership" | "ssoRe
 export function switchAction(org: Pick<Organization, "name" | "membership">): OrgAction {
   if (org.membership === "invited") return { label: "Accept invitation", ariaLabel: `Accept invitation to ${org.name}` };
   return { label: "Switch", ariaLabel: `Switch to ${org.name}` };
+}
+
+/** Stytch organization ids ("organization-test-…", "organization-live-…"): not a name to greet with. */
+export function isOrganizationId(s: string): boolean {
+  return /^organization-(test|live)-/.test(s);
+}
+
+/**
+ * The sign-in heading. With an organization configured (direct mode) it names
+ * it: by the name Stytch returned once it is known, else by a configured slug
+ * (chosen by people, readable), never by a raw id.
+ */
+export function signInTitle(view: Pick<View, "directOrganization" | "directOrganizationName">): string {
+  const configured = view.directOrganization ?? "";
+  if (!configured) return "Sign in";
+  const name = view.directOrganizationName || (isOrganizationId(configured) ? "" : configured);
+  return name ? `Sign in to ${name}` : "Sign in to your organization";
 }

@@ -125,6 +125,8 @@ export interface View {
   /** "Got a code instead?" is offered: links open the /open page, which shows a sign-in code. */
   codeEntry?: boolean;
   directOrganization?: string;
+  /** The configured organization's name, once Stytch has said it (the first send's answer). */
+  directOrganizationName?: string;
   email?: string;
   linkExpiresAt?: string;
   resendAfter?: string;
