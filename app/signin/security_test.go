@@ -76,7 +76,7 @@ func TestLinkForAnotherAccountIsRefused(t *testing.T) {
 				challenge := oauth2.S256ChallengeFromVerifier(pendingVerifier(t, h))
 				attacker := h.port(t, h.srv, h.baseURL)
 				h.clock.Advance(2 * time.Second) // Stytch allows one send a second per address
-				if err := attacker.SendOrganizationLink(ctx, signin.OrganizationLinkRequest{Organization: attack.org,
+				if _, err := attacker.SendOrganizationLink(ctx, signin.OrganizationLinkRequest{Organization: attack.org,
 					Email: attack.email, RedirectURL: "stytch-desktop://auth/callback", PKCEChallenge: challenge}); err != nil {
 					t.Fatal(err)
 				}

@@ -61,7 +61,10 @@ type seqStepViews struct {
 }
 
 type seqScenario struct {
-	Name    string         `json:"name"`
+	Name string `json:"name"`
+	// Browser: SSO and OAuth round trips are configured (a public token);
+	// the screens see it as view.ssoAvailable.
+	Browser bool           `json:"browser"`
 	Initial seqView        `json:"initial"`
 	Steps   []seqStepViews `json:"steps"`
 }
@@ -71,6 +74,7 @@ type seqOrg struct {
 	Name          string            `json:"name"`
 	Membership    signin.Membership `json:"membership"`
 	NeedsMoreAuth bool              `json:"needsMoreAuth"`
+	SSORequired   bool              `json:"ssoRequired"`
 }
 
 type seqFixture struct {
@@ -81,36 +85,42 @@ type seqFixture struct {
 }
 
 var viewScenarios = []struct {
-	name  string
-	steps []seqStep
+	name      string
+	steps     []seqStep
+	noBrowser bool
 }{
 	{"discovery, then choose an organization", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "northwind"},
-	}},
+	}, false},
 	{"create with a taken slug, then with a free one", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "valid"},
 		{Do: "create", Name: "Acme", Slug: "acme"},
 		{Do: "create", Name: "Acme", Slug: "acme-desktop"},
-	}},
+	}, false},
 	{"a used link while a new sign-in waits", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "useAnotherEmail"},
 		{Do: "wait", Seconds: 3}, {Do: "send", Email: demo}, {Do: "link", Which: "used"}, {Do: "dismiss"},
-	}},
+	}, false},
 	{"a link from another project", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "foreign"}, {Do: "useAnotherEmail"},
-	}},
+	}, false},
 	{"resend too soon", []seqStep{
 		{Do: "send", Email: demo}, {Do: "resend"},
-	}},
+	}, false},
 	{"resend refused by Stytch with Retry-After", []seqStep{
 		{Do: "send", Email: demo}, {Do: "wait", Seconds: 3},
 		{Do: "fault", Status: 429, ErrorType: "too_many_requests", RetryAfter: 20}, {Do: "resend"},
 		{Do: "wait", Seconds: 21}, {Do: "resend"},
-	}},
-	{"an organization that needs MFA, then back to the list", []seqStep{
+	}, false},
+	{"an organization that needs MFA", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "fortress"},
+	}, false},
+	// Umbrella signs in by SSO only; without SSO configured (no public
+	// token) it needs another sign-in method.
+	{"an organization that needs another sign-in method, then back to the list", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "umbrella"},
 		{Do: "back"}, {Do: "choose", Slug: "northwind"},
-	}},
+	}, true},
 }
 
 type seqRecorder struct {
@@ -167,15 +177,19 @@ func sameSeqView(a, b seqView) bool {
 
 const sendPath = "/v1/b2b/magic_links/email/discovery/send"
 
-func runViewScenario(t *testing.T, steps []seqStep) (seqScenario, []seqOrg) {
-	h := newHarness(t, ports["stytch-go"])
+func runViewScenario(t *testing.T, steps []seqStep, noBrowser bool) (seqScenario, []seqOrg) {
+	h := newHarness(t, ports["stytch-go"], func(c *signin.Config) {
+		if noBrowser {
+			c.Browser = signin.BrowserConfig{}
+		}
+	})
 	ctx := context.Background()
 	if err := h.flows.Restore(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rec := &seqRecorder{}
 	h.flows.Subscribe(rec.add)
-	sc := seqScenario{Initial: reduceView(h.flows.View(), h.clock.Now())}
+	sc := seqScenario{Initial: reduceView(h.flows.View(), h.clock.Now()), Browser: h.flows.View().SSOAvailable}
 	var discovered []seqOrg
 	var pendingEmail, usedLink string
 	faulted := false
@@ -237,7 +251,8 @@ func runViewScenario(t *testing.T, steps []seqStep) (seqScenario, []seqOrg) {
 		}
 		if st.Do == "link" && st.Which == "valid" && discovered == nil {
 			for _, o := range h.flows.View().Organizations {
-				discovered = append(discovered, seqOrg{Slug: o.Slug, Name: o.Name, Membership: o.Membership, NeedsMoreAuth: o.NeedsMoreAuth})
+				discovered = append(discovered, seqOrg{Slug: o.Slug, Name: o.Name, Membership: o.Membership,
+					NeedsMoreAuth: o.NeedsMoreAuth, SSORequired: o.SSORequired})
 			}
 		}
 		sc.Steps = append(sc.Steps, seqStepViews{Step: st, Views: reduceViews(views, h.clock.Now())})
@@ -252,7 +267,7 @@ func TestViewSequences(t *testing.T) {
 		ResendIntervalSeconds: 2, // the harness's signin.Config.ResendInterval
 	}
 	for _, sc := range viewScenarios {
-		s, discovered := runViewScenario(t, sc.steps)
+		s, discovered := runViewScenario(t, sc.steps, sc.noBrowser)
 		s.Name = sc.name
 		got.Scenarios = append(got.Scenarios, s)
 		if got.Discovered == nil {

@@ -67,6 +67,7 @@ const discovered: Organization[] = fixture.discovered.map((o) => ({
   logoUrl: "",
   membership: o.membership as Membership,
   needsMoreAuth: o.needsMoreAuth,
+  ssoRequired: o.ssoRequired,
 }));
 
 function link(which: string): string {
@@ -133,7 +134,7 @@ describe("the FakeBackend sends the real backend's view sequences", () => {
 
   it.each(fixture.scenarios.map((s) => [s.name, s] as const))("%s", async (_name, scenario) => {
     const fake = new FakeBackend(
-      { screen: "signed_out", mode: "local", busy: false },
+      { screen: "signed_out", mode: "local", busy: false, ssoAvailable: scenario.browser },
       { resendIntervalSeconds: fixture.resendIntervalSeconds, organizations: discovered },
     );
     expect(reduce(fake.view)).toEqual(scenario.initial);

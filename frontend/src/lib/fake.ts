@@ -151,7 +151,7 @@ const OFFERED: Record<string, Screen[]> = {
   SendLink: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth"],
   Resend: ["link_sent"],
   UseAnotherEmail: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth"],
-  SubmitLink: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth", "signed_in"],
+  SubmitLink: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth", "signed_in", "browser"],
   ChooseOrganization: ["choosing_organization", "needs_more_auth"],
   CreateOrganization: ["choosing_organization"],
   BackToOrganizations: ["needs_more_auth"],
@@ -240,8 +240,8 @@ export class FakeBackend implements Backend {
   private act(method: string, args: unknown[], next: (v: View) => View): Promise<View> {
     return this.op(method, args, async () => {
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-      const { busy: _busy, seq: _seq, ...result } = next({ ...this.view });
-      this.update(result);
+      // next returns the whole new view (what it leaves out is gone).
+      this.emit({ ...next({ ...this.view }), busy: true, seq: ++this.seq });
     });
   }
 
@@ -340,6 +340,12 @@ export class FakeBackend implements Backend {
     const token = /[?&]token=([^&#]*)/.exec(link)?.[1] ?? "";
     return this.op("SubmitLink", [pastedLink], async () => {
       const prev = this.view.screen;
+      if (prev === "browser" && this.view.browser?.kind === "sso") {
+        // The identity provider's answer: the SSO round trip ends in a session (sso.go).
+        const { busy: _busy, ...signedIn } = sampleView("signed_in");
+        this.update({ ...signedIn, mode: this.view.mode, organization: { ...SAMPLE_ORGS[4] }, browser: null });
+        return;
+      }
       const p = this.pending;
       if (!p || (prev !== "link_sent" && prev !== "signed_out")) return this.fail({ kind: "link_not_requested" });
       if (Date.now() >= p.expiresAt) return this.fail({ kind: "link_expired" });
@@ -396,13 +402,18 @@ export class FakeBackend implements Backend {
   }
 
   private finish(org: Organization): void {
-    if (org.ssoRequired) {
+    if (org.ssoRequired && this.view.ssoAvailable) {
       this.update(this.ssoStep(this.view, org, ""));
       return;
     }
+    if (org.ssoRequired) {
+      // Stytch asks for SSO, which isn't configured here: another method is needed.
+      this.update({ screen: "needs_more_auth", organization: { ...org, needsMoreAuth: true } });
+      return;
+    }
     if (org.needsMoreAuth) {
-      // MFA required: the MFA step (app/signin/mfa.go).
-      this.update(this.mfaStep(this.view, org, false));
+      // MFA required: the MFA step (app/signin/mfa.go); the list is left behind.
+      this.update({ ...this.mfaStep(this.view, org, false), organizations: undefined });
       return;
     }
     this.inter = false;
@@ -434,8 +445,8 @@ export class FakeBackend implements Backend {
       const org = (this.view.organizations ?? []).find((o) => o.id === organizationId);
       if (!org) return this.fail({ kind: "organization_not_found" });
       if (!this.liveIntermediate()) return;
-      // SSO only: straight to the identity provider, as the real flows do.
-      if (org.ssoRequired) return this.update(this.ssoStep(this.view, org, ""));
+      // SSO only (and SSO configured): straight to the identity provider, as the real flows do.
+      if (org.ssoRequired && this.view.ssoAvailable) return this.update(this.ssoStep(this.view, org, ""));
       await this.enter(org, false);
     });
   }
