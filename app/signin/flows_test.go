@@ -767,15 +767,17 @@ func TestNoSecretsLeak(t *testing.T) {
 }
 
 // Issue 8 item 14: "needs more verification" goes back to the organization
-// list with the same intermediate session, not to email entry.
+// list with the same intermediate session, not to email entry. Umbrella
+// signs in by SSO only; without SSO configured (no browser round trip) it
+// needs another sign-in method.
 func TestBackToOrganizations(t *testing.T) {
 	eachPort(t, func(t *testing.T, port portFactory) {
 		ctx := context.Background()
 		t.Run("discovery: the list and the intermediate session are kept", func(t *testing.T) {
-			h := newHarness(t, port)
+			h := newHarness(t, port, noSSO)
 			h.signInDiscovery(h.flows, demo)
 			listed := h.flows.View().Organizations
-			if err := h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "fortress").ID); err != nil {
+			if err := h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "umbrella").ID); err != nil {
 				t.Fatal(err)
 			}
 			wantScreen(t, h.flows, signin.ScreenNeedsMoreAuth)
@@ -799,16 +801,16 @@ func TestBackToOrganizations(t *testing.T) {
 			}
 		})
 		t.Run("the intermediate session ran out: email entry, said so", func(t *testing.T) {
-			h := newHarness(t, port)
+			h := newHarness(t, port, noSSO)
 			h.signInDiscovery(h.flows, demo)
-			_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "fortress").ID)
+			_ = h.flows.ChooseOrganization(ctx, orgBySlug(t, h.flows.View(), "umbrella").ID)
 			wantScreen(t, h.flows, signin.ScreenNeedsMoreAuth)
 			h.clock.Advance(11 * time.Minute)
 			wantKind(t, h.flows.BackToOrganizations(ctx), signin.KindIntermediateExpired)
 			wantScreen(t, h.flows, signin.ScreenSignedOut)
 		})
 		t.Run("an organization's own link has no list to go back to", func(t *testing.T) {
-			h := newHarness(t, port, func(c *signin.Config) { c.Organization = "fortress" })
+			h := newHarness(t, port, noSSO, func(c *signin.Config) { c.Organization = "umbrella" })
 			_ = h.flows.Restore(ctx)
 			if err := h.flows.StartSignIn(ctx, demo); err != nil {
 				t.Fatal(err)
@@ -825,6 +827,9 @@ func TestBackToOrganizations(t *testing.T) {
 		})
 	})
 }
+
+// noSSO turns the SSO and OAuth browser round trips off.
+func noSSO(c *signin.Config) { c.Browser = signin.BrowserConfig{} }
 
 // Issue 8 item 13: after Stytch's 429 with Retry-After, Resend stays closed
 // (resendAfter, which the screen counts down from) until then.
