@@ -142,6 +142,11 @@ E2E_TMP=$(mktemp -d -t stytch-e2e-browser.XXXXXX)
 cleanup() { rm -rf "$E2E_TMP"; }
 trap cleanup EXIT
 mkdir -m 700 "$E2E_TMP/cache" "$E2E_TMP/data" "$E2E_TMP/config" "$E2E_TMP/run"
+# Go's build cache stays the caller's: it is content-addressed (no user
+# state), and an empty one under the throw-away XDG_CACHE_HOME below makes
+# `wails dev` compile everything from scratch, past its start-up deadline on
+# a loaded machine.
+export GOCACHE="${GOCACHE:-$(go env GOCACHE)}"
 # Set before dbus-run-session: daemons the bus activates inherit its
 # environment, not ours.
 export XDG_CACHE_HOME="$E2E_TMP/cache" XDG_DATA_HOME="$E2E_TMP/data" \
