@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,10 +46,44 @@ func appLink(emailLink string) (string, error) {
 	}
 	defer resp.Body.Close()
 	loc := resp.Header.Get("Location")
+	if u, err := url.Parse(loc); err == nil && u.Scheme == "http" && u.Path == "/open" {
+		// Local mode's redirect URL is the local API's /open page, which
+		// offers the app link to the browser (as scripts/e2e-desktop.sh reads it).
+		return openPageLink(loc)
+	}
 	if !strings.HasPrefix(loc, config.DefaultScheme+"://") {
 		return "", fmt.Errorf("redirect hop: status %d, no app link", resp.StatusCode)
 	}
 	return loc, nil
+}
+
+var openHref = regexp.MustCompile(`id="open" href="([^"]+)"`)
+
+// openPageLink reads the app link from the /open page, as a browser gets it.
+func openPageLink(page string) (string, error) {
+	req, err := http.NewRequest(http.MethodGet, page, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)")
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("open page: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("open page: %w", err)
+	}
+	m := openHref.FindSubmatch(b)
+	if m == nil {
+		return "", fmt.Errorf("open page: status %d, no app link", resp.StatusCode)
+	}
+	link := html.UnescapeString(string(m[1]))
+	if !strings.HasPrefix(link, config.DefaultScheme+"://") {
+		return "", errors.New("open page: the link is not an app link")
+	}
+	return link, nil
 }
 
 // newestLink is the newest outbox message's link for to.

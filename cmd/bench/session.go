@@ -107,11 +107,12 @@ func (o *outerOpts) inSession(display bool, args ...string) (results, error) {
 			fmt.Fprintf(logf, "--- %s\n%s", f, b)
 		}
 	}
+	if msg, ok := errorLine(out.Bytes()); ok {
+		fmt.Fprintf(logf, "--- error: %s\n", msg)
+		return res, fmt.Errorf("%s: %s (log: %s)", strings.Join(args, " "), msg, logPath)
+	}
 	if err != nil {
 		return res, fmt.Errorf("%s: %v (log: %s)", strings.Join(args, " "), err, logPath)
-	}
-	if msg, ok := errorLine(out.Bytes()); ok {
-		return res, fmt.Errorf("%s: %s (log: %s)", strings.Join(args, " "), msg, logPath)
 	}
 	return res, nil
 }
