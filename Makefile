@@ -92,12 +92,15 @@ bench-micro: dist-placeholder
 # bakes the broker in (-ldflags -X): employees set nothing, and the build
 # refuses STYTCH_SECRET. Both values are public; the secret stays on the broker.
 # REDIRECT_URL=https://auth.example.com/open also bakes in the broker's /open
-# page (links open it; the app offers "Got a code instead?").
+# page (links open it; the app offers "Got a code instead?"), and
+# PUBLIC_TOKEN=public-token-live-… the project's public token (SSO and OAuth).
 BROKER_URL ?=
 PROJECT_ID ?=
 REDIRECT_URL ?=
+PUBLIC_TOKEN ?=
 BAKE_LDFLAGS := $(strip $(if $(BROKER_URL),-X stytch-desktop/app/config.bakedBrokerURL=$(BROKER_URL) -X stytch-desktop/app/config.bakedProjectID=$(PROJECT_ID)) \
-	$(if $(REDIRECT_URL),-X stytch-desktop/app/config.bakedRedirectURL=$(REDIRECT_URL)))
+	$(if $(REDIRECT_URL),-X stytch-desktop/app/config.bakedRedirectURL=$(REDIRECT_URL)) \
+	$(if $(PUBLIC_TOKEN),-X stytch-desktop/app/config.bakedPublicToken=$(PUBLIC_TOKEN)))
 
 build: deps
 	@if [ -n "$(BROKER_URL)" ] && [ -z "$(PROJECT_ID)" ]; then echo "make build: BROKER_URL needs PROJECT_ID (the broker's public project id)" >&2; exit 2; fi

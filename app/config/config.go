@@ -182,6 +182,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
+	if getenv, err = withBakedPublicToken(getenv, bakedPublicToken); err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
 	return fromEnv(getenv, bakedBrokerURL, bakedProjectID)
 }
 

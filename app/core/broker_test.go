@@ -41,7 +41,8 @@ func startAPIAndBroker(t *testing.T) (*localstytch.Server, string) {
 func TestBakedBrokerBuild(t *testing.T) {
 	api, brokerURL := startAPIAndBroker(t)
 	bin := filepath.Join(t.TempDir(), "bakedapp")
-	ldflags := "-X stytch-desktop/app/config.bakedBrokerURL=" + brokerURL + " -X stytch-desktop/app/config.bakedProjectID=" + api.ProjectID()
+	ldflags := "-X stytch-desktop/app/config.bakedBrokerURL=" + brokerURL + " -X stytch-desktop/app/config.bakedProjectID=" + api.ProjectID() +
+		" -X stytch-desktop/app/config.bakedPublicToken=public-token-test-00000000-0000-4000-8000-00000000b00c"
 	build := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", bin, "./testdata/bakedapp")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
