@@ -7,7 +7,7 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 WAILS := $(GOBIN)/wails
 FUZZTIME ?= 10s
 
-.PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk test-broker test-desktop test-browser \
+.PHONY: all deps deps-core dist-placeholder frontend vet test test-go test-fuzz test-keyring test-frontend test-node-sdk test-broker test-desktop test-browser test-browser-broker \
         emulator bench bench-micro build run install clean
 
 all: build
@@ -64,6 +64,11 @@ test-desktop: build
 # flows and delivers links through the OS (gio open, throw-away XDG dirs).
 test-browser: frontend
 	scripts/e2e-browser.sh test-artifacts/browser
+
+# The same browser test with the app in broker mode (the Stytch broker in
+# front of the standalone local API; the app holds no secret): the core flows.
+test-browser-broker: frontend
+	E2E_MODE=broker scripts/e2e-browser.sh test-artifacts/browser-broker
 
 emulator:
 	$(GO) run ./cmd/stytch-emulator --seed
