@@ -689,7 +689,7 @@ export interface DemoSetup {
 
 /**
  * Builds the preview backend from the page URL:
- *   ?demo=<screen | create_organization>&notice=<kind>&mode=local&empty=1&offline=1&keychain=not_remembered&org=acme
+ *   ?demo=<screen | create_organization>&notice=<kind>&mode=local&empty=1&offline=1&code=1&keychain=not_remembered&org=acme
  * Returns undefined when there is no demo parameter.
  */
 export function demoFromSearch(search: string): DemoSetup | undefined {
@@ -711,6 +711,7 @@ export function demoFromSearch(search: string): DemoSetup | undefined {
   if (notice) view.notice = { kind: notice, retryAfterSeconds: Number(q.get("retry") ?? 42) };
   if (q.get("empty") === "1") view.organizations = [];
   if (q.get("offline") === "1") view.offline = true;
+  if (q.get("code") === "1") view.codeEntry = true;
   if (q.get("keychain")) view.keychainWarning = "not_remembered";
   if (q.get("org")) view.directOrganization = q.get("org") ?? undefined;
   if (q.get("orgName")) view.directOrganizationName = q.get("orgName") ?? undefined;
