@@ -75,8 +75,21 @@ Terminal=false
 MimeType=x-scheme-handler/stytch-desktop;
 EOF
 	fi
+	# The "system browser" the app opens for SSO and OAuth (Wails
+	# BrowserOpenURL → xdg-open): a recorder that writes the URL where the
+	# test reads it and opens it in Playwright's Chromium, as the user's
+	# browser would.
+	export E2E_OPENED_URLS="$E2E_TMP/opened-urls"
+	: >"$E2E_OPENED_URLS"
+	recorder="$E2E_TMP/bin/e2e-system-browser"
+	printf '#!/bin/sh\n# Test-only system browser: records the URL the app asked to open.\nprintf "%%s\\n" "$1" >>"%s"\n' "$E2E_OPENED_URLS" >"$recorder"
+	chmod +x "$recorder"
+	printf '[Desktop Entry]\nType=Application\nName=e2e system browser\nExec=%s %%u\nTerminal=false\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n' \
+		"$recorder" >"$apps/e2e-system-browser.desktop"
 	update-desktop-database "$apps"
 	xdg-mime default stytch-desktop.desktop x-scheme-handler/stytch-desktop
+	xdg-mime default e2e-system-browser.desktop x-scheme-handler/http
+	xdg-mime default e2e-system-browser.desktop x-scheme-handler/https
 
 	# The node test starts, restarts and stops `wails dev` itself (part B
 	# restarts it); it records the process group here so a crash of the test

@@ -11,7 +11,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
 import { DEV_URL, WailsDev, until } from "./lib/dev.js";
-import { Outbox, STEP_MS, appLinkFrom, keychainKeys, openThroughOS } from "./lib/helpers.js";
+import { Outbox, STEP_MS, appLinkFrom, keychainKeys, nextOpenedURL, openThroughOS, openedURLCount } from "./lib/helpers.js";
 
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? "test-artifacts/browser";
 const NEW_EMAIL = `e2e-new-${randomBytes(4).toString("hex")}@startup.test`;
@@ -235,5 +235,80 @@ describe("stytch-desktop in a browser against wails dev", () => {
     await seeScreen("Choose an organization");
     await page.getByRole("button", { name: "Continue to Northwind Traders", exact: true }).waitFor({ timeout: STEP_MS });
     await screenshot("pasted-link-organizations");
+  });
+
+  /**
+   * The user in the system browser the app opened: the local identity-provider
+   * page loads in a second tab, the user continues as `email`, and the page's
+   * redirect to stytch-desktop:// goes to the OS like a real browser's (a
+   * headless Chromium can't hand a custom scheme to the desktop itself).
+   */
+  async function signInInBrowser(startURL, email, shotName) {
+    assert.ok(startURL.startsWith(`http://127.0.0.1:${dev.apiPort()}/`), `the browser opens the local API: ${startURL.split("?")[0]}`);
+    const tab = await context.newPage();
+    try {
+      let appLink = "";
+      await tab.route("**/emulator/idp", async (route) => {
+        const res = await route.fetch({ maxRedirects: 0 });
+        appLink = res.headers()["location"] ?? "";
+        await route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>Back to the app</title><p>Returning to stytch-desktop…</p>" });
+      });
+      await tab.goto(startURL, { waitUntil: "domcontentloaded", timeout: STEP_MS });
+      await tab.getByText("Local stand-in.").waitFor({ timeout: STEP_MS });
+      await tab.getByLabel("Or use another email address").fill(email);
+      await tab.screenshot({ path: path.join(ARTIFACTS, `${String(++shot).padStart(2, "0")}-${shotName}.png`), fullPage: true });
+      await tab.getByRole("button", { name: "Continue" }).click();
+      await until("the identity provider's redirect", async () => appLink, STEP_MS);
+      assert.match(appLink, /^stytch-desktop:\/\/auth\/callback\?/);
+      await openThroughOS(appLink);
+      return appLink;
+    } finally {
+      await tab.close();
+    }
+  }
+
+  flow("F. Continue with Google: the local identity provider, back through the OS, the organization list", async () => {
+    await page.goto(DEV_URL, { waitUntil: "domcontentloaded", timeout: STEP_MS });
+    if (await heading("Choose an organization").isVisible()) {
+      await page.getByRole("button", { name: "Use another email" }).click();
+    }
+    await seeScreen("Sign in");
+    await page.getByRole("button", { name: "Continue with Microsoft" }).waitFor({ timeout: STEP_MS });
+    await screenshot("sign-in-with-providers");
+    const before = await openedURLCount();
+    await page.getByRole("button", { name: "Continue with Google" }).click();
+    await seeScreen("Continue with Google");
+    await seeText("Browser didn't bring you back? Paste the link here");
+    await screenshot("browser-open-google");
+    const start = await nextOpenedURL(before);
+    assert.ok(start.includes("/v1/b2b/public/oauth/google/discovery/start?"), "OAuth discovery start URL");
+    await signInInBrowser(start, DEMO, "local-idp-google");
+
+    await seeScreen("Choose an organization");
+    await page.getByRole("button", { name: "Join Initech", exact: true }).waitFor({ timeout: STEP_MS }); // by Google Workspace tenant
+    await page.getByRole("button", { name: "Sign in to Globex Corporation with SSO", exact: true }).waitFor({ timeout: STEP_MS });
+    await screenshot("oauth-organizations");
+  });
+
+  flow("G. an SSO-only organization: choose the connection, the identity provider, signed in", async () => {
+    await page.getByRole("button", { name: "Sign in to Globex Corporation with SSO", exact: true }).click();
+    await seeScreen("Sign in to Globex Corporation");
+    await page.getByRole("button", { name: "Sign in with Microsoft Entra ID" }).waitFor({ timeout: STEP_MS });
+    await screenshot("choose-sso-connection");
+    const before = await openedURLCount();
+    await page.getByRole("button", { name: "Sign in with Okta" }).click();
+    await seeText("Finish signing in with Okta in the browser window that opened.");
+    await screenshot("browser-open-sso");
+    const start = await nextOpenedURL(before);
+    assert.ok(start.includes("/v1/public/sso/start?"), "SSO start URL");
+    await signInInBrowser(start, DEMO, "local-idp-okta");
+
+    await seeScreen("You're signed in");
+    await seeText("Globex Corporation");
+    await seeText(DEMO);
+    await screenshot("signed-in-sso");
+    const keys = await keychainKeys();
+    assert.ok(keys.includes("session"), `the SSO session is in the keychain (keys: ${keys})`);
+    await signOut();
   });
 });

@@ -92,3 +92,22 @@ export async function keychainKeys() {
     .filter(Boolean)
     .sort();
 }
+
+/**
+ * The URLs the app opened in the "system browser" (scripts/e2e-browser.sh
+ * registers a recorder as the http handler); waits for the next one after
+ * `count` were seen.
+ */
+export async function nextOpenedURL(count) {
+  const file = process.env.E2E_OPENED_URLS;
+  if (!file) throw new Error("E2E_OPENED_URLS is not set (run through scripts/e2e-browser.sh)");
+  const { readFile } = await import("node:fs/promises");
+  const lines = async () => (await readFile(file, "utf8")).split("\n").filter(Boolean);
+  return until(`the app to open the browser (URL #${count + 1})`, async () => (await lines())[count], STEP_MS);
+}
+
+export async function openedURLCount() {
+  const file = process.env.E2E_OPENED_URLS;
+  const { readFile } = await import("node:fs/promises");
+  return (await readFile(file, "utf8")).split("\n").filter(Boolean).length;
+}
