@@ -286,7 +286,9 @@ describe("stytch-desktop in a browser against wails dev", () => {
 
     await seeScreen("Choose an organization");
     await page.getByRole("button", { name: "Join Initech", exact: true }).waitFor({ timeout: STEP_MS }); // by Google Workspace tenant
-    await page.getByRole("button", { name: "Sign in to Globex Corporation with SSO", exact: true }).waitFor({ timeout: STEP_MS });
+    const globex = page.getByRole("button", { name: "Sign in to Globex Corporation with SSO", exact: true });
+    await globex.waitFor({ timeout: STEP_MS });
+    await globex.scrollIntoViewIfNeeded();
     await screenshot("oauth-organizations");
   });
 
