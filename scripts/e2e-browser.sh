@@ -212,6 +212,9 @@ broker)
 	broker_url=$(wait_for "$E2E_TMP/broker.log" '"api":"http://127\.0\.0\.1:[0-9]+' | cut -d'"' -f4)
 	api_port=${api_url##*:}
 	export STYTCH_BROKER_URL="$broker_url" STYTCH_PROJECT_ID="$project"
+	# SSO and OAuth: the browser goes to Stytch's public endpoints, here the
+	# standalone local API's, with the project's public token (public by design).
+	export STYTCH_PUBLIC_TOKEN=public-token-test-00000000-0000-4000-8000-000000000000 STYTCH_PUBLIC_API_URL="$api_url"
 	export E2E_API_PORT="$api_port" E2E_KEYCHAIN_SERVICE="stytch-desktop:$project"
 	;;
 *) echo "e2e-browser: E2E_MODE must be broker or local" >&2; exit 2 ;;

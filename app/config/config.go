@@ -54,6 +54,7 @@ const (
 	EnvBrokerURL       = "STYTCH_BROKER_URL"
 	EnvPublicToken     = "STYTCH_PUBLIC_TOKEN"    // public by design: the SSO/OAuth start URLs carry it
 	EnvOAuthProviders  = "STYTCH_OAUTH_PROVIDERS" // e.g. google,microsoft; "none" hides the buttons
+	EnvPublicAPIURL    = "STYTCH_PUBLIC_API_URL"  // where the browser reaches Stytch's public endpoints (a custom domain)
 )
 
 // OAuthProviderNames are the providers Stytch's B2B OAuth start endpoints
@@ -86,6 +87,10 @@ type Config struct {
 	// PublicToken is the project's public token (direct mode; local mode
 	// uses the local API's). Without one the SSO and OAuth buttons don't show.
 	PublicToken string
+	// PublicAPIURL is where the browser's SSO/OAuth start URLs go when not
+	// Stytch's API for the project (or BaseURL in direct mode): a Stytch
+	// custom domain, or the standalone local API behind a broker.
+	PublicAPIURL string
 	// OAuthProviders is STYTCH_OAUTH_PROVIDERS as validated ("" = the
 	// default, "none" = no buttons); see Providers.
 	OAuthProviders string
@@ -112,6 +117,8 @@ func (c Config) Providers() []string {
 // (public by design) go to Stytch itself.
 func (c Config) APIBase() string {
 	switch {
+	case c.PublicAPIURL != "":
+		return c.PublicAPIURL
 	case c.BaseURL != "" && c.Mode != ModeBroker:
 		return c.BaseURL
 	case strings.HasPrefix(c.ProjectID, "project-live-"):
@@ -271,6 +278,16 @@ func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config,
 		case strings.HasPrefix(c.PublicToken, "public-token-live-") != strings.HasPrefix(c.ProjectID, "project-live-"):
 			errs = append(errs, fmt.Errorf("%s and %s must be of the same environment (test or live)", EnvPublicToken, EnvProjectID))
 		}
+	}
+	if v := get(EnvPublicAPIURL); v != "" {
+		u, err := checkBaseURL(v)
+		switch {
+		case c.Mode == ModeLocal:
+			errs = append(errs, fmt.Errorf("%s is for a real project: local mode's browser goes to the local API; unset it", EnvPublicAPIURL))
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %w", EnvPublicAPIURL, err))
+		}
+		c.PublicAPIURL = u
 	}
 	if v := strings.ToLower(get(EnvOAuthProviders)); v != "" {
 		p, err := parseProviders(v)

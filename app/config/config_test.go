@@ -43,6 +43,12 @@ func TestFromEnv(t *testing.T) {
 				PublicToken: "public-token-test-5cd2a2a8-3b8e-4c5b-a0e2-4a2f1d3b2c1a", OAuthProviders: "microsoft,google"}},
 		{name: "no OAuth buttons", env: map[string]string{EnvOAuthProviders: "none"},
 			want: Config{Mode: ModeLocal, SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme, OAuthProviders: "none"}},
+		{name: "public API URL behind a broker", env: map[string]string{EnvBrokerURL: "https://auth.example.com", EnvProjectID: "project-test-abc",
+			EnvPublicToken: "public-token-test-5cd2a2a8-3b8e-4c5b-a0e2-4a2f1d3b2c1a", EnvPublicAPIURL: "https://login.example.com/"},
+			want: Config{Mode: ModeBroker, ProjectID: "project-test-abc", BaseURL: "https://auth.example.com", SessionDuration: DefaultSessionDuration,
+				Scheme: DefaultScheme, PublicToken: "public-token-test-5cd2a2a8-3b8e-4c5b-a0e2-4a2f1d3b2c1a", PublicAPIURL: "https://login.example.com"}},
+		{name: "public API URL in local mode", env: map[string]string{EnvPublicAPIURL: "http://127.0.0.1:1"}, wantErr: "local mode's browser"},
+		{name: "public API URL over http off loopback", env: map[string]string{EnvProjectID: "project-test-a", EnvSecret: "x", EnvPublicAPIURL: "http://login.example.com"}, wantErr: "STYTCH_PUBLIC_API_URL: plain http"},
 		{name: "unknown provider", env: map[string]string{EnvOAuthProviders: "google,myspace"}, wantErr: "comma list of google"},
 		{name: "empty provider", env: map[string]string{EnvOAuthProviders: "google,,microsoft"}, wantErr: "comma list"},
 		{name: "malformed public token", env: map[string]string{EnvProjectID: "project-test-a", EnvSecret: "x", EnvPublicToken: "pk_live_123"}, wantErr: "public-token-test-<uuid>"},
@@ -100,6 +106,7 @@ func TestProvidersAndAPIBase(t *testing.T) {
 		{Config{Mode: ModeDirect, ProjectID: "project-test-x", PublicToken: "p"}, "google,microsoft", "https://test.stytch.com"},
 		{Config{Mode: ModeDirect, BaseURL: "http://127.0.0.1:9", PublicToken: "p", OAuthProviders: "github"}, "github", "http://127.0.0.1:9"},
 		{Config{Mode: ModeBroker, ProjectID: "project-live-x", BaseURL: "https://broker.example", PublicToken: "p"}, "google,microsoft", "https://api.stytch.com"},
+		{Config{Mode: ModeBroker, ProjectID: "project-live-x", BaseURL: "https://broker.example", PublicToken: "p", PublicAPIURL: "https://login.example.com"}, "google,microsoft", "https://login.example.com"},
 	}
 	for _, tt := range tests {
 		if got := strings.Join(tt.c.Providers(), ","); got != tt.want {
