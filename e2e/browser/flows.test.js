@@ -17,6 +17,8 @@ const ARTIFACTS = process.env.E2E_ARTIFACTS ?? "test-artifacts/browser";
 const NEW_EMAIL = `e2e-new-${randomBytes(4).toString("hex")}@startup.test`;
 const DEMO = "demo@example.com";
 const LINK_EXPIRED = "That sign-in link has expired or was already used. Send yourself a new one.";
+const LINK_NOT_FOR_APP =
+  "That link isn't for this app or this Stytch project, so it can't sign you in here. Send yourself a new one from here.";
 
 const dev = new WailsDev();
 const outbox = new Outbox(() => dev.apiPort());
@@ -70,6 +72,17 @@ async function sendLink(email) {
   await seeScreen("Check your email");
   await seeText(email);
   return outbox.newEmail(email, seen);
+}
+
+/** The text a control's aria-describedby points to ("" when none). */
+async function describedBy(locator) {
+  return locator.evaluate((el) =>
+    (el.getAttribute("aria-describedby") ?? "")
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent.trim() ?? "")
+      .join(" "),
+  );
 }
 
 async function signOut() {
@@ -199,7 +212,29 @@ describe("stytch-desktop in a browser against wails dev", () => {
       await page.getByRole("button", { name, exact: true }).waitFor({ timeout: STEP_MS });
     }
     await seeText("Requires extra verification"); // Fortress Bank needs MFA
+    // The note is announced with Fortress Bank's button (its accessible description).
+    const fortress = page.getByRole("button", { name: "Continue to Fortress Bank", exact: true });
+    assert.equal(await describedBy(fortress), "Requires extra verification");
+    assert.equal(await describedBy(page.getByRole("button", { name: "Continue to Northwind Traders", exact: true })), "");
     await screenshot("choose-organization");
+
+    // A taken slug (seeded Acme Corp has "acme") keeps the form, the typed
+    // name, and puts the error at the focused slug field.
+    await page.getByRole("button", { name: "Create an organization" }).click();
+    await seeScreen("Create an organization");
+    await page.getByLabel("Name", { exact: true }).fill("Acme");
+    await until("the suggested slug", async () => (await page.getByLabel("Slug").inputValue()) === "acme", STEP_MS);
+    await page.getByRole("button", { name: "Create organization", exact: true }).click();
+    await seeText("That URL slug is taken — try another");
+    await seeScreen("Create an organization");
+    assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "Acme", "the typed name is kept");
+    assert.equal(await page.getByLabel("Slug").inputValue(), "acme", "the typed slug is kept");
+    assert.equal(await page.getByLabel("Slug").getAttribute("aria-invalid"), "true");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "org-slug", "the slug field has focus");
+    assert.equal(await page.getByRole("alert").count(), 0, "the error is at the field, not in a banner");
+    await screenshot("slug-taken");
+    await page.getByRole("button", { name: "Back", exact: true }).click();
+    await seeScreen("Choose an organization");
 
     await page.getByRole("button", { name: "Continue to Northwind Traders", exact: true }).click();
     await seeScreen("You're signed in");
@@ -224,6 +259,19 @@ describe("stytch-desktop in a browser against wails dev", () => {
 
   test("D2. the used link reads as expired", () => {
     assert.equal(usedLinkNotice, LINK_EXPIRED);
+  });
+
+  flow("D3. a link from another Stytch project says so", async () => {
+    // Our link with a token this project never issued: Stytch answers 404 magic_link_not_found.
+    const foreign = new URL(usedAppLink);
+    foreign.searchParams.set("token", "another-project-token-0123456789abcdefghijk=");
+    await page.getByRole("button", { name: "Dismiss message" }).click();
+    await page.getByRole("alert").waitFor({ state: "detached", timeout: STEP_MS });
+    await openThroughOS(foreign.toString());
+    const alert = page.getByRole("alert");
+    await alert.waitFor({ timeout: STEP_MS });
+    assert.equal((await alert.locator("p").first().textContent()).trim(), LINK_NOT_FOR_APP);
+    await seeScreen("Check your email");
   });
 
   flow("E. a link pasted into the app", async () => {
