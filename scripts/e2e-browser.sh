@@ -114,7 +114,7 @@ EOF
 	pattern=()
 	# Broker mode runs the core sign-in flows (the others are listed as
 	# skipped, with node's reason, not hidden).
-	[[ "$E2E_MODE" == broker ]] && pattern=(--test-name-pattern "${E2E_TESTS:-^(A|B|C|D|D2|E)\. }")
+	[[ "$E2E_MODE" == broker ]] && pattern=(--test-name-pattern "${E2E_TESTS:-^(A|B|C|D|D2|D3|E)\. }")
 	(cd "$E2E_DIR" && node --test --test-concurrency=1 --test-reporter=spec "${pattern[@]}" flows.test.js) || status=$?
 	if [[ $status -ne 0 && -f "$E2E_WAILS_LOG" ]]; then
 		echo "---- last 40 lines of the wails dev log ----" >&2
