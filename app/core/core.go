@@ -172,6 +172,7 @@ func (c *Core) startLocal(opts Options) (string, error) {
 	srv, err := localstytch.New(localstytch.Options{
 		Seed:         true,
 		StatePath:    filepath.Join(dir, "local-stytch-state.json"),
+		WriteThrough: true, // the app may be killed right after a sign-in
 		RedirectURLs: []string{c.Config.RedirectURL()},
 		AppURL:       c.Config.Links().RedirectURL(),
 		Logger:       c.log.With("component", "local-stytch"),

@@ -430,3 +430,25 @@ func TestMigrateV1State(t *testing.T) {
 		t.Fatalf("future version: err = %v", err)
 	}
 }
+
+// With WriteThrough (the app's local mode), an answer is on disk before it
+// is sent: a server killed right after minting a session — no Close, no
+// flush — still knows the session when started again from its state file.
+func TestWriteThroughSurvivesAKill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	clock := newFakeClock()
+	e := newEnv(t, Options{Seed: true, StatePath: path, Now: clock.Now, WriteThrough: true})
+	ist := e.discoveryIST(DemoEmail).IntermediateSessionToken
+	x, err := e.client.Discovery.IntermediateSessions.Exchange(ctx(t), &intermediatesessions.ExchangeParams{
+		IntermediateSessionToken: ist, OrganizationID: "northwind",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "Killed": a second server reads the file as it is now; the first is
+	// never closed before the read.
+	e2 := newEnv(t, Options{Seed: true, StatePath: path, Now: clock.Now})
+	if _, err := e2.client.Sessions.Authenticate(ctx(t), &sessions.AuthenticateParams{SessionToken: x.SessionToken}); err != nil {
+		t.Fatalf("a session answered before the kill is unknown after it: %v", err)
+	}
+}

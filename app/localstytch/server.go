@@ -66,6 +66,13 @@ type Options struct {
 	// <base>/open as a redirect URL besides RedirectURLs.
 	AppURL string
 
+	// WriteThrough makes every API answer reach the state file before it
+	// is sent (with StatePath). The app's in-process local mode sets it:
+	// one person, whose app may be killed (kill -9, wails dev) right after
+	// signing in, must find the session after a restart. The standalone
+	// emulator batches writes (persist.go) for throughput.
+	WriteThrough bool
+
 	// AllowAnyHost disables the Host-header check on every path (API,
 	// JWKS, inbox, messages, faults, redirect hop). The check defends
 	// against DNS rebinding; turn it off only when serving on a
@@ -83,6 +90,7 @@ type Server struct {
 	statePath         string
 	log               *slog.Logger
 	allowAnyHost      bool
+	writeThrough      bool
 
 	mu       sync.Mutex // guards st, outbox, lastSend and dirty (the signer is immutable)
 	st       *state
@@ -121,6 +129,7 @@ func New(opts Options) (*Server, error) {
 		statePath:    opts.StatePath,
 		log:          opts.Logger,
 		allowAnyHost: opts.AllowAnyHost,
+		writeThrough: opts.WriteThrough,
 		lastSend:     map[string]time.Time{},
 		faults:       map[string]*Fault{},
 	}
@@ -413,6 +422,12 @@ func (s *Server) serveAPI(rc *reqCtx) {
 	}
 	rc.body = body
 	resp, apiErr := h(s, rc)
+	if s.writeThrough {
+		// Errors change state too (a link spent by a failed attempt).
+		if err := s.Flush(rc.r.Context()); err != nil {
+			s.log.Error("localstytch: write-through", "err", err.Error())
+		}
+	}
 	if apiErr != nil {
 		s.writeError(rc, apiErr)
 		return
