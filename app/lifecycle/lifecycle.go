@@ -83,10 +83,12 @@ func New(cfg config.Config, opts core.Options) *Lifecycle {
 // hand-off and macOS URL events. The paste box uses Paste.
 func (l *Lifecycle) Links() *deeplink.Inbox { return l.links }
 
-// Start runs once the window's page is up (OnDomReady), never in OnStartup: a
-// short-lived second instance runs OnStartup too, and must not start the local
-// API or read the keychain. It restores the session, then opens the door.
-// Calls after the first, or after Shutdown, do nothing.
+// Start runs once the window's page is being loaded (main.go: the page's
+// first asset request, or OnDomReady, whichever comes first), never in
+// OnStartup: a short-lived second instance runs OnStartup too, and must not
+// start the local API or read the keychain; by the first asset request Wails
+// has done its single-instance check. It restores the session, then opens
+// the door. Calls after the first, or after Shutdown, do nothing.
 func (l *Lifecycle) Start(win Window) {
 	l.once.Do(func() { l.start(win) })
 }
