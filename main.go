@@ -53,7 +53,10 @@ func main() {
 			logger.Debug("no early hand-off; starting normally", "error", err.Error())
 		}
 	}
-	cfg, err := config.FromEnv(os.Getenv)
+	// The environment, then ~/.config/stytch-desktop/config.json (an app the
+	// OS starts for a link has no environment); the secret leaves the process
+	// environment here, before GTK and WebKit can pass it to their children.
+	cfg, err := config.Load()
 	if err != nil && !bindingsBuild {
 		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)
 		os.Exit(2)
