@@ -63,6 +63,7 @@ type Lifecycle struct {
 	core     *core.Core
 	startErr error
 	stopped  bool
+	warning  signin.Kind // a condition of the whole run, on every view (Warn)
 }
 
 // New prepares the lifecycle; nothing runs until Start. The link door is open
@@ -125,7 +126,7 @@ func (l *Lifecycle) start(win Window) {
 		return
 	}
 	go l.checkSchemeRegistration(ctx)
-	c.Flows.Subscribe(func(v signin.View) { win.Emit(StateEvent, v) })
+	c.Flows.Subscribe(func(v signin.View) { win.Emit(StateEvent, l.decorate(v)) })
 	_ = c.Flows.Restore(ctx)
 	l.links.Ready()
 }
@@ -232,15 +233,31 @@ func (l *Lifecycle) State() signin.View {
 	select {
 	case <-l.ready:
 	default:
-		return signin.View{Screen: signin.ScreenRestoring, Mode: string(l.cfg.Mode), Backend: l.cfg.Backend()}
+		return l.decorate(signin.View{Screen: signin.ScreenRestoring, Mode: string(l.cfg.Mode), Backend: l.cfg.Backend()})
 	}
 	l.mu.Lock()
 	c, err := l.core, l.startErr
 	l.mu.Unlock()
 	if c == nil {
-		return signin.View{Screen: signin.ScreenSignedOut, Mode: string(l.cfg.Mode), Backend: l.cfg.Backend(), Notice: &signin.Notice{Kind: core.StartKind(err)}}
+		return l.decorate(signin.View{Screen: signin.ScreenSignedOut, Mode: string(l.cfg.Mode), Backend: l.cfg.Backend(), Notice: &signin.Notice{Kind: core.StartKind(err)}})
 	}
-	return c.Flows.View()
+	return l.decorate(c.Flows.View())
+}
+
+// Warn records a condition that holds for the whole run — no single-instance
+// lock (no session bus), so a link opened while the app runs starts a second
+// window — and puts it on every view from now on (View.Warning).
+func (l *Lifecycle) Warn(k signin.Kind) {
+	l.mu.Lock()
+	l.warning = k
+	l.mu.Unlock()
+}
+
+func (l *Lifecycle) decorate(v signin.View) signin.View {
+	l.mu.Lock()
+	v.Warning = l.warning
+	l.mu.Unlock()
+	return v
 }
 
 // Do runs one screen action and returns the resulting view; errors are in
@@ -251,7 +268,7 @@ func (l *Lifecycle) Do(action func(ctx context.Context, f *signin.Flows) error) 
 		return l.State()
 	}
 	_ = action(l.ctx, f)
-	return f.View()
+	return l.decorate(f.View())
 }
 
 // Paste takes what the user pasted into "link not opening? paste it here":

@@ -39,11 +39,16 @@ const (
 	KindStartFailed          Kind = "start_failed"        // the backend did not start (see the log)
 	KindBrowserUnavailable   Kind = "browser_unavailable" // the system browser could not be opened
 	KindSSOUnavailable       Kind = "sso_unavailable"     // SSO/OAuth not set up (no public token, no connection)
-	KindUnknown              Kind = "unknown"
+	KindLinksDropped         Kind = "links_dropped"       // too many links at once: some were dropped unread
+	// KindSingleInstanceUnavailable is a View.Warning: no single-instance
+	// lock (no session bus), so each link opened while the app runs starts
+	// another window.
+	KindSingleInstanceUnavailable Kind = "single_instance_unavailable"
+	KindUnknown                   Kind = "unknown"
 )
 
 // Kinds lists every Kind, so tests can hold the screens' contract to it.
-var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkNotForApp, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindCodeInvalid, KindCodeUnavailable, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindSignInInterrupted, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindBrowserUnavailable, KindSSOUnavailable, KindUnknown}
+var Kinds = []Kind{KindInvalidEmail, KindRateLimited, KindLinkExpired, KindLinkNotForApp, KindLinkOtherDevice, KindLinkNotRequested, KindLinkMalformed, KindLinkWrongAccount, KindCodeInvalid, KindCodeUnavailable, KindSlugTaken, KindInvalidOrganization, KindOrganizationNotFound, KindNotAllowed, KindSessionExpired, KindIntermediateExpired, KindSignInInterrupted, KindNetwork, KindKeychainUnavailable, KindKeychainLocked, KindKeychainTooBig, KindSignedOut, KindBusy, KindUnauthorized, KindLocalAPIFailed, KindStartFailed, KindBrowserUnavailable, KindSSOUnavailable, KindLinksDropped, KindSingleInstanceUnavailable, KindUnknown}
 
 // Error is the one error type the flows return. Op names the operation so a
 // top-level error reads like a trail; Err is the cause (never a secret).

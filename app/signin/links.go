@@ -153,6 +153,10 @@ func (f *Flows) RejectLink(err error) error {
 		}
 		return f.fail(EvLinkRejected, E("complete link", KindLinkExpired, err))
 	}
+	if errors.Is(err, deeplink.ErrInboxFull) || errors.Is(err, deeplink.ErrTooManyArgs) {
+		// Not a bad link: too many arrived at once and this one was never read.
+		return f.fail(EvLinkRejected, E("complete link", KindLinksDropped, err))
+	}
 	return f.fail(EvLinkRejected, E("complete link", KindLinkMalformed, err))
 }
 

@@ -111,6 +111,10 @@ type View struct {
 	OtherOrganizations []Organization `json:"otherOrganizations,omitempty"`
 	// BackupCodesLeft is set on signed_in right after a backup code was used.
 	BackupCodesLeft *int `json:"backupCodesLeft,omitempty"`
+
+	// Warning is a condition of the whole run that every screen shows (the
+	// app sets it at start), e.g. KindSingleInstanceUnavailable.
+	Warning Kind `json:"warning,omitempty"`
 }
 
 // MFAView is what the MFA screens show. TOTPSecret, TOTPQRCode and

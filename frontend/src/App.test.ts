@@ -331,6 +331,13 @@ describe("needs_more_auth and signed_in", () => {
     expect(await screen.findByLabelText("Work email")).toBeInTheDocument();
   });
 
+  it.each<Screen>(["signed_out", "link_sent", "signed_in"])("view.warning stays on %s, with no Dismiss", async (s) => {
+    setup({ ...sampleView(s), warning: "single_instance_unavailable" });
+    const alert = await screen.findByText(/can't make sure only one copy of it runs/);
+    expect(alert.closest("[role=alert]")).not.toBeNull();
+    expect(within(alert.closest("[role=alert]") as HTMLElement).queryByRole("button", { name: /dismiss/i })).toBeNull();
+  });
+
   it("online and remembered: no badge, no warning", async () => {
     setup(sampleView("signed_in"));
     await screen.findByText("Ada Lovelace");

@@ -176,6 +176,17 @@ export const NOTICES: Record<NoticeKind | ExtraKind, Entry> = {
     severity: "error",
     retry: false,
   },
+  links_dropped: {
+    message: "Too many links arrived at once, so some were not opened. Open the newest link from your email again.",
+    severity: "warning",
+    retry: false,
+  },
+  single_instance_unavailable: {
+    message:
+      "stytch-desktop can't make sure only one copy of it runs (no D-Bus session bus), so a sign-in link opened now may start a second window. Use the window the link opens, or paste the link here.",
+    severity: "warning",
+    retry: false,
+  },
   unknown: {
     message: "Something went wrong. Try again; if it keeps happening, restart the app.",
     severity: "error",

@@ -57,6 +57,8 @@ export const NOTICE_KINDS = [
   "start_failed",
   "browser_unavailable",
   "sso_unavailable",
+  "links_dropped",
+  "single_instance_unavailable",
   "unknown",
   "code_wrong",
   "code_expired",
@@ -150,6 +152,8 @@ export interface View {
   otherOrganizations?: Organization[] | null;
   /** signed_in, right after a backup code was used. */
   backupCodesLeft?: number;
+  /** A condition of the whole run, shown on every screen (e.g. single_instance_unavailable). */
+  warning?: NoticeKind | string;
 }
 
 export type MFAMethod = "sms_otp" | "totp" | "backup_code" | "";
