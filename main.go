@@ -33,25 +33,13 @@ import (
 //go:embed all:frontend/dist
 var assets embed.FS
 
-// singleInstanceID is stable across versions: a link opened while the app runs
-// is handed to the running instance over D-Bus (Linux) or the OS equivalent.
-const singleInstanceID = "io.stytch-desktop.signin"
-
 func main() {
 	trace.Mark("main")
 	logger := newLogger()
 	// A link opened while the app runs: hand it over before GTK and WebKit
 	// start (Wails' own lock would only check after creating a window).
-	if !bindingsBuild {
-		forwarded, err := forwardToRunningInstance(singleInstanceID, os.Args[1:])
-		if forwarded {
-			trace.Mark("forwarded")
-			logger.Info("handed over to the running instance")
-			os.Exit(0)
-		}
-		if err != nil {
-			logger.Debug("no early hand-off; starting normally", "error", err.Error())
-		}
+	if !bindingsBuild && handOffEarly(logger) {
+		os.Exit(0)
 	}
 	// The environment, then ~/.config/stytch-desktop/config.json (an app the
 	// OS starts for a link has no environment); the secret leaves the process
@@ -72,11 +60,19 @@ func main() {
 		SkipSchemeRegistration: os.Getenv("STYTCH_DESKTOP_SKIP_SCHEME_REGISTRATION") == "1",
 	})
 	win := newWailsWindow()
+	var lock *options.SingleInstanceLock
+	if !bindingsBuild {
+		var handedOff bool
+		if lock, handedOff = singleInstanceLock(lc, logger); handedOff {
+			os.Exit(0)
+		}
+	}
 	// The backend (local API, keychain, restore) starts with the page's first
-	// request, not at DOM ready: by then Wails has run its single-instance
-	// check (synchronously, before the window loads the page; a second
-	// instance exits inside it), so this process is the one instance, and the
-	// first view is ready sooner. DOM ready starts it too, should no request
+	// request, not at DOM ready: by then this process holds the
+	// single-instance lock (taken above on Linux; elsewhere Wails checks it
+	// synchronously before the window loads the page, and a second instance
+	// exits inside it), so it is the one instance, and the first view is
+	// ready sooner. DOM ready starts it too, should no request
 	// come through the asset server.
 	var startOnce sync.Once
 	startBackend := func() {
@@ -105,17 +101,11 @@ func main() {
 			trace.Mark("dom-ready")
 			startBackend()
 		},
-		OnShutdown: lc.Shutdown,
-		SingleInstanceLock: &options.SingleInstanceLock{
-			UniqueId: singleInstanceID,
-			OnSecondInstanceLaunch: func(d options.SecondInstanceData) {
-				trace.Mark("link-forwarded")
-				lc.Links().OfferArgs(d.Args)
-			},
-		},
-		Mac:   &mac.Options{OnUrlOpen: func(u string) { lc.Links().Offer(u) }},
-		Linux: &linux.Options{ProgramName: "stytch-desktop", WebviewGpuPolicy: gpu},
-		Bind:  bindings(lc),
+		OnShutdown:         lc.Shutdown,
+		SingleInstanceLock: lock, // nil on Linux: app/singleinstance holds it
+		Mac:                &mac.Options{OnUrlOpen: func(u string) { lc.Links().Offer(u) }},
+		Linux:              &linux.Options{ProgramName: "stytch-desktop", WebviewGpuPolicy: gpu},
+		Bind:               bindings(lc),
 	})
 	if err != nil {
 		logger.Error("window failed", "error", err.Error())

@@ -14,3 +14,7 @@ func (*Instance) Dropped() int64 { return 0 }
 
 // Close does nothing off Linux.
 func (*Instance) Close() error { return nil }
+
+// Forward is Linux-only: macOS delivers links as events to the running app,
+// and Windows' single-instance lock (Wails') runs before any window.
+func Forward(string, []string) (bool, error) { return false, nil }
