@@ -49,6 +49,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)
 		os.Exit(2)
 	}
+	logger.Info("configuration", "settings", cfg.String()) // never the secret (Config.String)
 	gpu, err := webviewGPUPolicy(os.Getenv)
 	if err != nil && !bindingsBuild {
 		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)

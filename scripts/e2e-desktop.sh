@@ -19,6 +19,14 @@
 #   4 cold      link opened with no app running: the OS starts the app with
 #               the URL in argv; the pending flow comes back from the keychain
 #   5 second    a second instance started by hand with a link exits at once
+#   6 hostile   a 100 MiB hand-off from another process on the session bus:
+#               the app's memory stays put (issue 8 #4); forwarding still works
+#   7 direct    direct mode against the standalone local API: no WebKit
+#               process has STYTCH_SECRET in its environment (issue 8 #5)
+#   8 no bus    started without a session bus: the app says it has no
+#               single-instance lock (issue 8 #11)
+# The organization the handler-started app uses comes from the configuration
+# file, not the environment (the OS starts handlers without it; issue 8 #10).
 #
 # No secret is printed or saved: tokens in URLs are cut to 6 characters and
 # `secret = ...` lines of secret-tool output are dropped. Only processes this
@@ -36,7 +44,7 @@ if [[ "${E2E_DESKTOP_INSIDE:-}" != 1 ]]; then
 	ART=${2:-$REPO/test-artifacts/desktop}
 	missing=()
 	for tool in dbus-run-session xvfb-run xauth xdotool import compare gnome-keyring-daemon secret-tool \
-		gio xdg-mime update-desktop-database curl python3 pgrep base64 sha256sum; do
+		gio xdg-mime update-desktop-database curl python3 pgrep base64 sha256sum go; do
 		command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 	done
 	if ((${#missing[@]})); then
@@ -60,6 +68,13 @@ if [[ "${E2E_DESKTOP_INSIDE:-}" != 1 ]]; then
 	T=$(mktemp -d /tmp/e2e-desktop.XXXXXX)
 	trap 'rm -rf "$T"' EXIT
 	mkdir -m 700 "$T/run" "$T/data" "$T/config" "$T/cache" "$T/home"
+	# Helpers: a process sending a hostile hand-off (the singleinstance test
+	# binary's TestHostileSender) and the standalone local API (direct mode).
+	if ! (cd "$REPO" && go test -c -o "$T/singleinstance.test" ./app/singleinstance &&
+		go build -o "$T/stytch-emulator" ./cmd/stytch-emulator); then
+		echo "e2e-desktop: could not build the test helpers" >&2
+		exit 2
+	fi
 	# XDG_* before dbus-run-session: daemons the bus activates inherit the
 	# bus's environment. HOME too, so nothing lands in the real home.
 	# The whole run is bounded; every wait inside has its own timeout too.
@@ -286,12 +301,16 @@ check "gnome-keyring unlocked and writable" bash -c \
 
 # The OS handler is a wrapper so that instances gio starts have a known
 # stdout/stderr (gio passes its own on otherwise, and a pipe held open by the
-# app blocks whoever reads it) and the organization flow (the test cannot click).
+# app blocks whoever reads it). The organization flow (the test cannot click)
+# comes from the configuration file: the OS starts the handler without the
+# user's environment, so that is where a link-started app finds its settings.
 cat >"$T/handler.sh" <<EOF
 #!/bin/sh
-export STYTCH_ORGANIZATION_ID=$ORG
 exec "$BIN" "\$@" >>"$HANDLER_LOG" 2>&1
 EOF
+mkdir -p -m 700 "$XDG_CONFIG_HOME/stytch-desktop"
+printf '{"organization": "%s"}\n' "$ORG" >"$XDG_CONFIG_HOME/stytch-desktop/config.json"
+chmod 600 "$XDG_CONFIG_HOME/stytch-desktop/config.json"
 chmod +x "$T/handler.sh"
 mkdir -p "$XDG_DATA_HOME/applications"
 tpl=$REPO/build/linux/stytch-desktop.desktop
@@ -344,6 +363,27 @@ check "warm: exactly one visible stytch-desktop window" window_count_is 1
 keyring_listing >"$ART/keyring-after-warm.txt"
 sleep 0.7
 shot 02-signed-in
+
+# --- 6 hostile hand-off (app running) ---------------------------------------
+log "== a 100 MiB hand-off from another process on the session bus"
+# mem_kb PID FIELD: Rss or Pss of one process, in KiB.
+mem_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null; }
+rss0=$(mem_kb "$APP_PID" Rss) pss0=$(mem_kb "$APP_PID" Pss)
+HOSTILE_BYTES=$((100 << 20)) HOSTILE_ID=io.stytch-desktop.signin timeout 60 \
+	"$T/singleinstance.test" -test.run '^TestHostileSender$' -test.count=1 >"$T/hostile.log" 2>&1
+check "hostile: the 100 MiB hand-off was sent" test $? = 0
+peak_rss=${rss0:-0} peak_pss=${pss0:-0}
+for _ in $(seq 20); do # the peak over the next 4 s
+	sleep 0.2
+	r=$(mem_kb "$APP_PID" Rss) p=$(mem_kb "$APP_PID" Pss)
+	((${r:-0} > peak_rss)) && peak_rss=$r
+	((${p:-0} > peak_pss)) && peak_pss=$p
+done
+summary="app (Go process) after a 100 MiB hand-off: RSS $((rss0 / 1024)) -> peak $((peak_rss / 1024)) MiB, PSS $((pss0 / 1024)) -> peak $((peak_pss / 1024)) MiB"
+log "hostile: $summary"
+echo "$summary" >"$ART/hostile-handoff-memory.txt"
+check "hostile: the app's memory grew by less than 32 MiB" test $((peak_pss - pss0)) -lt $((32 * 1024))
+check "hostile: app still running" kill -0 "$APP_PID"
 
 # --- 5 second instance stays out (app running) ------------------------------
 log "== second instance with a link argument"
@@ -420,5 +460,64 @@ sleep 0.7
 shot 05-cold-signed-in
 keyring_listing >"$ART/keyring-after-cold.txt"
 check "cold: no errors in the handler log" no_match 'level=ERROR' "$HANDLER_LOG"
+check "cold: the link-started app took its organization from the configuration file" \
+	grep -q 'msg=configuration settings=".*organization=example-co' "$HANDLER_LOG"
+
+# --- 7 direct mode: the project secret stays out of WebKit's processes --------
+log "== direct mode"
+for p in $(app_pids); do stop_pid "$p"; done
+check "direct: no app running" wait_for 5 count_is 0
+EMU=127.0.0.1:18787
+EMU_SECRET=secret-test-e2e-$RANDOM$RANDOM$RANDOM
+"$T/stytch-emulator" --addr "$EMU" --seed --secret "$EMU_SECRET" >"$T/emulator.out" 2>&1 &
+started_pids+=("$!")
+check "direct: the standalone local API answers" wait_for 10 curl -sf -o /dev/null "http://$EMU/emulator/messages"
+DIRECT_LOG=$T/app-direct.log
+STYTCH_PROJECT_ID=project-test-00000000-0000-4000-8000-000000000000 STYTCH_SECRET=$EMU_SECRET \
+	STYTCH_API_BASE_URL=http://$EMU "$BIN" 2>>"$DIRECT_LOG" &
+APP_PID=$!
+started_pids+=("$APP_PID")
+check "direct: window shown" wait_for 20 window_visible
+check "direct: the app runs in direct mode" wait_for 10 grep -q 'settings="mode=direct' "$DIRECT_LOG"
+# descendants PID: every process below PID (WebKit's web and network processes).
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+webkit_running() { descendants "$APP_PID" | grep -q .; }
+check "direct: WebKit's helper processes run" wait_for 10 webkit_running
+sleep 1 # the network process starts with the first load
+no_secret_in_children() {
+	local c n=0
+	for c in $(descendants "$APP_PID"); do
+		n=$((n + 1))
+		if tr '\0' '\n' <"/proc/$c/environ" | grep -qE "^STYTCH_SECRET=|$EMU_SECRET"; then
+			log "process $c ($(tr '\0' ' ' <"/proc/$c/cmdline" | cut -c1-60)) has the secret in its environment"
+			return 1
+		fi
+	done
+	log "direct: $n WebKit processes checked: $(for c in $(descendants "$APP_PID"); do basename "$(readlink "/proc/$c/exe")"; done | sort | uniq -c | tr -s ' \n' ' ')"
+	((n > 0))
+}
+check "direct: no WebKit process has STYTCH_SECRET in its environment" no_secret_in_children
+shot 06-direct-mode
+stop_pid "$APP_PID"
+check "direct: the secret is in no log" bash -c '! grep -qF -- "$0" "$1"/*.log' "$EMU_SECRET" "$T"
+
+# --- 8 no session bus ---------------------------------------------------------
+log "== no session bus"
+NOBUS_LOG=$T/app-no-bus.log
+env -u DBUS_SESSION_BUS_ADDRESS STYTCH_ORGANIZATION_ID=$ORG "$BIN" 2>>"$NOBUS_LOG" &
+APP_PID=$!
+started_pids+=("$APP_PID")
+check "no bus: the app says it has no single-instance lock" \
+	wait_for 20 grep -q 'single-instance lock unavailable' "$NOBUS_LOG"
+check "no bus: window shown" wait_for 20 window_visible
+sleep 1
+shot 07-no-session-bus
+stop_pid "$APP_PID"
 
 finish

@@ -124,8 +124,9 @@ func TestClaimForwardsAndKeepsOneInstance(t *testing.T) {
 }
 
 // TestHostileSender is not a test: run by TestOversizedHandOffIsNeverBuffered
-// in a child process, it sends one hand-off of HOSTILE_BYTES bytes, as any
-// process on the session bus can.
+// (and scripts/e2e-desktop.sh) in a child process, it sends one hand-off of
+// HOSTILE_BYTES bytes to HOSTILE_ID's instance, as any process on the session
+// bus can.
 func TestHostileSender(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("HOSTILE_BYTES"))
 	if n == 0 {
@@ -142,7 +143,11 @@ func TestHostileSender(t *testing.T) {
 	if err := conn.Hello(); err != nil {
 		t.Fatal(err)
 	}
-	name, path := BusName(testID)
+	id := os.Getenv("HOSTILE_ID") // the e2e test aims it at the real app
+	if id == "" {
+		id = testID
+	}
+	name, path := BusName(id)
 	msg := `{"Args":["` + strings.Repeat("a", n) + `"],"WorkingDirectory":"/"}`
 	// No reply comes for a discarded message: don't wait for one.
 	conn.Object(name, dbus.ObjectPath(path)).Go(name+".SendMessage", dbus.FlagNoReplyExpected, nil, msg)
