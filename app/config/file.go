@@ -37,7 +37,10 @@ var fileKeys = map[string]string{
 	"mode":             EnvMode,
 	"project_id":       EnvProjectID,
 	"api_base_url":     EnvBaseURL,
+	"broker_url":       EnvBrokerURL,
 	"organization":     EnvOrganization,
+	"public_token":     EnvPublicToken,
+	"oauth_providers":  EnvOAuthProviders,
 	"session_duration": EnvSessionDuration,
 	"scheme":           EnvScheme,
 }
@@ -211,7 +214,7 @@ func looksLikeSecret(v string) bool {
 
 func knownMode(m Mode) bool { return slices.Contains(modeNames(), string(m)) }
 
-func modeNames() []string { return []string{string(ModeLocal), string(ModeDirect)} }
+func modeNames() []string { return []string{string(ModeLocal), string(ModeDirect), string(ModeBroker)} }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

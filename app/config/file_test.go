@@ -39,6 +39,9 @@ func TestLoadFromFile(t *testing.T) {
 			file: `{"mode":"direct","project_id":"project-test-abc","api_base_url":"http://127.0.0.1:8787"}`,
 			env:  map[string]string{EnvSecret: secret},
 			want: Config{Mode: ModeDirect, ProjectID: "project-test-abc", Secret: secret, BaseURL: "http://127.0.0.1:8787", SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme}},
+		{name: "broker mode, the one for employees, entirely from the file",
+			file: `{"mode":"broker","broker_url":"https://auth.example.com","project_id":"project-live-abc","public_token":"public-token-live-00000000-0000-4000-8000-000000000000"}`,
+			want: Config{Mode: ModeBroker, ProjectID: "project-live-abc", BaseURL: "https://auth.example.com", PublicToken: "public-token-live-00000000-0000-4000-8000-000000000000", SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme}},
 		{name: "the environment overrides the file",
 			file: `{"organization":"from-file","session_duration":"48h"}`,
 			env:  map[string]string{EnvOrganization: "from-env"},
@@ -50,7 +53,7 @@ func TestLoadFromFile(t *testing.T) {
 			file:    `{"mode":"local"}`,
 			env:     map[string]string{EnvProjectID: "project-test-abc", EnvSecret: secret},
 			wantErr: []string{"the mode is local", "make it direct mode"}},
-		{name: "unknown mode", file: `{"mode":"cloud"}`, wantErr: []string{"STYTCH_DESKTOP_MODE must be one of local, direct"}},
+		{name: "unknown mode", file: `{"mode":"cloud"}`, wantErr: []string{"STYTCH_DESKTOP_MODE must be one of local, direct, broker"}},
 		{name: "the secret in the file is refused, saying why",
 			file:    `{"project_id":"project-test-abc","secret":"` + secret + `"}`,
 			env:     map[string]string{EnvSecret: secret},
@@ -65,7 +68,7 @@ func TestLoadFromFile(t *testing.T) {
 			file:    `{"project_id":"project-test-abc","api_base_url":"http://example.com"}`,
 			env:     map[string]string{EnvSecret: secret},
 			wantErr: []string{"STYTCH_API_BASE_URL: plain http is only allowed for a loopback address", "api_base_url, project_id", "the environment overrides it"}},
-		{name: "unknown setting", file: `{"organisation":"acme"}`, wantErr: []string{`unknown setting "organisation"`, "api_base_url, mode, organization"}},
+		{name: "unknown setting", file: `{"organisation":"acme"}`, wantErr: []string{`unknown setting "organisation"`, "api_base_url, broker_url, mode, oauth_providers, organization"}},
 		{name: "not a string", file: `{"organization":["a"]}`, wantErr: []string{`"organization" must be a string`}},
 		{name: "not JSON", file: `organization=acme`, wantErr: []string{"is not a JSON object of settings"}},
 		{name: "writable by others", file: `{"organization":"acme"}`, perm: 0o666, wantErr: []string{"writable by other users", "chmod 600"}},
@@ -136,7 +139,7 @@ func TestLoadScrubsTheSecretFromTheEnvironment(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for _, k := range []string{EnvProjectID, EnvBaseURL, EnvOrganization, EnvSessionDuration, EnvScheme, EnvMode} {
+			for _, k := range []string{EnvProjectID, EnvBaseURL, EnvBrokerURL, EnvOrganization, EnvSessionDuration, EnvScheme, EnvMode} {
 				t.Setenv(k, tt.env[k])
 			}
 			t.Setenv(EnvSecret, secret)
