@@ -40,6 +40,7 @@ var fileKeys = map[string]string{
 	"broker_url":       EnvBrokerURL,
 	"organization":     EnvOrganization,
 	"public_token":     EnvPublicToken,
+	"redirect_url":     EnvRedirectURL,
 	"oauth_providers":  EnvOAuthProviders,
 	"session_duration": EnvSessionDuration,
 	"scheme":           EnvScheme,
