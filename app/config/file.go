@@ -40,6 +40,7 @@ var fileKeys = map[string]string{
 	"broker_url":       EnvBrokerURL,
 	"organization":     EnvOrganization,
 	"public_token":     EnvPublicToken,
+	"public_api_url":   EnvPublicAPIURL,
 	"redirect_url":     EnvRedirectURL,
 	"oauth_providers":  EnvOAuthProviders,
 	"session_duration": EnvSessionDuration,

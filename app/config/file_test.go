@@ -68,7 +68,7 @@ func TestLoadFromFile(t *testing.T) {
 			file:    `{"project_id":"project-test-abc","api_base_url":"http://example.com"}`,
 			env:     map[string]string{EnvSecret: secret},
 			wantErr: []string{"STYTCH_API_BASE_URL: plain http is only allowed for a loopback address", "api_base_url, project_id", "the environment overrides it"}},
-		{name: "unknown setting", file: `{"organisation":"acme"}`, wantErr: []string{`unknown setting "organisation"`, "api_base_url, broker_url, mode, oauth_providers, organization, project_id, public_token, redirect_url"}},
+		{name: "unknown setting", file: `{"organisation":"acme"}`, wantErr: []string{`unknown setting "organisation"`, "api_base_url, broker_url, mode, oauth_providers, organization, project_id, public_api_url, public_token, redirect_url"}},
 		{name: "not a string", file: `{"organization":["a"]}`, wantErr: []string{`"organization" must be a string`}},
 		{name: "not JSON", file: `organization=acme`, wantErr: []string{"is not a JSON object of settings"}},
 		{name: "writable by others", file: `{"organization":"acme"}`, perm: 0o666, wantErr: []string{"writable by other users", "chmod 600"}},
