@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
 import { DEV_URL, WailsDev, until } from "./lib/dev.js";
 import { Outbox, STEP_MS, appLinkFrom, keychainKeys, nextOpenedURL, openThroughOS, openedURLCount } from "./lib/helpers.js";
+import { DESKTOP, PHONE, awaitAppNavigation, launchBrowser, openEmailLink, shownCode } from "./lib/openpage.js";
 
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? "test-artifacts/browser";
 const NEW_EMAIL = `e2e-new-${randomBytes(4).toString("hex")}@startup.test`;
@@ -360,5 +361,53 @@ describe("stytch-desktop in a browser against wails dev", () => {
     const keys = await keychainKeys();
     assert.ok(keys.includes("session"), `the SSO session is in the keychain (keys: ${keys})`);
     await signOut();
+  });
+
+  // Local mode's redirect URL is the local API's /open page (app/openpage).
+  flow("H. the email opened on a phone: the code typed into the app signs in", async () => {
+    const email = await sendLink(DEMO);
+    const other = await launchBrowser();
+    try {
+      const phone = await openEmailLink(other, PHONE, email.link);
+      await phone.page.getByRole("heading", { name: "Your sign-in code" }).waitFor();
+      await phone.page.getByText("Type this code into stytch-desktop on your computer").waitFor();
+      const code = await shownCode(phone.page);
+      await phone.page.screenshot({ path: path.join(ARTIFACTS, "open-page-phone.png") });
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(phone.navigations.filter((u) => !u.startsWith("http")), [], "a phone page never tries to open the app");
+      assert.deepEqual(phone.scripts, [], "the page loads no script files (one inline script)");
+
+      await page.getByText("Got a code instead?", { exact: true }).click();
+      await page.getByLabel("Sign-in code").fill(code.toLowerCase());
+      await screenshot("code-entry");
+      await page.getByRole("button", { name: "Sign in with this code" }).click();
+      await seeScreen("Choose an organization");
+      await page.getByRole("button", { name: "Continue to Northwind Traders", exact: true }).waitFor({ timeout: STEP_MS });
+    } finally {
+      await other.close();
+    }
+  });
+
+  flow("I. the email opened on the desktop: the page opens the app through the OS", async () => {
+    await page.getByRole("button", { name: "Use another email" }).click();
+    const email = await sendLink(DEMO);
+    const other = await launchBrowser();
+    try {
+      const desktop = await openEmailLink(other, DESKTOP, email.link);
+      assert.equal(await desktop.page.title(), "Opening stytch-desktop… · stytch-desktop");
+      const appLink = await awaitAppNavigation(desktop.navigations);
+      assert.equal(await desktop.page.locator("#open").getAttribute("href"), appLink, "it opens the Try again link");
+      const shown = await desktop.page.locator("body").innerText();
+      assert.ok(!shown.includes(new URL(appLink).searchParams.get("token")), "the page never shows the token");
+      await desktop.page.screenshot({ path: path.join(ARTIFACTS, "open-page-desktop.png") });
+      // Headless Chromium has no OS handler to call: hand the link over as the browser would.
+      await openThroughOS(appLink);
+      await seeScreen("Choose an organization");
+      // The app did not take the focus here: the page offers the code.
+      await desktop.page.getByText("Didn't open? Use the code below or try again.").waitFor();
+      await desktop.page.screenshot({ path: path.join(ARTIFACTS, "open-page-desktop-not-opened.png") });
+    } finally {
+      await other.close();
+    }
   });
 });
