@@ -62,7 +62,7 @@ p { margin: .5rem 0; }
 .code { font: 700 2.25rem/1.2 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; letter-spacing: .12em;
   background: var(--code-bg); border-radius: 10px; padding: .75rem 1rem; margin: .75rem 0; text-align: center; word-break: keep-all; white-space: nowrap; }
 details { margin-top: 1.25rem; border-top: 1px solid var(--border); padding-top: 1rem; }
-summary { cursor: pointer; font-weight: 600; min-height: 44px; display: flex; align-items: center; }
+summary { cursor: pointer; font-weight: 600; padding: .6rem 0; } /* list-item: keeps the disclosure triangle */
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 [hidden] { display: none !important; }
 @media (max-width: 380px) { .code { font-size: 1.8rem; } main { padding: 1rem .75rem; } .card { padding: 1rem; } }
