@@ -85,11 +85,6 @@ func (f *Flows) send(ctx context.Context, a Action, email, verifier string) erro
 	f.mu.Lock()
 	f.link, f.inter = p, nil
 	f.mu.Unlock()
-	// Remember the flow so that a link clicked after a restart still completes.
-	// If the keychain can't keep it the flow still works in this run.
-	if err := f.storeBestEffort(ctx, keyPending, p); err != nil {
-		f.log.Warn("pending sign-in not remembered across restarts", "error", err.Error())
-	}
 	resendAfter := now.Add(f.cfg.ResendInterval)
 	expires := p.ExpiresAt
 	f.update(a, func(v *View) {
@@ -102,6 +97,13 @@ func (f *Flows) send(ctx context.Context, a Action, email, verifier string) erro
 			v.DirectOrganizationName = org.Name
 		}
 	})
+	// Remember the flow so that a link clicked after a restart still
+	// completes: after the screen shows, still within this operation (so no
+	// link is taken before it is written). If the keychain can't keep it the
+	// flow still works in this run.
+	if err := f.storeBestEffort(ctx, keyPending, p); err != nil {
+		f.log.Warn("pending sign-in not remembered across restarts", "error", err.Error())
+	}
 	f.log.Info("sign-in link sent", "flow", kind)
 	return nil
 }

@@ -181,11 +181,16 @@ func (f *Flows) finish(ctx context.Context, a Action, auth Authentication) error
 	}
 	rec := &sessionRecord{Token: auth.SessionToken, Member: auth.Member, Organization: auth.Organization, ExpiresAt: auth.ExpiresAt}
 	f.adopt(rec, auth.SessionJWT)
+	// Shown at once; stored before this operation ends (quitting waits for
+	// it, see app/lifecycle), so the keychain's few milliseconds are not
+	// between the answer and the screen.
+	f.showSignedIn(a, rec, false, false)
 	storeErr := f.storeRecord(ctx, keySession, rec)
 	if storeErr == nil {
 		f.storeJWT(ctx, auth.SessionJWT)
+	} else {
+		f.update(a, func(v *View) { v.KeychainWarning = KeychainNotRemembered })
 	}
-	f.showSignedIn(a, rec, false, storeErr != nil)
 	f.startMonitor(f.cfg.RefreshInterval)
 	f.log.Info("signed in", "action", string(a))
 	if storeErr != nil {
