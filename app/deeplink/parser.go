@@ -38,6 +38,10 @@ const (
 	// EmailLinkPath is where Stytch (and the local API) point the link in the
 	// email; it carries the same stytch_token_type and token parameters.
 	EmailLinkPath = "/v1/magic_links/redirect"
+	// OpenPagePath is the "open the app" page (app/openpage) a deployment may
+	// register as the redirect URL; its address carries the same parameters,
+	// so a person may paste it from the browser's address bar.
+	OpenPagePath = "/open"
 )
 
 const (
@@ -163,7 +167,7 @@ func parseEmailLink(u *url.URL, raw string) (Link, error) {
 	if err := checkWebHost(u); err != nil {
 		return Link{}, err
 	}
-	if !exactPath(u, EmailLinkPath) {
+	if !exactPath(u, EmailLinkPath) && !exactPath(u, OpenPagePath) {
 		return Link{}, fail(WrongTarget, "")
 	}
 	return parseQuery(u.RawQuery)

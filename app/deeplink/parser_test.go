@@ -165,6 +165,8 @@ func TestParse(t *testing.T) {
 		{name: "pasted live email link", pasted: true, in: "https://stytch.com/v1/magic_links/redirect?slug=acme&stytch_token_type=multi_tenant_magic_links&token=" + tokPlain,
 			want: Link{TokenType: MultiTenant, Token: tokPlain, Slug: "acme"}},
 		{name: "pasted local API link with port", pasted: true, in: "http://127.0.0.1:43111/v1/magic_links/redirect?stytch_token_type=discovery&token=" + tokPadded, want: okDisc},
+		{name: "pasted open page address", pasted: true, in: "https://auth.example.com/open?stytch_token_type=discovery&token=" + tokPadded, want: okDisc},
+		{name: "pasted open page with a suffix", pasted: true, in: "https://auth.example.com/open/x?stytch_token_type=discovery&token=" + tokPadded, reason: WrongTarget},
 		{name: "pasted IPv6 loopback", pasted: true, in: "http://[::1]:8080/v1/magic_links/redirect?stytch_token_type=discovery&token=" + tokPadded, want: okDisc},
 		{name: "pasted upper-case HTTPS", pasted: true, in: "HTTPS://test.stytch.com/v1/magic_links/redirect?stytch_token_type=discovery&token=" + tokPadded, want: okDisc},
 		{name: "pasted with whitespace", pasted: true, in: " \t\n" + emailLink + " \r\n", want: okDisc},
