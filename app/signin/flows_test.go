@@ -631,6 +631,7 @@ func TestSignOutWhenRevokeFails(t *testing.T) {
 		}
 		// The app is killed before the background retry succeeds; at the next
 		// start the session is not shown, and the revoke is finished.
+		h.flows.Close() // killed: its background retry stops with it
 		h.srv.ClearFaults()
 		f2 := h.newDevice(h.store)
 		if err := f2.Restore(context.Background()); err != nil {
