@@ -52,7 +52,7 @@ test-node-sdk:
 test-broker:
 	app/broker/testdata/node-sdk.sh
 
-test: deps vet test-go test-fuzz test-keyring test-frontend test-node-sdk test-broker test-desktop test-browser
+test: deps vet test-go test-fuzz test-keyring test-frontend test-node-sdk test-broker test-desktop test-browser test-browser-broker
 	@echo "make test: all suites passed"
 
 # The real build in a real WebKitGTK window under Xvfb: links delivered through
