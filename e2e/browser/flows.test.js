@@ -1,6 +1,6 @@
 // Browser end-to-end test of the sign-in flows against `wails dev`: the real
-// page, the real Go backend in broker mode (the Stytch broker in front of the
-// standalone local API; E2E_MODE=local: the in-process one), links delivered
+// page, the real Go backend with the in-process local API (E2E_MODE=broker:
+// the Stytch broker in front of the standalone local API), links delivered
 // through the OS scheme handler and the session in a real keyring.
 // Run it with scripts/e2e-browser.sh, which provides that environment.
 import { after, before, describe, test } from "node:test";
