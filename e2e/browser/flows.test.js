@@ -11,12 +11,23 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
 import { DEV_URL, WailsDev, until } from "./lib/dev.js";
-import { Outbox, STEP_MS, appLinkFrom, keychainKeys, nextOpenedURL, openThroughOS, openedURLCount } from "./lib/helpers.js";
+import {
+  Outbox,
+  STEP_MS,
+  appLinkFrom,
+  keychainKeys,
+  newText,
+  nextOpenedURL,
+  openThroughOS,
+  openedURLCount,
+  totpCode,
+} from "./lib/helpers.js";
 import { DESKTOP, PHONE, awaitAppNavigation, launchBrowser, openEmailLink, shownCode } from "./lib/openpage.js";
 
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? "test-artifacts/browser";
 const NEW_EMAIL = `e2e-new-${randomBytes(4).toString("hex")}@startup.test`;
 const DEMO = "demo@example.com";
+const DEMO_PHONE = "+15555550123"; // demo's verified MFA phone in Fortress Bank (local API seed)
 const LINK_EXPIRED = "That sign-in link has expired or was already used. Send yourself a new one.";
 const LINK_NOT_FOR_APP =
   "That link isn't for this app or this Stytch project, so it can't sign you in here. Send yourself a new one from here.";
@@ -409,5 +420,125 @@ describe("stytch-desktop in a browser against wails dev", () => {
     } finally {
       await other.close();
     }
+  });
+
+  /** Enters the 6-digit code and presses the button. */
+  async function enterCode(label, code, button = "Verify") {
+    await page.getByLabel(label, { exact: true }).fill(code);
+    await page.getByRole("button", { name: button, exact: true }).click();
+  }
+
+  async function switchTo(name) {
+    await page.getByRole("button", { name: "Switch organization…" }).click();
+    await page.getByRole("button", { name: `Switch to ${name}`, exact: true }).click();
+  }
+
+  flow("J. MFA by text message: the code read from the outbox", async () => {
+    const seen = new Set((await outbox.messages(DEMO_PHONE)).map((m) => m.id));
+    await page.getByRole("button", { name: "Continue to Fortress Bank", exact: true }).click();
+    await seeScreen("Enter the code we texted you");
+    await seeText("0123"); // the masked number's last digits
+    const code = await newText(outbox, DEMO_PHONE, seen);
+    await screenshot("mfa-text-message");
+    await enterCode("6-digit code", code === "000000" ? "111111" : "000000");
+    await page.getByRole("alert").waitFor({ timeout: STEP_MS });
+    await seeText("That code isn't right. Check it and type it again.");
+    await enterCode("6-digit code", code);
+    await seeScreen("You're signed in");
+    await seeText("Fortress Bank");
+  });
+
+  let totpSecret = "";
+  let backupCodes = [];
+  let enrolledCode = "";
+  flow("K. switch organizations: into a TOTP-only one (set up an authenticator app), and back", async () => {
+    await page.getByRole("button", { name: "Switch organization…" }).click();
+    await page.getByRole("button", { name: "Switch to Vault Labs", exact: true }).waitFor({ timeout: STEP_MS });
+    await page.getByRole("button", { name: "Accept invitation to Acme Corp", exact: true }).waitFor({ timeout: STEP_MS });
+    await screenshot("switch-organization");
+    await page.getByRole("button", { name: "Switch to Vault Labs", exact: true }).click();
+    await seeScreen("Set up your authenticator app");
+    await page.getByRole("img", { name: /QR code/ }).waitFor({ timeout: STEP_MS });
+    totpSecret = (await page.getByLabel("Setup key").textContent()).replace(/\s/g, "");
+    assert.match(totpSecret, /^[A-Z2-7]{32}$/, "the setup key is a 32-character base32 secret");
+    await screenshot("mfa-authenticator-setup");
+    enrolledCode = await totpCode(totpSecret);
+    await enterCode("6-digit code from the app", enrolledCode, "Verify and continue");
+    await seeScreen("Save your backup codes");
+    backupCodes = await page.getByRole("list", { name: "Backup codes" }).locator("li").allTextContents();
+    backupCodes = backupCodes.map((c) => c.trim());
+    assert.equal(backupCodes.length, 10);
+    assert.ok(backupCodes.every((c) => /^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/.test(c)), "backup codes look like xxxx-xxxx-xxxx");
+    const cont = page.getByRole("button", { name: "Continue", exact: true });
+    assert.ok(await cont.isDisabled(), "Continue waits for the confirmation");
+    await screenshot("mfa-backup-codes");
+    await page.getByRole("checkbox", { name: "I saved these codes somewhere safe" }).check();
+    await cont.click();
+    await seeScreen("You're signed in");
+    await seeText("Vault Labs");
+
+    // And back to Fortress Bank: its text-message step again.
+    const seen = new Set((await outbox.messages(DEMO_PHONE)).map((m) => m.id));
+    await switchTo("Fortress Bank");
+    await seeScreen("Enter the code we texted you");
+    await enterCode("6-digit code", await newText(outbox, DEMO_PHONE, seen));
+    await seeScreen("You're signed in");
+    await seeText("Fortress Bank");
+    await signOut();
+  });
+
+  flow("L. a later sign-in with the authenticator app, then with a backup code", async () => {
+    const signInTo = async (name) => {
+      const email = await sendLink(DEMO);
+      await openThroughOS(await appLinkFrom(email.link));
+      await seeScreen("Choose an organization");
+      await page.getByRole("button", { name: `Continue to ${name}`, exact: true }).click();
+    };
+    await signInTo("Vault Labs");
+    await seeScreen("Enter the code from your authenticator app");
+    await screenshot("mfa-authenticator-code");
+    // Each code is accepted once: wait for the app's next code if need be.
+    let code = await totpCode(totpSecret);
+    await until("a code other than the one used at setup", async () => {
+      code = await totpCode(totpSecret);
+      return code !== enrolledCode;
+    }, 35_000);
+    await enterCode("6-digit code", code);
+    await seeScreen("You're signed in");
+    await seeText("Vault Labs");
+    await signOut();
+
+    await signInTo("Vault Labs");
+    await seeScreen("Enter the code from your authenticator app");
+    await page.getByRole("button", { name: "Use a backup code" }).click();
+    await seeScreen("Use a backup code");
+    await screenshot("mfa-backup-code");
+    await page.getByLabel("Backup code").fill(backupCodes[0]);
+    await page.getByRole("button", { name: "Verify", exact: true }).click();
+    await seeScreen("You're signed in");
+    await seeText("Vault Labs");
+    await page.getByText(/9\s+backup codes are\s+left/).waitFor({ timeout: STEP_MS });
+    await screenshot("signed-in-backup-code");
+  });
+
+  flow("M. enrollment by text message in an organization that lets the member choose", async () => {
+    await switchTo("Harbor Health");
+    await seeScreen("Set up two-step verification");
+    await screenshot("mfa-choose-method");
+    await page.getByRole("button", { name: /Text message/ }).click();
+    await seeScreen("Add a phone number");
+    await page.getByLabel("Mobile number").fill("555 0199");
+    await page.getByRole("button", { name: "Text me a code" }).click();
+    await seeText("Start with + and the country code, like +1 555 555 0123.");
+    const phone = "+15555550199";
+    const seen = new Set((await outbox.messages(phone)).map((m) => m.id));
+    await page.getByLabel("Mobile number").fill("+1 555 555 0199");
+    await screenshot("mfa-add-phone");
+    await page.getByRole("button", { name: "Text me a code" }).click();
+    await seeScreen("Confirm your phone number");
+    await enterCode("6-digit code", await newText(outbox, phone, seen));
+    await seeScreen("You're signed in");
+    await seeText("Harbor Health");
+    await signOut();
   });
 });

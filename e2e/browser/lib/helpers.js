@@ -110,4 +110,30 @@ export async function openedURLCount() {
   const file = process.env.E2E_OPENED_URLS;
   const { readFile } = await import("node:fs/promises");
   return (await readFile(file, "utf8")).split("\n").filter(Boolean).length;
+/** The newest text message to `phone` in the outbox that isn't in `seen` (its 6-digit code). */
+export async function newText(outbox, phone, seen) {
+  const msg = await until(`a new text to ${phone}`, async () => {
+    const fresh = (await outbox.messages(phone)).filter((m) => m.channel === "sms" && !seen.has(m.id));
+    return fresh[0];
+  }, STEP_MS);
+  if (!/^\d{6}$/.test(msg.code ?? "")) throw new Error("the text carries no 6-digit code");
+  return msg.code;
+}
+
+/** RFC 6238 (SHA-1, 6 digits, 30 s) code of a base32 secret at unix time `t`, as an authenticator app computes it. */
+export async function totpCode(secretBase32, t = Date.now() / 1000) {
+  const { createHmac } = await import("node:crypto");
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secretBase32.replace(/[\s=]/g, "").toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error("the setup key is not base32");
+    bits += v.toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(t / 30)));
+  const h = createHmac("sha1", key).update(msg).digest();
+  const off = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
