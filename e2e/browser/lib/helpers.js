@@ -110,6 +110,8 @@ export async function openedURLCount() {
   const file = process.env.E2E_OPENED_URLS;
   const { readFile } = await import("node:fs/promises");
   return (await readFile(file, "utf8")).split("\n").filter(Boolean).length;
+}
+
 /** The newest text message to `phone` in the outbox that isn't in `seen` (its 6-digit code). */
 export async function newText(outbox, phone, seen) {
   const msg = await until(`a new text to ${phone}`, async () => {
