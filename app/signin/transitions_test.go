@@ -83,6 +83,9 @@ func reach(t *testing.T, port portFactory, s signin.Screen) (h *harness, release
 		done := make(chan struct{})
 		go func() { start(); close(done) }()
 		waitView(t, h.flows, string(s), func(v signin.View) bool { return v.Screen == s })
+		// The screen shows before the call is made: wait until it is held,
+		// so the call is counted before the walk reads the counter.
+		waitFor(t, "the call held at the gate", func() bool { return spy.held.Load() > 0 })
 		var once sync.Once
 		release = func() { once.Do(func() { close(gate); <-done }) }
 		t.Cleanup(release)
@@ -294,6 +297,7 @@ func keychainItems(h *harness) map[string]string {
 type spyPort struct {
 	signin.Stytch
 	calls           atomic.Int64
+	held            atomic.Int64 // calls that reached an armed gate
 	gate            atomic.Pointer[chan struct{}]
 	primaryRequired atomic.Bool // answer exchanges as for an SSO-only organization
 }
@@ -301,6 +305,7 @@ type spyPort struct {
 func (p *spyPort) wait(ctx context.Context) {
 	p.calls.Add(1)
 	if g := p.gate.Load(); g != nil {
+		p.held.Add(1)
 		select {
 		case <-*g:
 		case <-ctx.Done():
