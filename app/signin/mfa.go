@@ -32,8 +32,9 @@ type mfaStep struct {
 	org       Organization
 	member    Member
 	state     MFAState
-	switching bool   // started from a signed-in session (switch.go)
-	method    string // MethodSMS, MethodTOTP, MethodBackupCode, "" (choose)
+	switching bool           // started from a signed-in session (switch.go)
+	list      []Organization // the discovery list the step came from, for Cancel
+	method    string         // MethodSMS, MethodTOTP, MethodBackupCode, "" (choose)
 	enrolling bool
 	phone     string // enrollment: the number typed (E.164)
 
@@ -106,6 +107,8 @@ func (f *Flows) startMFA(ctx context.Context, a Action, auth Authentication) err
 	step := &mfaStep{org: auth.Organization, member: auth.Member, state: auth.MFA, switching: f.session != nil}
 	if step.switching {
 		step.oldToken = f.session.rec.Token
+	} else {
+		step.list = append([]Organization(nil), f.view.Organizations...)
 	}
 	f.mfa = step
 	f.mu.Unlock()
@@ -147,6 +150,7 @@ func (f *Flows) mfaViewLocked(st *mfaStep, screen Screen) *MFAView {
 		Method:         methodOf(screen),
 		Enrolling:      st.enrolling,
 		Switching:      st.switching,
+		BackToList:     len(st.list) > 0,
 		AllowedMethods: st.state.AllowedMethods,
 		PhoneMasked:    st.state.PhoneMasked,
 	}
@@ -550,8 +554,11 @@ func (f *Flows) SubmitPhone(ctx context.Context, phone string) error {
 	return f.textCode(ctx, a, st, p)
 }
 
-// CancelMFA leaves the MFA step: back to the session being switched from,
-// or to email entry. A code that arrives afterwards is refused (not offered).
+// CancelMFA leaves the MFA step: back to the session being switched from;
+// back to the organization list when the step came from discovery and its
+// intermediate session still lives (Stytch lets it enter another
+// organization); else to email entry. A code that arrives afterwards is
+// refused (not offered).
 func (f *Flows) CancelMFA(ctx context.Context) error {
 	const a = ActCancelMFA
 	end, err := f.begin(a)
@@ -560,6 +567,21 @@ func (f *Flows) CancelMFA(ctx context.Context) error {
 	}
 	defer end()
 	f.log.Info("mfa cancelled")
+	f.mu.Lock()
+	var list []Organization
+	if st := f.mfa; st != nil && f.session == nil && len(st.list) > 0 && f.inter != nil && f.now().Before(f.inter.expires) {
+		list = st.list
+		f.mfa = nil
+	}
+	f.mu.Unlock()
+	if list != nil {
+		f.update(a, func(v *View) {
+			v.Screen = ScreenChoosingOrganization
+			v.Organizations = list
+			v.MFA, v.Organization = nil, nil
+		})
+		return nil
+	}
 	return f.abandonMFA(a, nil)
 }
 

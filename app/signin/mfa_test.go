@@ -480,3 +480,34 @@ func TestSaveRecoveryCodes(t *testing.T) {
 	}
 	wantKind(t, h.flows.SaveRecoveryCodes(ctx, path), signin.KindBusy)
 }
+
+// Cancelling MFA after discovery goes back to the organization list, where
+// the same intermediate session enters another organization (no new email);
+// once it has expired, cancel goes to email entry.
+func TestCancelMFAGoesBackToTheList(t *testing.T) {
+	eachPort(t, func(t *testing.T, port portFactory) {
+		ctx := context.Background()
+		h := newHarness(t, port)
+		enter(t, h, "fortress")
+		wantScreen(t, h.flows, signin.ScreenMFASMS)
+		if err := h.flows.CancelMFA(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v := wantScreen(t, h.flows, signin.ScreenChoosingOrganization)
+		if v.MFA != nil || len(v.Organizations) == 0 {
+			t.Fatalf("after cancel: %+v", v)
+		}
+		if err := h.flows.ChooseOrganization(ctx, orgBySlug(t, v, "northwind").ID); err != nil {
+			t.Fatal(err)
+		}
+		wantScreen(t, h.flows, signin.ScreenSignedIn)
+
+		h2 := newHarness(t, port)
+		enter(t, h2, "fortress")
+		h2.clock.Advance(10*time.Minute + time.Second)
+		if err := h2.flows.CancelMFA(ctx); err != nil {
+			t.Fatal(err)
+		}
+		wantScreen(t, h2.flows, signin.ScreenSignedOut)
+	})
+}

@@ -35,7 +35,7 @@ const (
 	ActSubmitBackupCode     Action = "submit_backup_code"     // a recovery code
 	ActConfirmRecoveryCodes Action = "confirm_recovery_codes" // "I saved my backup codes"
 	ActSaveRecoveryCodes    Action = "save_recovery_codes"    // write the backup codes to a file the user chose
-	ActCancelMFA            Action = "cancel_mfa"             // back to email entry, or to the current session when switching
+	ActCancelMFA            Action = "cancel_mfa"             // back to the organization list (or email entry), or to the current session when switching
 	ActListOrganizations    Action = "list_organizations"     // the organizations a signed-in member can switch to
 	ActSwitchOrganization   Action = "switch_organization"    // sessions.exchange into another organization
 )
@@ -146,7 +146,7 @@ var transitions = []Transition{
 		To: []Screen{ScreenSignedIn}},
 	{Action: ActSaveRecoveryCodes, From: []Screen{ScreenMFARecoveryCodes}},
 	{Action: ActCancelMFA, From: mfaScreens,
-		To: []Screen{ScreenSignedOut, ScreenSignedIn}},
+		To: []Screen{ScreenSignedOut, ScreenSignedIn, ScreenChoosingOrganization}},
 
 	// Switching organizations: the current session stays until the new one is stored.
 	{Action: ActListOrganizations, From: []Screen{ScreenSignedIn}},

@@ -124,6 +124,7 @@ type MFAView struct {
 	Method                string     `json:"method"`                // MethodSMS, MethodTOTP, "backup_code" or "" (choose)
 	Enrolling             bool       `json:"enrolling"`             // setting a factor up rather than using one
 	Switching             bool       `json:"switching"`             // from a signed-in session: cancel goes back to it
+	BackToList            bool       `json:"backToList,omitempty"`  // after discovery: cancel goes back to the organization list
 	PhoneMasked           string     `json:"phoneMasked,omitempty"` // where the code went, e.g. XXXXXXX0123
 	CodeExpiresAt         *time.Time `json:"codeExpiresAt,omitempty"`
 	ResendAfter           *time.Time `json:"resendAfter,omitempty"`

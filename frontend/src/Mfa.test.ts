@@ -145,6 +145,16 @@ describe("MFA screens", () => {
     expect(calls(backend, "CancelMFA")).toHaveLength(1);
     expect(await screen.findByLabelText("Work email")).toBeInTheDocument();
   });
+
+  it("cancel after choosing from the list goes back to the list", async () => {
+    const { backend, user } = setup(sampleView("choosing_organization"));
+    const needsMfa = SAMPLE_ORGS.find((o) => o.needsMoreAuth)!;
+    await user.click(await screen.findByRole("button", { name: new RegExp(needsMfa.name) }));
+    await screen.findByRole("heading", { name: /texted you/i });
+    await user.click(screen.getByRole("button", { name: "Cancel and choose another organization" }));
+    expect(calls(backend, "CancelMFA")).toHaveLength(1);
+    expect(await screen.findByRole("heading", { name: /choose an organization/i })).toBeInTheDocument();
+  });
 });
 
 describe("switching organizations", () => {

@@ -412,7 +412,7 @@ export class FakeBackend implements Backend {
       return;
     }
     if (org.needsMoreAuth) {
-      // MFA required: the MFA step (app/signin/mfa.go); the list is left behind.
+      // MFA required: the MFA step (app/signin/mfa.go) keeps the list for Cancel.
       this.update({ ...this.mfaStep(this.view, org, false), organizations: undefined });
       return;
     }
@@ -554,14 +554,18 @@ export class FakeBackend implements Backend {
 
   /** The session a switch started from, restored by CancelMFA. */
   private switchedFrom: View | null = null;
+  /** The discovery list an MFA step came from, restored by CancelMFA. */
+  private listBeforeMFA: Organization[] | null = null;
 
   private mfaStep(v: View, org: Organization, switching: boolean): View {
     if (switching) this.switchedFrom = { ...v };
+    const list = !switching && v.organizations?.length ? v.organizations.map((o) => ({ ...o })) : null;
+    this.listBeforeMFA = list;
     return {
       ...v,
       screen: "mfa_sms",
       organization: { ...org, needsMoreAuth: true },
-      mfa: { ...sampleMFA("mfa_sms"), switching },
+      mfa: { ...sampleMFA("mfa_sms"), switching, ...(list ? { backToList: true } : {}) },
       notice: null,
     };
   }
@@ -649,8 +653,11 @@ export class FakeBackend implements Backend {
   CancelMFA(): Promise<View> {
     return this.act("CancelMFA", [], (v) => {
       const back = this.switchedFrom;
+      const list = this.listBeforeMFA;
       this.switchedFrom = null;
+      this.listBeforeMFA = null;
       if (back) return { ...back, otherOrganizations: null, notice: null };
+      if (list) return { ...v, screen: "choosing_organization", organizations: list, organization: null, mfa: null, notice: null };
       return { screen: "signed_out", mode: v.mode, inboxUrl: v.inboxUrl, email: v.email, notice: null };
     });
   }

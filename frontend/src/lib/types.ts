@@ -163,6 +163,8 @@ export interface MFAView {
   method: MFAMethod;
   enrolling: boolean;
   switching: boolean;
+  /** After discovery: Cancel goes back to the organization list. */
+  backToList?: boolean;
   phoneMasked?: string;
   codeExpiresAt?: string;
   resendAfter?: string;
