@@ -98,25 +98,7 @@ func TestPastedLinksGoThroughTheSameDoor(t *testing.T) {
 		Notice signin.Kind
 	}
 	run := func(t *testing.T, deliver func(a *app.App, lc *lifecycle.Lifecycle, link string) signin.View) []outcome {
-		srv, err := localstytch.New(localstytch.Options{Seed: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		base, err := srv.Start("127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer srv.Close(context.Background())
-		env := map[string]string{config.EnvProjectID: srv.ProjectID(), config.EnvSecret: srv.Secret(), config.EnvBaseURL: base}
-		cfg, err := config.FromEnv(func(k string) string { return env[k] })
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
-		win := &recorder{}
-		lc.Start(win)
-		defer lc.Shutdown(context.Background())
-		win.waitScreen(t, signin.ScreenSignedOut)
+		a, lc, _, srv, base := startDirect(t, keychaintest.NewMemory())
 		var got []outcome
 		note := func(v signin.View) {
 			o := outcome{Screen: v.Screen}
@@ -183,25 +165,8 @@ func waitFor(t *testing.T, cond func() bool) {
 // stored before the app stops — never both spend the token and drop the
 // session.
 func TestQuitDuringAnExchangeKeepsTheSession(t *testing.T) {
-	srv, err := localstytch.New(localstytch.Options{Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close(context.Background())
-	env := map[string]string{config.EnvProjectID: srv.ProjectID(), config.EnvSecret: srv.Secret(), config.EnvBaseURL: base}
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
 	store := keychaintest.NewMemory()
-	a, lc := newApp(cfg, core.Options{Secrets: store, StateDir: t.TempDir(), SkipSchemeRegistration: true})
-	win := &recorder{}
-	lc.Start(win)
-	win.waitScreen(t, signin.ScreenSignedOut)
+	a, lc, _, srv, base := startDirect(t, store)
 	a.SendLink("demo@example.com")
 	_, link := appLink(t, base+"/", "demo@example.com")
 	a.SubmitLink(link)
@@ -218,4 +183,31 @@ func TestQuitDuringAnExchangeKeepsTheSession(t *testing.T) {
 	if _, err := store.Get(context.Background(), "session"); err != nil {
 		t.Fatalf("the session obtained while quitting was not stored: %v", err)
 	}
+}
+
+// startDirect starts a standalone local API and the app in direct mode
+// against it (so a test can inject faults), shown on the sign-in screen.
+// Both stop when the test ends (the app first).
+func startDirect(t *testing.T, store signin.Secrets) (*app.App, *lifecycle.Lifecycle, *recorder, *localstytch.Server, string) {
+	t.Helper()
+	srv, err := localstytch.New(localstytch.Options{Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close(context.Background()) })
+	env := map[string]string{config.EnvProjectID: srv.ProjectID(), config.EnvSecret: srv.Secret(), config.EnvBaseURL: base}
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, lc := newApp(cfg, core.Options{Secrets: store, StateDir: t.TempDir(), SkipSchemeRegistration: true})
+	win := &recorder{}
+	lc.Start(win)
+	t.Cleanup(func() { lc.Shutdown(context.Background()) })
+	win.waitScreen(t, signin.ScreenSignedOut)
+	return a, lc, win, srv, base
 }

@@ -18,25 +18,7 @@ import (
 // More links at once than the inbox holds: the ones dropped unread are
 // reported as dropped ("open the newest one again"), not as malformed links.
 func TestTooManyLinksAtOnceAreReportedAsDropped(t *testing.T) {
-	srv, err := localstytch.New(localstytch.Options{Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close(context.Background())
-	env := map[string]string{config.EnvProjectID: srv.ProjectID(), config.EnvSecret: srv.Secret(), config.EnvBaseURL: base}
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
-	win := &recorder{}
-	lc.Start(win)
-	defer lc.Shutdown(context.Background())
-	win.waitScreen(t, signin.ScreenSignedOut)
+	a, lc, win, srv, _ := startDirect(t, keychaintest.NewMemory())
 
 	// Hold the flows busy (a slow send), so links pile up in the inbox.
 	srv.SetFault("/v1/b2b/magic_links/email/discovery/send", localstytch.Fault{Latency: 2 * time.Second, Times: 1})
