@@ -257,12 +257,12 @@ func (f *Flows) markSpending(ctx context.Context, p *pendingFlow) <-chan struct{
 	done := make(chan struct{})
 	spending := *p
 	spending.Spending = true
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
+	if !f.spawn(func() {
 		defer close(done)
 		_ = f.storeBestEffort(ctx, keyPending, &spending)
-	}()
+	}) {
+		close(done)
+	}
 	return done
 }
 

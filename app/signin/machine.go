@@ -61,6 +61,11 @@ type Flows struct {
 	stopBG      context.CancelFunc
 	stopMonitor context.CancelFunc
 	wg          sync.WaitGroup
+	// bgMu orders spawn against Close: WaitGroup.Add must not race with a
+	// Wait that may already have seen zero (an operation still running when
+	// the app closes would otherwise start work Close never waits for).
+	bgMu   sync.Mutex
+	closed bool
 }
 
 // New returns flows in the "restoring" state; call Restore next.
@@ -241,13 +246,27 @@ func (f *Flows) DismissNotice() {
 // inBackground runs fn off the user's path with a background keychain
 // deadline; Close waits for it.
 func (f *Flows) inBackground(fn func(ctx context.Context)) {
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
+	f.spawn(func() {
 		ctx, cancel := context.WithTimeout(f.bg, f.cfg.BackgroundKeychain)
 		defer cancel()
 		fn(ctx)
+	})
+}
+
+// spawn runs fn in a goroutine that Close waits for. Once Close has begun it
+// runs nothing and reports false: the app is going away.
+func (f *Flows) spawn(fn func()) bool {
+	f.bgMu.Lock()
+	defer f.bgMu.Unlock()
+	if f.closed {
+		return false
+	}
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		fn()
 	}()
+	return true
 }
 
 func (f *Flows) now() time.Time { return f.cfg.Now() }

@@ -124,8 +124,10 @@ func TestCrashWhileALinkIsUsed(t *testing.T) {
 	for name, org := range map[string]string{"discovery": "", "organization": "example-co"} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			halt := make(chan struct{})
-			defer close(halt)
+			halt, used := make(chan struct{}), make(chan struct{})
+			// The "dead" app's call is let go at the end and waited for, so
+			// it never outlives the test's harness.
+			defer func() { close(halt); <-used }()
 			h := newHarness(t, func(t *testing.T, srv *localstytch.Server, base string) signin.Stytch {
 				return haltingPort{Stytch: ports["stytch-go"](t, srv, base), halt: halt}
 			}, func(c *signin.Config) { c.Organization = org })
@@ -134,7 +136,7 @@ func TestCrashWhileALinkIsUsed(t *testing.T) {
 				t.Fatal(err)
 			}
 			link := h.parse(h.linkFor(demo))
-			go func() { _ = h.flows.CompleteLink(ctx, link) }()
+			go func() { defer close(used); _ = h.flows.CompleteLink(ctx, link) }()
 			waitFor(t, "the link being used", func() bool {
 				b, err := h.store.Get(ctx, "pending-flow")
 				return err == nil && strings.Contains(string(b), `"spending":true`)

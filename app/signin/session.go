@@ -187,11 +187,7 @@ func (f *Flows) startMonitor(first time.Duration) {
 	f.stopMonitor = cancel
 	gen := f.currentGenLocked()
 	f.mu.Unlock()
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
-		f.monitor(ctx, gen, first)
-	}()
+	f.spawn(func() { f.monitor(ctx, gen, first) })
 }
 
 func (f *Flows) monitor(ctx context.Context, gen uint64, wait time.Duration) {
@@ -389,9 +385,7 @@ const revokeAttempts = 3
 // first, retrying transient failures a few times; once Stytch confirms, the
 // signed-out record (if any) is forgotten.
 func (f *Flows) revokeLater(token string, first time.Duration) {
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
+	f.spawn(func() {
 		wait := first
 		for i := 0; i < revokeAttempts; i++ {
 			t := time.NewTimer(wait)
@@ -417,12 +411,15 @@ func (f *Flows) revokeLater(token string, first time.Duration) {
 			}
 		}
 		f.log.Warn("revoke still failing; it is retried at the next start")
-	}()
+	})
 }
 
 // Close stops background work (session monitor, revoke retries) and waits
 // for it to finish.
 func (f *Flows) Close() {
+	f.bgMu.Lock()
+	f.closed = true
+	f.bgMu.Unlock()
 	f.stopBG()
 	f.wg.Wait()
 }
