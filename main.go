@@ -92,7 +92,7 @@ func main() {
 		Height:           720,
 		MinWidth:         420,
 		MinHeight:        560,
-		AssetServer:      &assetserver.Options{Assets: assets, Middleware: before(startBackend)},
+		AssetServer:      &assetserver.Options{Assets: assets, Middleware: before(startBackend, lc)},
 		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 249, A: 255},
 		OnStartup: func(ctx context.Context) {
 			// Runs in a short-lived second instance too: only remember the context.
@@ -125,11 +125,16 @@ func bindings(lc *lifecycle.Lifecycle) []any {
 	return b
 }
 
-// before is an asset-server middleware that calls fn ahead of every request.
-func before(fn func()) assetserver.Middleware {
+// before is an asset-server middleware that calls fn ahead of every request
+// and serves the page's first view (lifecycle.FirstViewPath).
+func before(fn func(), lc *lifecycle.Lifecycle) assetserver.Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fn()
+			if r.URL.Path == lifecycle.FirstViewPath {
+				lc.ServeFirstView(w, r)
+				return
+			}
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -51,10 +51,12 @@ type Lifecycle struct {
 	log   *slog.Logger
 	links *deeplink.Inbox
 
-	ready     chan struct{} // closed once the backend is assembled (or failed to be)
-	done      chan struct{} // closed once Start has returned
-	once      sync.Once
-	markReady func()
+	ready       chan struct{} // closed once the backend is assembled (or failed to be)
+	settled     chan struct{} // closed once the start-up restore is over (FirstView)
+	done        chan struct{} // closed once Start has returned
+	once        sync.Once
+	markReady   func()
+	markSettled func()
 
 	mu       sync.Mutex // guards everything below
 	ctx      context.Context
@@ -74,8 +76,9 @@ func New(cfg config.Config, opts core.Options) *Lifecycle {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &Lifecycle{cfg: cfg, opts: opts, log: log, ready: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
+	l := &Lifecycle{cfg: cfg, opts: opts, log: log, ready: make(chan struct{}), settled: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
 	l.markReady = sync.OnceFunc(func() { close(l.ready) })
+	l.markSettled = sync.OnceFunc(func() { close(l.settled) })
 	l.links = deeplink.NewInbox(cfg.Links(), l.deliver, l.reject, deeplink.WithOnArrival(l.bringToFront))
 	return l
 }
@@ -96,6 +99,7 @@ func (l *Lifecycle) Start(win Window) {
 
 func (l *Lifecycle) start(win Window) {
 	defer close(l.done)
+	defer l.markSettled()
 	defer l.markReady()
 	l.mu.Lock()
 	if l.stopped {
@@ -128,6 +132,7 @@ func (l *Lifecycle) start(win Window) {
 	go l.checkSchemeRegistration(ctx)
 	c.Flows.Subscribe(func(v signin.View) { win.Emit(StateEvent, l.decorate(v)) })
 	_ = c.Flows.Restore(ctx)
+	l.markSettled()
 	l.links.Ready()
 }
 

@@ -468,3 +468,30 @@ describe("About line", () => {
     expect(screen.queryByText(/Signs in through/)).toBeNull();
   });
 });
+
+describe("the first view handed over before the module ran (/first-view.js)", () => {
+  it("paints the real screen at once, without 'Checking your session…' and before State answers", () => {
+    const backend = new FakeBackend(sampleView("signed_out"));
+    let answer: (v: View) => void = () => {};
+    backend.State = () => new Promise<View>((resolve) => (answer = resolve));
+    render(App, { props: { backend, initial: { ...sampleView("signed_in"), seq: 5 } } });
+    // Synchronously after mount: no await, no round trip.
+    expect(screen.getByRole("heading", { level: 1, name: /you're signed in/i })).toBeInTheDocument();
+    expect(screen.queryByRole("heading", { name: /checking your session/i })).toBeNull();
+    answer({ ...sampleView("signed_in"), seq: 5 });
+  });
+
+  it("State's answer still wins when it is newer (a change nobody heard before the subscription)", async () => {
+    const backend = new FakeBackend({ ...sampleView("signed_out"), seq: 7 });
+    render(App, { props: { backend, initial: { ...sampleView("restoring"), seq: 3 } } });
+    expect(await screen.findByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
+  });
+
+  it("an older State answer does not take the screen back", async () => {
+    const backend = new FakeBackend({ ...sampleView("signed_out"), seq: 2 });
+    render(App, { props: { backend, initial: { ...sampleView("signed_in"), seq: 4 } } });
+    await tick();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(screen.getByRole("heading", { level: 1, name: /you're signed in/i })).toBeInTheDocument();
+  });
+});

@@ -1,13 +1,21 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import { hasWails, wailsBackend, type Backend } from "./lib/backend";
+import type { View } from "./lib/types";
 import "./app.css";
 
 const target = document.getElementById("app");
 if (!target) throw new Error("main: #app element missing from index.html");
 
-function start(props: { backend: Backend; startCreating?: boolean }) {
+function start(props: { backend: Backend; startCreating?: boolean; initial?: View | null }) {
   mount(App, { target: target!, props });
+}
+
+// The Go side's first view, set by /first-view.js (index.html) before this
+// module runs (app/lifecycle/firstview.go). Absent outside Wails.
+function firstView(): View | null {
+  const v = (window as unknown as { __stytchFirstView?: View | null }).__stytchFirstView;
+  return v && typeof v === "object" && typeof v.screen === "string" ? v : null;
 }
 
 // Inside Wails the Go bindings are injected before this module runs, and the
@@ -22,5 +30,5 @@ if (import.meta.env.DEV && (new URLSearchParams(window.location.search).has("dem
     start({ backend: demo!.backend, startCreating: demo!.startCreating });
   });
 } else {
-  start({ backend: wailsBackend() });
+  start({ backend: wailsBackend(), initial: firstView() });
 }

@@ -1,0 +1,52 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"stytch-desktop/app/config"
+	"stytch-desktop/app/core"
+	"stytch-desktop/app/keychain/keychaintest"
+	"stytch-desktop/app/lifecycle"
+	"stytch-desktop/app/signin"
+)
+
+// firstView fetches what the page's /first-view.js script would set.
+func firstView(t *testing.T, lc *lifecycle.Lifecycle) signin.View {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	lc.ServeFirstView(rec, httptest.NewRequest("GET", lifecycle.FirstViewPath, nil))
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
+		t.Fatalf("content type %q", ct)
+	}
+	body, ok := strings.CutPrefix(rec.Body.String(), "window."+lifecycle.FirstViewGlobal+" = ")
+	if !ok {
+		t.Fatalf("script %q", rec.Body.String())
+	}
+	var v signin.View
+	if err := json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimSpace(body), ";")), &v); err != nil {
+		t.Fatalf("script %q: %v", rec.Body.String(), err)
+	}
+	return v
+}
+
+// The page paints its first screen from the view handed over with its files:
+// the view after the start-up restore, the same one State gives. Before the
+// backend runs it is "restoring", after a bounded wait (the page then
+// follows the events).
+func TestFirstViewIsTheRestoredView(t *testing.T) {
+	a, lc, _, _, _ := startDirect(t, keychaintest.NewMemory())
+	v := firstView(t, lc)
+	if v.Screen != signin.ScreenSignedOut || v.Seq == 0 || v.Seq != a.State().Seq {
+		t.Fatalf("first view %+v, State %+v", v, a.State())
+	}
+
+	idle := lifecycle.New(config.Config{Mode: config.ModeLocal}, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir()})
+	t.Cleanup(func() { idle.Shutdown(context.Background()) })
+	if v := firstView(t, idle); v.Screen != signin.ScreenRestoring {
+		t.Fatalf("before start: %+v", v)
+	}
+}
