@@ -3,6 +3,7 @@ module stytch-desktop
 go 1.26.8
 
 require (
+	github.com/MicahParks/keyfunc/v2 v2.0.1
 	github.com/go-redis/redis_rate/v10 v10.0.1
 	github.com/godbus/dbus/v5 v5.2.2
 	github.com/golang-jwt/jwt/v5 v5.2.2
@@ -18,7 +19,6 @@ require (
 )
 
 require (
-	github.com/MicahParks/keyfunc/v2 v2.0.1 // indirect
 	github.com/bep/debounce v1.2.1 // indirect
 	github.com/cespare/xxhash/v2 v2.2.0 // indirect
 	github.com/danieljoos/wincred v1.2.3 // indirect

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/stytchauth/stytch-go/v16/stytch/b2b/b2bstytchapi"
+	"github.com/MicahParks/keyfunc/v2"
+	"github.com/stytchauth/stytch-go/v16/stytch"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
 	discoveryorgs "github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/organizations"
@@ -22,6 +25,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/mfa"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/organizations"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
+	"github.com/stytchauth/stytch-go/v16/stytch/config"
 
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/stytcherr"
@@ -46,13 +50,44 @@ type Config struct {
 	OnKeysError func(error)
 }
 
-// Client adapts stytch-go's B2B client to signin.Stytch.
+// Client adapts stytch-go's B2B clients to signin.Stytch.
 type Client struct {
-	api *b2bstytchapi.API
-	// verifier is a second stytch-go client that holds the project's signing
+	api *api
+	// verifier is stytch-go's sessions client holding the project's signing
 	// keys (JWKS) once they have been fetched in the background; nil until then.
-	verifier  atomic.Pointer[b2bstytchapi.API]
+	verifier  atomic.Pointer[b2b.SessionsClient]
 	keysReady chan struct{}
+}
+
+// api holds the stytch-go B2B clients the flows call, built the way
+// b2bstytchapi.NewClient builds them, over one stytch.Client. Only these:
+// b2bstytchapi.API also builds a dozen others (consumer, SCIM, passwords,
+// fraud…) that this app never calls, and since Wails links text/template
+// (whose reflection keeps every exported method of every type the program
+// can reach) each of them would stay in the binary: about 1 MB.
+type api struct {
+	Discovery     *b2b.DiscoveryClient
+	MagicLinks    *b2b.MagicLinksClient
+	OAuth         *b2b.OAuthClient
+	OTPs          *b2b.OTPsClient
+	RecoveryCodes *b2b.RecoveryCodesClient
+	SSO           *b2b.SSOClient
+	Sessions      *b2b.SessionsClient
+	TOTPs         *b2b.TOTPsClient
+}
+
+func newAPI(sc stytch.Client, jwks *keyfunc.JWKS) *api {
+	policies := b2b.NewPolicyCache(b2b.NewRBACClient(sc))
+	return &api{
+		Discovery:     b2b.NewDiscoveryClient(sc),
+		MagicLinks:    b2b.NewMagicLinksClient(sc),
+		OAuth:         b2b.NewOAuthClient(sc),
+		OTPs:          b2b.NewOTPsClient(sc),
+		RecoveryCodes: b2b.NewRecoveryCodesClient(sc),
+		SSO:           b2b.NewSSOClient(sc),
+		Sessions:      b2b.NewSessionsClient(sc, jwks, policies),
+		TOTPs:         b2b.NewTOTPsClient(sc),
+	}
 }
 
 var _ signin.Stytch = (*Client)(nil)
@@ -70,16 +105,15 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	// No overall http.Client timeout: every call carries its own deadline.
 	hc := &http.Client{Transport: stytcherr.Transport(base)}
-	opts := []b2bstytchapi.Option{b2bstytchapi.WithHTTPClient(hc)}
+	// As b2bstytchapi.NewClient with WithHTTPClient and WithBaseURI: stytch.New
+	// picks Stytch's test or live API from the project id.
+	sc := stytch.New(cfg.ProjectID, cfg.Secret)
+	sc.HTTPClient = hc
 	if cfg.BaseURL != "" {
-		opts = append(opts, b2bstytchapi.WithBaseURI(cfg.BaseURL))
+		sc.Config.BaseURI = config.BaseURI(strings.TrimSuffix(cfg.BaseURL, "/"))
 	}
-	api, err := b2bstytchapi.NewClient(cfg.ProjectID, cfg.Secret, append(opts, b2bstytchapi.WithSkipJWKSInitialization())...)
-	if err != nil {
-		return nil, fmt.Errorf("stytch client: %w", err)
-	}
-	c := &Client{api: api, keysReady: make(chan struct{})}
-	go c.fetchKeys(ctx, cfg, opts)
+	c := &Client{api: newAPI(sc, nil), keysReady: make(chan struct{})}
+	go c.fetchKeys(ctx, sc, cfg.OnKeysError)
 	return c, nil
 }
 
@@ -92,21 +126,23 @@ const (
 	keysBackoffMax = 5 * time.Minute
 )
 
-// fetchKeys builds the verifying client (stytch-go fetches the JWKS while it
-// is constructed; keyfunc then refreshes the keys for as long as ctx lives).
-func (c *Client) fetchKeys(ctx context.Context, cfg Config, opts []b2bstytchapi.Option) {
+// fetchKeys builds the verifying sessions client once the project's JWKS
+// has been fetched (keyfunc then refreshes the keys for as long as ctx lives),
+// with the options b2bstytchapi.NewClient uses.
+func (c *Client) fetchKeys(ctx context.Context, sc *stytch.DefaultClient, onErr func(error)) {
 	wait := keysBackoffMin
+	url := fmt.Sprintf("%s/v1/b2b/sessions/jwks/%s", sc.Config.BaseURI, sc.Config.ProjectID)
 	for {
 		end := traced("fetch-jwks")
-		v, err := b2bstytchapi.NewClient(cfg.ProjectID, cfg.Secret, append(opts, b2bstytchapi.WithInitializationContext(ctx))...)
+		jwks, err := fetchJWKS(ctx, sc.HTTPClient, url)
 		end()
 		if err == nil {
-			c.verifier.Store(v)
+			c.verifier.Store(newAPI(sc, jwks).Sessions)
 			close(c.keysReady)
 			return
 		}
-		if cfg.OnKeysError != nil && ctx.Err() == nil {
-			cfg.OnKeysError(err)
+		if onErr != nil && ctx.Err() == nil {
+			onErr(err)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -116,6 +152,37 @@ func (c *Client) fetchKeys(ctx context.Context, cfg Config, opts []b2bstytchapi.
 		case <-t.C:
 		}
 		wait = min(2*wait, keysBackoffMax)
+	}
+}
+
+// fetchJWKS gets the project's signing keys with the keyfunc options
+// stytch-go uses (b2bstytchapi's instantiateJWKSClient): hourly refresh, and
+// a refresh on an unknown key id, at most every 5 minutes, while ctx lives.
+func fetchJWKS(ctx context.Context, hc *http.Client, url string) (*keyfunc.JWKS, error) {
+	type result struct {
+		jwks *keyfunc.JWKS
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		jwks, err := keyfunc.Get(url, keyfunc.Options{
+			Client:            hc,
+			Ctx:               ctx,
+			RefreshInterval:   time.Hour,
+			RefreshRateLimit:  5 * time.Minute,
+			RefreshTimeout:    10 * time.Second,
+			RefreshUnknownKID: true,
+		})
+		res <- result{jwks, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-res:
+		if r.err != nil {
+			return nil, fmt.Errorf("fetch JWKS from URL: %w", r.err)
+		}
+		return r.jwks, nil
 	}
 }
 
@@ -241,7 +308,7 @@ func (c *Client) AuthenticateSessionJWTLocal(ctx context.Context, jwt string) (s
 	if v == nil {
 		return signin.LocalSession{}, signin.Errorf(op, signin.KindUnknown, "signing keys not available yet")
 	}
-	ms, err := v.Sessions.AuthenticateJWTLocal(ctx, jwt, maxJWTAge, nil)
+	ms, err := v.AuthenticateJWTLocal(ctx, jwt, maxJWTAge, nil)
 	if err != nil || ms == nil {
 		// Not a secret: golang-jwt's messages name the failed check, not the token.
 		return signin.LocalSession{}, signin.Errorf(op, signin.KindUnknown, "session JWT not valid locally")
