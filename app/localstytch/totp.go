@@ -73,10 +73,12 @@ func otpauthURI(issuer, account, secretBase32 string) string {
 // qrDataURI renders text as a PNG QR code in a data: URI, the form Stytch's
 // qr_code field takes (usable directly as an <img src>).
 func qrDataURI(text string) (string, error) {
-	png, err := qrcode.Encode(text, qrcode.Medium, 256)
+	q, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {
 		return "", fmt.Errorf("qr code: %w", err)
 	}
+	bits := q.Bitmap() // with the quiet zone
+	png := pngBitmap(bits, max(1, 256/len(bits)))
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
 }
 
