@@ -8,17 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"stytch-desktop/app/codeclient"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/keychain"
-	"stytch-desktop/app/localstytch"
 	"stytch-desktop/app/openpage"
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/stytchclient"
@@ -44,7 +39,7 @@ type Core struct {
 	Flows    *signin.Flows
 	InboxURL string // local mode only
 
-	local *localstytch.Server
+	local localAPI // local mode's in-process Stytch-compatible API (local.go)
 	log   *slog.Logger
 }
 
@@ -155,52 +150,6 @@ func (c *Core) adapterFor(ctx context.Context, opts Options) (signin.Stytch, err
 	return api, nil
 }
 
-// startLocal starts the local API, preferring the port it had last time so
-// that links in emails sent before a restart still reach it.
-func (c *Core) startLocal(opts Options) (string, error) {
-	dir := opts.StateDir
-	if dir == "" {
-		d, err := os.UserConfigDir()
-		if err != nil {
-			return "", err
-		}
-		dir = filepath.Join(d, "stytch-desktop")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	srv, err := localstytch.New(localstytch.Options{
-		Seed:         true,
-		StatePath:    filepath.Join(dir, "local-stytch-state.json"),
-		WriteThrough: true, // the app may be killed right after a sign-in
-		RedirectURLs: []string{c.Config.RedirectURL()},
-		AppURL:       c.Config.Links().RedirectURL(),
-		Logger:       c.log.With("component", "local-stytch"),
-	})
-	if err != nil {
-		return "", err
-	}
-	portFile := filepath.Join(dir, "local-stytch-port")
-	var base string
-	if b, err := os.ReadFile(portFile); err == nil {
-		if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && p > 1024 && p < 65536 {
-			base, err = srv.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-			if err != nil {
-				base = ""
-			}
-		}
-	}
-	if base == "" {
-		if base, err = srv.Start("127.0.0.1:0"); err != nil {
-			return "", err
-		}
-	}
-	if i := strings.LastIndexByte(base, ':'); i > 0 {
-		_ = os.WriteFile(portFile, []byte(base[i+1:]), 0o600)
-	}
-	c.local = srv
-	return base, nil
-}
 
 // openPage is the redirect URL Stytch sends links to and, when that is an
 // /open page, the client that redeems its sign-in codes. Local mode uses the
@@ -227,4 +176,13 @@ func (c *Core) Close(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// localAPI is what the app uses of the local API (app/localstytch.Server).
+type localAPI interface {
+	ProjectID() string
+	Secret() string
+	PublicToken() string
+	OpenURL() string
+	Close(ctx context.Context) error
 }

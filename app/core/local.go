@@ -1,0 +1,64 @@
+//go:build !nolocalapi
+
+package core
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"stytch-desktop/app/localstytch"
+)
+
+// HasLocalAPI: this build carries the local Stytch-compatible API (every
+// build but a company's, which is built with -tags nolocalapi).
+const HasLocalAPI = true
+
+// startLocal starts the local API, preferring the port it had last time so
+// that links in emails sent before a restart still reach it.
+func (c *Core) startLocal(opts Options) (string, error) {
+	dir := opts.StateDir
+	if dir == "" {
+		d, err := os.UserConfigDir()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(d, "stytch-desktop")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	srv, err := localstytch.New(localstytch.Options{
+		Seed:         true,
+		StatePath:    filepath.Join(dir, "local-stytch-state.json"),
+		WriteThrough: true, // the app may be killed right after a sign-in
+		RedirectURLs: []string{c.Config.RedirectURL()},
+		AppURL:       c.Config.Links().RedirectURL(),
+		Logger:       c.log.With("component", "local-stytch"),
+	})
+	if err != nil {
+		return "", err
+	}
+	portFile := filepath.Join(dir, "local-stytch-port")
+	var base string
+	if b, err := os.ReadFile(portFile); err == nil {
+		if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && p > 1024 && p < 65536 {
+			base, err = srv.Start(net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if err != nil {
+				base = ""
+			}
+		}
+	}
+	if base == "" {
+		if base, err = srv.Start("127.0.0.1:0"); err != nil {
+			return "", err
+		}
+	}
+	if i := strings.LastIndexByte(base, ':'); i > 0 {
+		_ = os.WriteFile(portFile, []byte(base[i+1:]), 0o600)
+	}
+	c.local = srv
+	return base, nil
+}
