@@ -4,6 +4,11 @@ import { hasWails, wailsBackend, type Backend } from "./lib/backend";
 import type { View } from "./lib/types";
 import "./app.css";
 
+// The font stack per platform (app.css): set before anything is laid out.
+const platform = navigator.platform || "";
+if (platform.startsWith("Mac")) document.documentElement.dataset.os = "mac";
+else if (platform.startsWith("Win")) document.documentElement.dataset.os = "windows";
+
 const target = document.getElementById("app");
 if (!target) throw new Error("main: #app element missing from index.html");
 
