@@ -31,6 +31,7 @@ func main() {
 	}
 	var o outerOpts
 	flag.StringVar(&o.ours, "ours", "build/bin/stytch-desktop", "our app, as `wails build` made it")
+	flag.StringVar(&o.company, "company", "", "our app as a company builds it (make build BROKER_URL=…: no local API); row 5a's verdict, empty: the developer build's")
 	flag.StringVar(&o.blank, "blank", "build/bench/blank/build/bin/blank", "the blank Wails app (scripts/bench/build-blank.sh)")
 	flag.IntVar(&o.runs, "runs", 5, "runs per figure and app")
 	flag.StringVar(&o.out, "out", "test-artifacts/bench", "where logs and the table are written")
@@ -47,6 +48,7 @@ func main() {
 
 type outerOpts struct {
 	ours, blank, out string
+	company          string
 	runs             int
 	localAPI, broker string
 	only             string
@@ -69,7 +71,10 @@ func (o *outerOpts) want(row string) bool {
 }
 
 func run(o outerOpts) error {
-	for _, p := range []*string{&o.ours, &o.blank} {
+	for _, p := range []*string{&o.ours, &o.blank, &o.company} {
+		if *p == "" {
+			continue
+		}
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err

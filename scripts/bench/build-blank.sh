@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 WAILS=${WAILS:-$(go env GOPATH)/bin/wails}
 mkdir -p "$OUT"
 OUT=$(realpath "$OUT")
-stamp=$(cat "$0" "$HERE"/blank/* | sha256sum | cut -c1-16)-$("$WAILS" version 2>/dev/null | head -1 | tr -dc 'a-z0-9.')
+stamp=$(cat "$0" "$HERE"/blank/* | sha256sum | cut -c1-16)-$("$WAILS" version 2>/dev/null | sed -n 1p | tr -dc 'a-z0-9.')
 BIN=$OUT/blank/build/bin/blank
 if [[ -x "$BIN" && "$(cat "$OUT/stamp" 2>/dev/null)" == "$stamp" ]]; then
 	echo "$BIN"
