@@ -50,3 +50,41 @@ func TestFirstViewIsTheRestoredView(t *testing.T) {
 		t.Fatalf("before start: %+v", v)
 	}
 }
+
+// A page of another site including the script (under wails dev the asset
+// server is a localhost port) gets nothing; the app's own page does.
+func TestFirstViewOnlyForTheAppsOwnPage(t *testing.T) {
+	_, lc, _, _, _ := startDirect(t, keychaintest.NewMemory())
+	for _, c := range []struct {
+		name, site, referer string
+		want                int
+	}{
+		{"app page (WebKit, custom scheme)", "", "wails://wails/", 200},
+		{"app page (wails dev)", "same-origin", "http://localhost:34115/", 200},
+		{"no headers", "", "", 200},
+		{"another site", "cross-site", "https://evil.example/", 403},
+		{"another site, no referrer", "cross-site", "", 403},
+		{"same site, other origin", "same-site", "", 403},
+		{"old browser, foreign referrer", "", "https://evil.example/page", 403},
+	} {
+		req := httptest.NewRequest("GET", lifecycle.FirstViewPath, nil)
+		req.Host = "localhost:34115"
+		if strings.HasPrefix(c.referer, "wails://") {
+			req.Host = "wails"
+		}
+		if c.site != "" {
+			req.Header.Set("Sec-Fetch-Site", c.site)
+		}
+		if c.referer != "" {
+			req.Header.Set("Referer", c.referer)
+		}
+		rec := httptest.NewRecorder()
+		lc.ServeFirstView(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("%s: status %d, want %d", c.name, rec.Code, c.want)
+		}
+		if c.want == 403 && strings.Contains(rec.Body.String(), "screen") {
+			t.Errorf("%s: the view leaked: %s", c.name, rec.Body.String())
+		}
+	}
+}

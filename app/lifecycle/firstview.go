@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"time"
 
 	"stytch-desktop/app/signin"
@@ -39,7 +40,16 @@ func (l *Lifecycle) FirstView(ctx context.Context) signin.View {
 // ServeFirstView answers FirstViewPath: `window.__stytchFirstView = {view};`.
 // The view is what State returns to the page anyway (no secret is ever in a
 // view); JSON is valid JavaScript, and encoding/json escapes <, > and &.
+//
+// Only the app's own page gets it: under `wails dev` the asset server is a
+// localhost HTTP port, and a web page elsewhere could include the script
+// (cross-site script inclusion) to read the signed-in member's email and
+// organization. Browsers mark such a request (Sec-Fetch-Site, Referer).
 func (l *Lifecycle) ServeFirstView(w http.ResponseWriter, r *http.Request) {
+	if !sameSite(r) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), firstViewWait)
 	defer cancel()
 	b, err := json.Marshal(l.FirstView(ctx))
@@ -51,4 +61,21 @@ func (l *Lifecycle) ServeFirstView(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("window." + FirstViewGlobal + " = "))
 	_, _ = w.Write(b)
 	_, _ = w.Write([]byte(";\n"))
+}
+
+// sameSite reports whether r comes from the app's own page (or names no
+// other site).
+func sameSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	if ref := r.Header.Get("Referer"); ref != "" {
+		u, err := url.Parse(ref)
+		if err != nil || u.Host != r.Host {
+			return false
+		}
+	}
+	return true
 }
