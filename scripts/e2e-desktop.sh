@@ -38,6 +38,11 @@ set -uo pipefail
 # Outside: temp dirs, then re-run this script inside dbus-run-session + Xvfb.
 # ---------------------------------------------------------------------------
 if [[ "${E2E_DESKTOP_INSIDE:-}" != 1 ]]; then
+	# Scheme registration goes through the user's mime database and Xvfb
+	# display numbers are shared: two runs on one machine (two checkouts, a
+	# developer and CI) serialise on this lock; the inner half inherits it.
+	exec 8>"${TMPDIR:-/tmp}/stytch-desktop-e2e-desktop.lock"
+	flock -w 900 8 || echo "e2e-desktop: another run still holds the lock after 15 min; going on" >&2
 	# Arguments are relative to the caller's directory; defaults to the repo's.
 	REPO=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 	BIN=${1:-$REPO/build/bin/stytch-desktop}
