@@ -150,7 +150,6 @@ func (c *Core) adapterFor(ctx context.Context, opts Options) (signin.Stytch, err
 	return api, nil
 }
 
-
 // openPage is the redirect URL Stytch sends links to and, when that is an
 // /open page, the client that redeems its sign-in codes. Local mode uses the
 // local API's own page unless STYTCH_REDIRECT_URL chose the app's callback:
