@@ -8,10 +8,8 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +23,7 @@ import (
 	"stytch-desktop/app"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
+	"stytch-desktop/app/handoff"
 	"stytch-desktop/app/lifecycle"
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/trace"
@@ -35,7 +34,7 @@ var assets embed.FS
 
 func main() {
 	trace.Mark("main")
-	logger := newLogger()
+	logger := handoff.NewLogger()
 	// A link opened while the app runs: hand it over before GTK and WebKit
 	// start (Wails' own lock would only check after creating a window).
 	if !bindingsBuild && handOffEarly(logger) {
@@ -196,17 +195,4 @@ func (w *wailsWindow) SaveFileDialog(title, defaultName string) (string, error) 
 		DefaultFilename: defaultName,
 		Filters:         []runtime.FileFilter{{DisplayName: "Text files (*.txt)", Pattern: "*.txt"}},
 	})
-}
-
-// newLogger logs to stderr; STYTCH_DESKTOP_LOG=debug for more. No secret is
-// ever logged at any level.
-func newLogger() *slog.Logger {
-	level := slog.LevelInfo
-	switch strings.ToLower(os.Getenv("STYTCH_DESKTOP_LOG")) {
-	case "debug":
-		level = slog.LevelDebug
-	case "warn":
-		level = slog.LevelWarn
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }

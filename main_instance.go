@@ -7,30 +7,20 @@ import (
 
 	"github.com/wailsapp/wails/v2/pkg/options"
 
+	"stytch-desktop/app/handoff"
 	"stytch-desktop/app/lifecycle"
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/singleinstance"
 	"stytch-desktop/app/trace"
 )
 
-// singleInstanceID is stable across versions: a link opened while the app runs
-// is handed to the running instance over D-Bus (Linux) or the OS equivalent.
-const singleInstanceID = "io.stytch-desktop.signin"
-
 // handOffEarly hands argv to a running instance before GTK and WebKit start
 // (Wails' own lock would only check after creating a window) and reports
-// whether it did; the caller then exits.
-func handOffEarly(logger *slog.Logger) bool {
-	forwarded, err := singleinstance.Forward(singleInstanceID, os.Args[1:])
-	if err != nil {
-		logger.Debug("no early hand-off; starting normally", "error", err.Error())
-	}
-	if forwarded {
-		trace.Mark("forwarded")
-		logger.Info("handed over to the running instance")
-	}
-	return forwarded
-}
+// whether it did; the caller then exits. The scheme handler
+// (cmd/stytch-desktop-open) runs the same app/handoff code without loading
+// GTK at all; this covers the app started by hand or through an entry that
+// names it.
+func handOffEarly(logger *slog.Logger) bool { return handoff.Forward(os.Args[1:], logger) }
 
 // singleInstanceLock takes the lock and routes hand-offs to the link door.
 // On Linux the app holds the lock itself (app/singleinstance: same D-Bus
@@ -44,14 +34,14 @@ func singleInstanceLock(lc *lifecycle.Lifecycle, logger *slog.Logger) (lock *opt
 		trace.Mark("link-forwarded")
 		lc.Links().OfferArgs(args)
 	}
-	inst, err := singleinstance.Claim(singleInstanceID, offer)
+	inst, err := singleinstance.Claim(handoff.ID, offer)
 	switch {
 	case err == nil:
 		held = inst // held for the process's life; the bus frees it at exit
 		return nil, false
 	case errors.Is(err, singleinstance.ErrUnsupported):
 		return &options.SingleInstanceLock{
-			UniqueId:               singleInstanceID,
+			UniqueId:               handoff.ID,
 			OnSecondInstanceLaunch: func(d options.SecondInstanceData) { offer(d.Args) },
 		}, false
 	case errors.Is(err, singleinstance.ErrRunning):
