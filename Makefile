@@ -114,14 +114,19 @@ BAKE_LDFLAGS := $(strip $(if $(BROKER_URL),-X stytch-desktop/app/config.bakedBro
 	$(if $(REDIRECT_URL),-X stytch-desktop/app/config.bakedRedirectURL=$(REDIRECT_URL)) \
 	$(if $(PUBLIC_TOKEN),-X stytch-desktop/app/config.bakedPublicToken=$(PUBLIC_TOKEN)))
 
+# Beside the app, build/bin/stytch-desktop-open: the scheme handler the
+# desktop entry launches, pure Go and static, so a link reaches the running
+# app without loading GTK (built after wails build: -clean empties build/bin).
 build: deps
 	@if [ -n "$(BROKER_URL)" ] && [ -z "$(PROJECT_ID)" ]; then echo "make build: BROKER_URL needs PROJECT_ID (the broker's public project id)" >&2; exit 2; fi
 	$(WAILS) build -clean -trimpath $(if $(BROKER_URL),-tags nolocalapi) $(if $(BAKE_LDFLAGS),-ldflags "$(BAKE_LDFLAGS)")
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o build/bin/stytch-desktop-open ./cmd/stytch-desktop-open
 
 run: build
 	./build/bin/stytch-desktop
 
-# Install for the current user (~/.local/bin, desktop entry, scheme handler).
+# Install for the current user (~/.local/bin: the app and its link handler
+# stytch-desktop-open; desktop entry, scheme handler).
 install: build
 	scripts/install-linux.sh build/bin/stytch-desktop
 

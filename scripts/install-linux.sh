@@ -4,6 +4,11 @@
 #
 #   scripts/install-linux.sh path/to/stytch-desktop
 #
+# When the link handler stytch-desktop-open (make build puts it beside the
+# app) sits next to BINARY, it is installed too and the desktop entry starts
+# it: it hands a link to the running app without loading GTK, or starts the
+# app. Otherwise the entry starts the app binary itself.
+#
 # Environment:
 #   PREFIX         where bin/ goes (default: ~/.local → ~/.local/bin/stytch-desktop)
 #   XDG_DATA_HOME  where applications/ and icons/ go (default: ~/.local/share)
@@ -41,6 +46,15 @@ bin_dir=$prefix/bin
 apps_dir=$data_home/applications
 icon_dir=$data_home/icons/hicolor/512x512/apps
 dest=$bin_dir/$app
+handler=$app-open
+handler_src=$(dirname -- "$src")/$handler
+handler_dest=$bin_dir/$handler
+# What the desktop entry starts (app/schemereg.LaunchTarget decides the same
+# at every app start, so the two never disagree).
+launch=$dest
+if [ -f "$handler_src" ] && [ -x "$handler_src" ]; then
+  launch=$handler_dest
+fi
 
 for d in "$bin_dir" "$apps_dir"; do
   case $d in
@@ -50,35 +64,47 @@ done
 [ "$(id -u)" -ne 0 ] || say "note: running as root installs for root only ($HOME)"
 
 # Exec value for the desktop entry (Desktop Entry spec, "The Exec key").
-case $dest in
+case $launch in
   *$'\n'*|*$'\r'*) die "install path contains a line break" ;;
   # GLib (GNOME, Firefox, Chromium) checks the program exists before undoing
   # the spec's %% escape, so such an entry is silently ignored.
-  *%*) die "install path $dest contains '%', which desktop launchers cannot start; set PREFIX" ;;
+  *%*) die "install path $launch contains '%', which desktop launchers cannot start; set PREFIX" ;;
 esac
-if [[ $dest =~ ^[A-Za-z0-9/._+,:@=-]+$ ]]; then
-  exec_value=$dest
+if [[ $launch =~ ^[A-Za-z0-9/._+,:@=-]+$ ]]; then
+  exec_value=$launch
 else
   # Quote, backslash-escape " ` $ \ inside the quotes, then double every
   # backslash because Exec is also a string value with its own escapes.
-  q=${dest//\\/\\\\}
+  q=${launch//\\/\\\\}
   q=${q//\"/\\\"}
   q=${q//\`/\\\`}
   q=${q//\$/\\\$}
   q="\"$q\""
   exec_value=${q//\\/\\\\}
-  say "warning: $dest needs quoting in the desktop entry; xdg-open without a desktop environment cannot parse that (set PREFIX to a path without blanks or shell characters)"
+  say "warning: $launch needs quoting in the desktop entry; xdg-open without a desktop environment cannot parse that (set PREFIX to a path without blanks or shell characters)"
 fi
 
 # Atomic replace: copy next to the target and rename, so a running copy keeps
 # its (old) file and a half-copied binary is never visible.
 mkdir -p "$bin_dir"
 tmp=$(mktemp "$bin_dir/.$app.XXXXXX")
-trap 'rm -f "$tmp" "${tmp_desktop:-}"' EXIT
+trap 'rm -f "$tmp" "${tmp_handler:-}" "${tmp_desktop:-}"' EXIT
 cp -- "$src" "$tmp"
 chmod 0755 "$tmp"
 mv -f -- "$tmp" "$dest"
 say "installed binary      $dest"
+if [ "$launch" = "$handler_dest" ]; then
+  tmp_handler=$(mktemp "$bin_dir/.$handler.XXXXXX")
+  cp -- "$handler_src" "$tmp_handler"
+  chmod 0755 "$tmp_handler"
+  mv -f -- "$tmp_handler" "$handler_dest"
+  say "installed handler     $handler_dest"
+elif [ -e "$handler_dest" ]; then
+  # A handler from an earlier install would outlive this app and be
+  # registered again by its start-up check; it is ours, so it goes.
+  rm -f -- "$handler_dest"
+  say "removed old handler   $handler_dest (none beside $src)"
+fi
 
 template_text=$(<"$template")
 [[ $template_text == *@EXEC@* ]] || die "template $template has no @EXEC@ placeholder"

@@ -135,3 +135,61 @@ func TestInstallScriptRefuses(t *testing.T) {
 		t.Fatal("script accepted a missing binary")
 	}
 }
+
+// With the link handler beside the binary (make build's layout), the script
+// installs both and the entry starts the handler, which is what the app's
+// start-up check wants too (LaunchTarget); installing a build without the
+// handler later removes the old one and the entry starts the app again.
+func TestInstallScriptWithHandler(t *testing.T) {
+	s := newSandbox(t)
+	ctx := context.Background()
+	srcDir := filepath.Join(s.root, "build-output")
+	src := filepath.Join(srcDir, "stytch-desktop")
+	writeExe(t, src)
+	writeFile(t, filepath.Join(srcDir, "stytch-desktop-open"), "#!/bin/sh\necho handler\n", 0o755)
+	if _, err := runInstallScript(t, repoScript(t), nil, src); err != nil {
+		t.Fatalf("install-linux.sh: %v", err)
+	}
+	bin := filepath.Join(os.Getenv("HOME"), ".local", "bin")
+	dest, handler := filepath.Join(bin, "stytch-desktop"), filepath.Join(bin, "stytch-desktop-open")
+	if got := readFile(t, handler); got != "#!/bin/sh\necho handler\n" {
+		t.Fatalf("installed handler = %q", got)
+	}
+	if fi, err := os.Stat(handler); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Fatalf("handler mode: %v, %v", fi, err)
+	}
+	if LaunchTarget(dest) != handler {
+		t.Fatalf("LaunchTarget(%s) = %s", dest, LaunchTarget(dest))
+	}
+	desktop := filepath.Join(s.data, "applications", DefaultDesktopID)
+	validateDesktopFile(t, desktop)
+	r := Registration{Scheme: DefaultScheme, DesktopID: DefaultDesktopID, Exec: LaunchTarget(dest)}
+	want, err := renderDesktopEntry(r, handler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, desktop); got != string(want) {
+		t.Fatalf("script and package render different entries:\n%s\nvs\n%s", got, want)
+	}
+	if st, err := ensure(ctx, s.env(t), r, testDeps()); err != nil || !st.OK || st.Repaired {
+		t.Fatalf("ensure after install: %+v, %v", st, err)
+	}
+
+	// A build without the handler replaces it.
+	if err := os.Remove(filepath.Join(srcDir, "stytch-desktop-open")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runInstallScript(t, repoScript(t), nil, src); err != nil {
+		t.Fatalf("install-linux.sh without handler: %v", err)
+	}
+	if _, err := os.Stat(handler); err == nil {
+		t.Fatal("the old handler is still installed")
+	}
+	if !strings.Contains(readFile(t, desktop), "\nExec="+dest+" %u\n") {
+		t.Fatalf("want Exec=%s in\n%s", dest, readFile(t, desktop))
+	}
+	r.Exec = LaunchTarget(dest)
+	if st, err := ensure(ctx, s.env(t), r, testDeps()); err != nil || !st.OK || st.Repaired || r.Exec != dest {
+		t.Fatalf("ensure after reinstall: %+v, %v (exec %s)", st, err, r.Exec)
+	}
+}
