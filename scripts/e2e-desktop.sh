@@ -25,6 +25,12 @@
 #               process has STYTCH_SECRET in its environment (issue 8 #5)
 #   8 no bus    started without a session bus: the app says it has no
 #               single-instance lock (issue 8 #11)
+#   9 register  the app, started with registration on, registers the link
+#               handler beside it (stytch-desktop-open: static, no GTK); gio
+#               open reaches the running app through that entry as written
+# Links go through the handler binary beside BINARY (make build makes it):
+# in scenarios 2 and 4 the OS starts it through a logging wrapper; it hands
+# the link over (2) or execs the app (4, cold start).
 # The organization the handler-started app uses comes from the configuration
 # file, not the environment (the OS starts handlers without it; issue 8 #10).
 #
@@ -49,7 +55,7 @@ if [[ "${E2E_DESKTOP_INSIDE:-}" != 1 ]]; then
 	ART=${2:-$REPO/test-artifacts/desktop}
 	missing=()
 	for tool in dbus-run-session xvfb-run xauth xdotool import compare gnome-keyring-daemon secret-tool \
-		gio xdg-mime update-desktop-database curl python3 pgrep base64 sha256sum go; do
+		gio xdg-mime update-desktop-database curl python3 pgrep base64 sha256sum go ldd; do
 		command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 	done
 	if ((${#missing[@]})); then
@@ -59,7 +65,7 @@ if [[ "${E2E_DESKTOP_INSIDE:-}" != 1 ]]; then
 		exit 2
 	fi
 	if [[ ! -x "$BIN" ]]; then
-		echo "e2e-desktop: binary not found or not executable: $BIN (run wails build first)" >&2
+		echo "e2e-desktop: binary not found or not executable: $BIN (run make build first)" >&2
 		exit 2
 	fi
 	BIN=$(realpath "$BIN")
@@ -114,6 +120,7 @@ fi
 # Inside: one session bus, one Xvfb display.
 # ---------------------------------------------------------------------------
 T=$E2E_T BIN=$E2E_BIN ART=$E2E_ART REPO=$E2E_REPO
+HANDLER=$(dirname "$BIN")/stytch-desktop-open # the link handler make build puts beside the app
 SERVICE=stytch-desktop-local
 BIN_RE=$(sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$BIN") # the path as an ERE
 ORG=example-co
@@ -311,7 +318,7 @@ check "gnome-keyring unlocked and writable" bash -c \
 # user's environment, so that is where a link-started app finds its settings.
 cat >"$T/handler.sh" <<EOF
 #!/bin/sh
-exec "$BIN" "\$@" >>"$HANDLER_LOG" 2>&1
+exec "$HANDLER" "\$@" >>"$HANDLER_LOG" 2>&1
 EOF
 mkdir -p -m 700 "$XDG_CONFIG_HOME/stytch-desktop"
 printf '{"organization": "%s"}\n' "$ORG" >"$XDG_CONFIG_HOME/stytch-desktop/config.json"
@@ -331,6 +338,13 @@ check "scheme handler registered (xdg-mime query default)" \
 	test "$(xdg-mime query default x-scheme-handler/stytch-desktop)" = stytch-desktop.desktop
 # The demo backend (frontend/src/lib/fake.ts) is for Vite's dev server only.
 check "the production build holds no demo backend" bash -c '! grep -qaF organization-test-acme "$0"' "$BIN"
+# The handler exists to skip loading GTK/WebKit (~170 libraries bound
+# eagerly) on every click: it must link none of them, and links nothing at all.
+check "link handler $(basename "$HANDLER") sits beside the app (make build)" test -x "$HANDLER"
+ldd "$HANDLER" >"$T/handler-ldd.txt" 2>&1
+log "ldd $(basename "$HANDLER"): $(tr -s ' \t\n' ' ' <"$T/handler-ldd.txt")"
+check "link handler is not linked to GTK or WebKit (ldd)" no_match 'gtk|gdk|webkit|javascriptcore|icu' "$T/handler-ldd.txt"
+check "link handler is statically linked (ldd)" grep -qE 'not a dynamic executable|statically linked' "$T/handler-ldd.txt"
 ((failed == 0)) || finish
 
 # --- 2 warm start -----------------------------------------------------------
@@ -357,6 +371,8 @@ log "redirect: $(mask "$LINK") -> $(mask "$URL")"
 check "warm: redirect hop (through the /open page) leads to a stytch-desktop:// link" test "${URL#stytch-desktop://auth/callback?}" != "$URL"
 check "warm: gio open hands the link to the OS handler" open_link "$URL"
 check "warm: the OS handler started our binary" wait_for 5 test -s "$HANDLER_LOG"
+check "warm: the link handler (not the app) handed the link over" \
+	wait_for 5 grep -q 'msg="handed over to the running instance" program=stytch-desktop-open' "$HANDLER_LOG"
 check "warm: running app signed in" wait_for 15 grep -q 'msg="signed in"' "$WARM_LOG"
 check "warm: the handler instance did not sign in itself" no_match 'msg="signed in"' "$HANDLER_LOG"
 # The handler instance must have handed over and exited.
@@ -523,6 +539,37 @@ check "no bus: the app says it has no single-instance lock" \
 check "no bus: window shown" wait_for 20 window_visible
 sleep 1
 shot 07-no-session-bus
+stop_pid "$APP_PID"
+
+# --- 9 the app registers the link handler ------------------------------------
+log "== the app registers the link handler itself"
+# Registration on, in a data dir of its own (the wrapper entry of the
+# scenarios above stays as it was); the default for the scheme still names
+# stytch-desktop.desktop, which GIO now finds there.
+REG_DATA=$T/reg-data
+REG_ENTRY=$REG_DATA/applications/stytch-desktop.desktop
+REG_LOG=$T/app-registers.log
+# TMPDIR of its own: a checkout under /tmp would otherwise count as a
+# throw-away build, which the app never registers (schemereg.IsDevBinary).
+mkdir -p -m 700 "$T/tmp"
+TMPDIR=$T/tmp XDG_DATA_HOME=$REG_DATA STYTCH_DESKTOP_SKIP_SCHEME_REGISTRATION= STYTCH_ORGANIZATION_ID=$ORG \
+	"$BIN" 2>>"$REG_LOG" &
+APP_PID=$!
+started_pids+=("$APP_PID")
+check "register: the app registered the scheme at start" wait_for 20 grep -q 'msg="link scheme registration repaired"' "$REG_LOG"
+check "register: its desktop entry starts the link handler, not the app" grep -qxF "Exec=$HANDLER %u" "$REG_ENTRY"
+check "register: xdg-mime names that entry as the default" \
+	test "$(XDG_DATA_HOME=$REG_DATA xdg-mime query default x-scheme-handler/stytch-desktop)" = stytch-desktop.desktop
+# A link with no token: the running app must receive it (and reject it) with
+# no second app process. gio starts the handler exactly as the entry says.
+REG_HANDOFFS=$(grep -c 'incoming link rejected' "$REG_LOG")
+# Output to a file: the handler gio starts inherits gio's stdout and stderr.
+open_registered() { XDG_DATA_HOME=$REG_DATA timeout 10 gio open "$1" >"$T/gio-register.log" 2>&1 </dev/null; }
+check "register: gio open through the app's own entry" open_registered 'stytch-desktop://auth/callback?stytch_token_type=discovery'
+got_handoff() { (($(grep -c 'incoming link rejected' "$REG_LOG") > REG_HANDOFFS)); }
+check "register: the running app received the link from the handler" wait_for 10 got_handoff
+check "register: the handler said it handed over" wait_for 5 grep -q 'program=stytch-desktop-open' "$T/gio-register.log"
+check "register: still one app process" count_is 1
 stop_pid "$APP_PID"
 
 finish

@@ -25,6 +25,7 @@ import (
 	"stytch-desktop/app/deeplink"
 	"stytch-desktop/app/keychain"
 	"stytch-desktop/app/localstytch"
+	"stytch-desktop/app/schemereg"
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/stytchclient"
 	"stytch-desktop/app/trace"
@@ -293,10 +294,14 @@ func scenarioHandoff(t string, args []string) error {
 	}
 	bin := args[0]
 	tr := filepath.Join(t, "trace.log")
-	// The OS handler: a wrapper that turns tracing on for the instance gio starts.
+	// The OS handler: a wrapper that turns tracing on for the process gio
+	// starts, and then runs what the app's own registration would make the
+	// handler (schemereg.LaunchTarget): the small stytch-desktop-open beside
+	// the app when make build made one, else the app binary. The wrapper's
+	// /bin/sh costs ~1 ms either way.
 	handler := filepath.Join(t, "handler.sh")
 	script := fmt.Sprintf("#!/bin/sh\nexport STYTCH_DESKTOP_TRACE=%s STYTCH_DESKTOP_SKIP_SCHEME_REGISTRATION=1\nexec %s \"$@\" >>%s 2>&1\n",
-		tr, bin, filepath.Join(t, "handler.log"))
+		tr, schemereg.LaunchTarget(bin), filepath.Join(t, "handler.log"))
 	if err := os.WriteFile(handler, []byte(script), 0o700); err != nil {
 		return err
 	}

@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+
+	"stytch-desktop/app/schemereg"
 )
 
 // row is one line of the table. Verdict is PASS, FAIL or info (no target in
@@ -129,8 +132,9 @@ func measure(o *outerOpts) []row {
 		}
 		if v, ok := handoff.med("non_auth_ms"); ok {
 			g := func(k string) string { x, _ := handoff.med(k); return fmt.Sprintf("%.0f", x) }
-			detail := fmt.Sprintf("%.0f ms (OS hand-off %s, to authenticate %s, [authenticate %s], to view %s, render %s; gio exits after %s)",
-				v, g("os_handoff_ms"), g("to_auth_ms"), g("auth_ms"), g("to_view_ms"), g("render_ms"), g("gio_ms"))
+			detail := fmt.Sprintf("%.0f ms (OS hand-off %s, of which to the handler's main %s [%s], to authenticate %s, [authenticate %s], to view %s, render %s; gio exits after %s)",
+				v, g("os_handoff_ms"), g("second_main_ms"), filepath.Base(schemereg.LaunchTarget(o.ours)),
+				g("to_auth_ms"), g("auth_ms"), g("to_view_ms"), g("render_ms"), g("gio_ms"))
 			rows = append(rows, row{f3, "–", ms0(v), detail, t3, verdict(v <= 150)})
 		} else {
 			rows = append(rows, failRow(f3, t3, lastErr("handoff")))

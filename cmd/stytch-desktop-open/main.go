@@ -29,7 +29,9 @@ import (
 
 func main() {
 	trace.Mark("main")
-	logger := handoff.NewLogger()
+	// Its lines land in the same place as the app's (the launcher's stderr):
+	// say which program wrote them.
+	logger := handoff.NewLogger().With("program", handoff.HandlerName)
 	os.Exit(run(os.Args, os.Environ(), deps{
 		forward:    func(args []string) bool { return handoff.Forward(args, logger) },
 		executable: executable,
