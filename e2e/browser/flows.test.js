@@ -480,8 +480,12 @@ describe("stytch-desktop in a browser against wails dev", () => {
     await seeScreen("You're signed in");
     await seeText("Vault Labs");
 
-    // And back to Fortress Bank: its text-message step again.
+    // And back to Fortress Bank: its text-message step again. The local API
+    // (like Stytch) sends one text per number per second, and the steps above
+    // can take less than that since part J's text: keep to the rule, as a
+    // person would without trying.
     const seen = new Set((await outbox.messages(DEMO_PHONE)).map((m) => m.id));
+    await new Promise((r) => setTimeout(r, 1100));
     await switchTo("Fortress Bank");
     await seeScreen("Enter the code we texted you");
     await enterCode("6-digit code", await newText(outbox, DEMO_PHONE, seen));
