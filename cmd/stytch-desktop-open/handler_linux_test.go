@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"debug/elf"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 
 	"stytch-desktop/app/handoff"
 	"stytch-desktop/app/singleinstance"
+	"stytch-desktop/app/singleinstance/dbustest"
 )
 
 // These tests run the real handler binary (built as make build builds it)
@@ -40,35 +40,7 @@ func standInApp(t *testing.T, dir, record string) {
 	}
 }
 
-func privateBus(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		t.Fatal("dbus-daemon not installed (package dbus; scripts/install-deps.sh core)")
-	}
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		addr <- strings.TrimSpace(line)
-	}()
-	select {
-	case a := <-addr:
-		if a == "" {
-			t.Fatal("dbus-daemon printed no address")
-		}
-		t.Setenv("DBUS_SESSION_BUS_ADDRESS", a)
-	case <-time.After(10 * time.Second):
-		t.Fatal("dbus-daemon did not start")
-	}
-}
+func privateBus(t *testing.T) { dbustest.PrivateBus(t) }
 
 func noBus(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
