@@ -12,12 +12,9 @@ import (
 	"stytch-desktop/app/localstytch"
 )
 
-// HasLocalAPI: this build carries the local Stytch-compatible API (every
-// build but a company's, which is built with -tags nolocalapi).
-const HasLocalAPI = true
-
 // startLocal starts the local API, preferring the port it had last time so
-// that links in emails sent before a restart still reach it.
+// that links in emails sent before a restart still reach it. The local API
+// is in every build but a company's (-tags nolocalapi: local_off.go).
 func (c *Core) startLocal(opts Options) (string, error) {
 	dir := opts.StateDir
 	if dir == "" {
