@@ -33,6 +33,9 @@ import (
 var assets embed.FS
 
 func main() {
+	if isAuthCommand(os.Args) {
+		os.Exit(runAuth(os.Args, os.Stdout, os.Stderr))
+	}
 	trace.Mark("main")
 	logger := handoff.NewLogger()
 	// A link opened while the app runs: hand it over before GTK and WebKit
