@@ -49,7 +49,8 @@ type Options struct {
 	// for this long (default 2 s, or the 429's Retry-After if longer)
 	// rather than each asking Stytch again.
 	RetryGap time.Duration
-	// OnEnded is called once, outside any lock, when Stytch definitively
+	// OnEnded is called once, outside any lock and before the callers
+	// waiting on that refresh get their answer, when Stytch definitively
 	// ends the session: the sign-in core shows "your session ended" and
 	// clears the keychain.
 	OnEnded func(error)
@@ -226,11 +227,14 @@ func (s *Source) run(c *call) {
 		c.err = transient
 	}
 	s.mu.Unlock()
-	close(c.done)
+	// The callbacks run before the waiters are released: whoever gets
+	// ErrSessionEnded knows the sign-in core was told already. (A callback
+	// calling back into the source gets the outcome at once: it is set.)
 	switch {
 	case ended != nil && s.opt.OnEnded != nil:
 		s.opt.OnEnded(ended)
 	case transient != nil && s.opt.OnTransient != nil:
 		s.opt.OnTransient(transient)
 	}
+	close(c.done)
 }

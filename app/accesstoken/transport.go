@@ -10,8 +10,10 @@ import (
 	"strings"
 )
 
-// tokens is what the transport needs from a Source.
-type tokens interface {
+// TokenSource is what the transport needs: a *Source, or anything that
+// hands out the current session's (app/sessionhub's Hub follows sign-ins
+// and switches).
+type TokenSource interface {
 	Token(ctx context.Context) (Token, error)
 	Refresh(ctx context.Context, stale string) (Token, error)
 }
@@ -28,7 +30,7 @@ var ErrOtherOrigin = errors.New("request is not for the configured API")
 // that second 401 is returned and the session is kept: only Stytch ends a
 // session, a misconfigured API does not.
 type Transport struct {
-	src    tokens
+	src    TokenSource
 	base   http.RoundTripper
 	origin string // scheme://host[:port], lower case
 }
@@ -37,7 +39,7 @@ type Transport struct {
 // at apiBase (only its scheme and host count; any other origin is refused,
 // so the JWT never reaches a server it was not meant for). base nil means
 // http.DefaultTransport.
-func NewTransport(src *Source, apiBase string, base http.RoundTripper) (*Transport, error) {
+func NewTransport(src TokenSource, apiBase string, base http.RoundTripper) (*Transport, error) {
 	u, err := url.Parse(apiBase)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("session transport: API base URL %q is not an http(s) URL", apiBase)
