@@ -1,3 +1,5 @@
+//go:build unix
+
 package agent
 
 // WithPeerUID makes a server that serves only peers of uid (tests).

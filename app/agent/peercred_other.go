@@ -2,7 +2,5 @@
 
 package agent
 
-import "net"
-
-// peerUID: no peer credentials implemented here yet, so every peer is refused.
-func peerUID(*net.UnixConn) (int, error) { return -1, ErrNotSupported }
+// fdPeerUID: no peer credentials implemented here yet, so every peer is refused.
+func fdPeerUID(int) (int, error) { return -1, ErrNotSupported }
