@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"testing"
+	"time"
 
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
@@ -76,5 +77,51 @@ func TestLocalModeSignInCodeThroughTheBoundMethods(t *testing.T) {
 	}
 	if v := a.SubmitLink("  " + c[1] + "\n"); v.Screen != signin.ScreenChoosingOrganization {
 		t.Fatalf("after pasting the copied link: screen %s notice %+v", v.Screen, v.Notice)
+	}
+}
+
+// A redeemed code enters through the same door as a link from the OS, so
+// the email's own link clicked afterwards is refused as a duplicate by the
+// inbox instead of reaching the flows a second time.
+func TestRedeemedCodeGoesThroughTheLinkInbox(t *testing.T) {
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
+	win := &recorder{}
+	lc.Start(win)
+	defer lc.Shutdown(context.Background())
+	v := win.waitScreen(t, signin.ScreenSignedOut)
+
+	if v = a.SendLink("demo@example.com"); v.Screen != signin.ScreenLinkSent {
+		t.Fatalf("after SendLink: %+v", v)
+	}
+	page := openPageFor(t, v.InboxURL, "demo@example.com", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148")
+	m := shownCode.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no code on the phone page")
+	}
+	_, appURL := appLink(t, v.InboxURL, "demo@example.com") // the same email's link, as the OS would hand it over
+	if v := a.RedeemCode(m[1]); v.Screen != signin.ScreenChoosingOrganization {
+		t.Fatalf("after RedeemCode: screen %s notice %+v", v.Screen, v.Notice)
+	}
+	before := lc.Links().Stats()
+	if before.Accepted != 1 || before.Delivered != 1 {
+		t.Fatalf("the redeemed code's link did not go through the inbox: %+v", before)
+	}
+	if lc.Links().Offer(appURL) {
+		t.Fatal("the email's link was accepted again after its code was redeemed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := lc.Links().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := lc.Links().Stats(); st.Duplicates != 1 || st.Delivered != 1 {
+		t.Fatalf("inbox stats after the second arrival: %+v", st)
+	}
+	if v := a.State(); v.Screen != signin.ScreenChoosingOrganization {
+		t.Fatalf("after the duplicate: screen %s notice %+v", v.Screen, v.Notice)
 	}
 }

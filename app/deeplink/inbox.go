@@ -152,6 +152,21 @@ func (in *Inbox) OfferPasted(ctx context.Context, raw string) bool {
 	return accepted
 }
 
+// OfferLink is OfferPasted for a link the app obtained itself (a sign-in code
+// redeemed at the /open page yields the email's link): no parsing, but the
+// same door — de-duplication, buffer and order — so a code and a click on the
+// same email cannot both reach the flows. It waits (until ctx ends) for the
+// link to be delivered or reported.
+func (in *Inbox) OfferLink(ctx context.Context, l Link) bool {
+	done := make(chan struct{})
+	accepted := in.offer(l, nil, done)
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	return accepted
+}
+
 // OfferArgs scans command-line arguments (cold start, or those forwarded by a
 // second instance) and offers each that starts with "<scheme>:" (any case).
 // Flags, file paths and the program name are ignored silently. It returns how
