@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"stytch-desktop/app"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain/keychaintest"
+	"stytch-desktop/app/lifecycle"
 	"stytch-desktop/app/signin"
 )
 
@@ -36,10 +38,11 @@ func openPageFor(t *testing.T, inboxURL, to, userAgent string) string {
 	return string(body)
 }
 
-// Local mode uses the local API's /open page: the code typed into the app
-// (RedeemCode), or the page's "Copy link" pasted into the paste box
-// (SubmitLink), signs in through the bound methods.
-func TestLocalModeSignInCodeThroughTheBoundMethods(t *testing.T) {
+// startLocalApp starts the app in local mode (the in-process local API, an
+// in-memory keychain) and waits for its first screen; the test's cleanup
+// shuts it down.
+func startLocalApp(t *testing.T) (*app.App, *lifecycle.Lifecycle, *recorder, signin.View) {
+	t.Helper()
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -47,8 +50,15 @@ func TestLocalModeSignInCodeThroughTheBoundMethods(t *testing.T) {
 	a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
 	win := &recorder{}
 	lc.Start(win)
-	defer lc.Shutdown(context.Background())
-	v := win.waitScreen(t, signin.ScreenSignedOut)
+	t.Cleanup(func() { lc.Shutdown(context.Background()) })
+	return a, lc, win, win.waitScreen(t, signin.ScreenSignedOut)
+}
+
+// Local mode uses the local API's /open page: the code typed into the app
+// (RedeemCode), or the page's "Copy link" pasted into the paste box
+// (SubmitLink), signs in through the bound methods.
+func TestLocalModeSignInCodeThroughTheBoundMethods(t *testing.T) {
+	a, _, _, v := startLocalApp(t)
 
 	if v := a.SendLink("demo@example.com"); v.Screen != signin.ScreenLinkSent || !v.CodeEntry {
 		t.Fatalf("after SendLink: %+v", v)
@@ -84,15 +94,7 @@ func TestLocalModeSignInCodeThroughTheBoundMethods(t *testing.T) {
 // the email's own link clicked afterwards is refused as a duplicate by the
 // inbox instead of reaching the flows a second time.
 func TestRedeemedCodeGoesThroughTheLinkInbox(t *testing.T) {
-	cfg, err := config.FromEnv(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
-	win := &recorder{}
-	lc.Start(win)
-	defer lc.Shutdown(context.Background())
-	v := win.waitScreen(t, signin.ScreenSignedOut)
+	a, lc, _, v := startLocalApp(t)
 
 	if v = a.SendLink("demo@example.com"); v.Screen != signin.ScreenLinkSent {
 		t.Fatalf("after SendLink: %+v", v)

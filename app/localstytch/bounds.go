@@ -71,8 +71,9 @@ func compactIfStale[K comparable, V any](f *fifo[K], m map[K]V) {
 	f.keys, f.head = live, 0
 }
 
-// rebuildOrders recreates the queues from the maps (after a load, or when
-// records were inserted without the add* helpers), oldest first.
+// rebuildOrders recreates the queues from the maps after a load, oldest
+// first. At run time every record enters through the store's add* helpers
+// (addSession, addMagicToken, newIST), which queue it.
 func (st *state) rebuildOrders() {
 	st.magicOrder = orderBy(st.MagicTokens, func(t *magicTokenRecord) time.Time { return t.CreatedAt })
 	st.istOrder = orderBy(st.ISTs, func(i *istRecord) time.Time { return i.ExpiresAt })
@@ -89,25 +90,12 @@ func orderBy[K comparable, V any](m map[K]V, at func(V) time.Time) fifo[K] {
 }
 
 // evictOldest pops the queue, deleting popped keys that are still in the
-// map, until the map is within limit. If the queue runs dry first (records
-// inserted directly into the map), it is rebuilt from the map once.
-func evictOldest[K comparable, V any](f *fifo[K], m map[K]V, limit int, del func(K), rebuild func()) {
-	rebuilt := false
-	if len(m) > limit && f.len() < len(m) {
-		// Some live records are not in the queue (inserted directly into
-		// the map): order them all by age before evicting any.
-		rebuild()
-		rebuilt = true
-	}
+// map, until the map is within limit.
+func evictOldest[K comparable, V any](f *fifo[K], m map[K]V, limit int, del func(K)) {
 	for len(m) > limit {
 		k, ok := f.pop()
 		if !ok {
-			if rebuilt {
-				return
-			}
-			rebuild()
-			rebuilt = true
-			continue
+			return
 		}
 		if _, live := m[k]; live {
 			del(k)
@@ -118,17 +106,17 @@ func evictOldest[K comparable, V any](f *fifo[K], m map[K]V, limit int, del func
 
 func (st *state) enforceMagicCap() {
 	evictOldest(&st.magicOrder, st.MagicTokens, maxMagicTokens,
-		func(k tokenHash) { delete(st.MagicTokens, k) }, st.rebuildOrders)
+		func(k tokenHash) { delete(st.MagicTokens, k) })
 }
 
 func (st *state) enforceISTCap() {
 	evictOldest(&st.istOrder, st.ISTs, maxISTs,
-		func(k tokenHash) { delete(st.ISTs, k) }, st.rebuildOrders)
+		func(k tokenHash) { delete(st.ISTs, k) })
 }
 
 func (st *state) enforceSessionCap() {
 	evictOldest(&st.sessionOrder, st.Sessions, maxSessions,
-		func(id string) { st.deleteSession(st.Sessions[id]) }, st.rebuildOrders)
+		func(id string) { st.deleteSession(st.Sessions[id]) })
 }
 
 // sweepLocked deletes what can no longer matter — magic-link records past

@@ -201,8 +201,7 @@ func (a *fuzzAPI) mintMFA(t *testing.T) map[string]string {
 	now := s.clock()
 	o := s.st.Orgs[sandboxOrgID]
 	m := s.st.member(o.ID, email)
-	ist := newOpaqueToken()
-	s.st.ISTs[hashToken(ist)] = &istRecord{Email: email, EmailID: m.EmailID, OrgID: o.ID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)}
+	ist := s.st.newIST(&istRecord{Email: email, EmailID: m.EmailID, OrgID: o.ID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)})
 	smsCode := s.sendSMSLocked(m, o, phone, now)
 	reg, secret, codes := s.newTOTPLocked(m, now, time.Hour)
 	reg.Verified, m.MFA.TOTPID = true, reg.ID

@@ -131,25 +131,16 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 	// This also happens when MFA is still required, so member_id is stable.
 	activateLocked(m, now)
 	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
-	if allowed := primaryRequired(o, factors); allowed != nil {
-		// Not consumed: the same IST carries on to SSO (or another method).
-		ist.OrgID = o.ID
-		s.persistLocked()
-		return withPrimaryRequired(resp, req.IST, allowed, ist.ExpiresAt), nil
-	}
-	if needsMFA(o, m) {
-		// Not consumed: Stytch returns the same IST for the MFA step.
-		ist.OrgID = o.ID
-		resp = s.mfaStepLocked(rc, resp, m, o, req.IST, ist.ExpiresAt, now)
-		s.persistLocked()
-		return resp, nil
-	}
-	s.st.consumeIST(req.IST, ist)
-	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
-	sess.Primary = ist.Primary
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	// Unless a session is issued the IST is not consumed: Stytch returns the
+	// same one for the MFA step, and it carries on to SSO (or another method).
+	return s.concludeLocked(rc, resp, istDone(o, m, ist, req.IST, dur, claims), now), nil
+}
+
+// istDone is the primary step finished by an IST (discovery exchange and
+// organization create): the IST's email and factors, the member's email id.
+func istDone(o *orgRecord, m *memberRecord, ist *istRecord, token string, dur time.Duration, claims map[string]any) primaryDone {
+	return primaryDone{o: o, m: m, email: ist.Email, emailID: m.EmailID, authenticatedAt: ist.AuthenticatedAt,
+		primary: ist.Primary, ist: ist, istToken: token, dur: dur, claims: claims}
 }
 
 // --- POST /v1/b2b/discovery/organizations/create ---
@@ -218,18 +209,7 @@ func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
 	m := s.newMemberLocked(o, ist.Email, statusActive, now)
 	m.IsAdmin = true // the creator gets stytch_admin
 	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
-	if needsMFA(o, m) {
-		ist.OrgID = o.ID
-		resp = s.mfaStepLocked(rc, resp, m, o, req.IST, ist.ExpiresAt, now)
-		s.persistLocked()
-		return resp, nil
-	}
-	s.st.consumeIST(req.IST, ist)
-	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
-	sess.Primary = ist.Primary
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	return s.concludeLocked(rc, resp, istDone(o, m, ist, req.IST, dur, claims), now), nil
 }
 
 // defaultOrgName derives a name from the email domain ("acme.io" → "Acme"),

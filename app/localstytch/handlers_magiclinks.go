@@ -143,9 +143,8 @@ func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 		email = t.Email
 	}
 
-	ist := newOpaqueToken()
 	istExpires := now.Add(istLifetime)
-	s.st.addIST(hashToken(ist), &istRecord{
+	ist := s.st.newIST(&istRecord{
 		Email: email, EmailID: s.st.emailID(email), AuthenticatedAt: now, ExpiresAt: istExpires,
 	})
 	s.persistLocked()
@@ -319,25 +318,8 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	}
 	// An organization that doesn't accept email links (e.g. SSO only) asks
 	// for its method first, with an IST carrying the link (authpolicy.go).
-	if allowed := primaryRequired(o, []authFactor{magicLinkFactor(m.Email, m.EmailID, now)}); allowed != nil {
-		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
-			AuthenticatedAt: now, ExpiresAt: exp}
-		s.persistLocked()
-		return withPrimaryRequired(resp, ist, allowed, exp), nil
-	}
-	if needsMFA(o, m) {
-		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.addIST(hashToken(ist), &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
-			AuthenticatedAt: now, ExpiresAt: exp})
-		resp = s.mfaStepLocked(rc, resp, m, o, ist, exp, now)
-		s.persistLocked()
-		return resp, nil
-	}
-	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, now, now, dur, claims)
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	return s.concludeLocked(rc, resp, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
+		authenticatedAt: now, dur: dur, claims: claims}, now), nil
 }
 
 func activateLocked(m *memberRecord, now time.Time) {

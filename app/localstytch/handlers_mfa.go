@@ -28,6 +28,7 @@ type mfaTokens struct {
 // mfaCred is the resolved credential of an MFA request (all nil: none sent).
 type mfaCred struct {
 	ist       *istRecord
+	istToken  string // as presented, to consume it
 	sess      *sessionRecord
 	sessToken string // as presented; "" when a JWT was
 }
@@ -77,7 +78,7 @@ func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now t
 		if primaryRequired(o, ist.factors()) != nil {
 			return nil, newErr("action_available_only_once_primary_authentication_is_met")
 		}
-		c.ist = ist
+		c.ist, c.istToken = ist, t.IST
 	case t.SessionToken != "" || t.SessionJWT != "":
 		sess, _, _, e := s.findSessionLocked(t.SessionToken, t.SessionJWT, now)
 		if e != nil {
@@ -232,10 +233,11 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 	var token string
 	switch {
 	case c.ist != nil:
-		c.ist.Used = true // a session is issued: the IST is spent
-		sess, token = s.newSessionLocked(rc, m, o, m.Email, m.EmailID, c.ist.AuthenticatedAt, now, dur, claims)
-		sess.Factors = []factorRecord{f}
-		sess.Primary = c.ist.Primary // e.g. SSO after discovery (authpolicy.go)
+		// The IST is spent; its primary factors (e.g. SSO after discovery,
+		// authpolicy.go) go to the session with the MFA factor.
+		sess, token = s.startSessionLocked(rc, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
+			authenticatedAt: c.ist.AuthenticatedAt, primary: c.ist.Primary, mfa: []factorRecord{f},
+			ist: c.ist, istToken: c.istToken, dur: dur, claims: claims}, now)
 	case c.sess != nil:
 		sess, token = c.sess, c.sessToken
 		if token == "" {
@@ -256,7 +258,9 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 		s.persistLocked()
 		return resp, nil
 	}
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now)) // writeOK fills session_jwt
+	if c.ist == nil { // startSessionLocked signed the new session already
+		rc.signLater(s.sessionClaimsLocked(sess, m, o, now)) // writeOK fills session_jwt
+	}
 	resp["session_token"], resp["session_jwt"], resp["member_session"] = token, "", sessionJSON(sess, m, o)
 	s.persistLocked()
 	return resp, nil

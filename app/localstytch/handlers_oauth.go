@@ -41,9 +41,9 @@ func (s *Server) handleOAuthDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *
 	t.Used = true
 	emailID := s.st.emailID(t.Email)
 	f := oauthFactor(t, emailID, now)
-	ist, exp := newOpaqueToken(), now.Add(istLifetime)
-	s.st.ISTs[hashToken(ist)] = &istRecord{Email: t.Email, EmailID: emailID, AuthenticatedAt: now,
-		ExpiresAt: exp, Primary: []authFactor{f}}
+	exp := now.Add(istLifetime)
+	ist := s.st.newIST(&istRecord{Email: t.Email, EmailID: emailID, AuthenticatedAt: now,
+		ExpiresAt: exp, Primary: []authFactor{f}})
 	s.persistLocked()
 	tenant := tenantOf(t.Provider, t.Email)
 	return map[string]any{

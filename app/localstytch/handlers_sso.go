@@ -174,34 +174,9 @@ func (s *Server) finishRoundTripLocked(rc *reqCtx, resp map[string]any, o *orgRe
 		factors = ist.factors()
 		authenticatedAt = ist.AuthenticatedAt
 	}
-	factors = withFactor(factors, f)
 	resp["member"] = memberJSON(m)
 	resp["organization"] = orgJSON(o)
-
-	allowed := primaryRequired(o, factors)
-	if allowed != nil || needsMFA(o, m) {
-		if ist == nil {
-			istToken = newOpaqueToken()
-			ist = &istRecord{Email: m.Email, EmailID: m.EmailID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)}
-			s.st.ISTs[hashToken(istToken)] = ist
-		}
-		// A passed IST keeps its expiry: adding a factor does not extend it.
-		ist.OrgID, ist.Primary = o.ID, factors
-		if allowed != nil {
-			resp = withPrimaryRequired(resp, istToken, allowed, ist.ExpiresAt)
-		} else {
-			// Texts a code first when Stytch would (handlers_mfa.go).
-			resp = s.mfaStepLocked(rc, resp, m, o, istToken, ist.ExpiresAt, now)
-		}
-		s.persistLocked()
-		return resp, nil
-	}
-	if ist != nil {
-		ist.Used = true
-	}
-	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, authenticatedAt, now, p.dur, p.claims)
-	sess.Primary = factors
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	return s.concludeLocked(rc, resp, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
+		authenticatedAt: authenticatedAt, primary: withFactor(factors, f), ist: ist, istToken: istToken,
+		dur: p.dur, claims: p.claims}, now), nil
 }

@@ -60,25 +60,7 @@ func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
 	// Primary factors move too, except SSO (bound to its organization's
 	// connection); an organization they don't satisfy (e.g. SSO only) asks
 	// for primary authentication first, with a new IST (authpolicy.go).
-	primary := carriedFactors(old)
-	if allowed := primaryRequired(o, primary); allowed != nil {
-		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
-			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: exp, Primary: primary}
-		s.persistLocked()
-		return withPrimaryRequired(resp, ist, allowed, exp), nil
-	}
-	if needsMFA(o, m) && !hasMFAFactor(carried) {
-		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
-			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: exp, Primary: primary}
-		resp = s.mfaStepLocked(rc, resp, m, o, ist, exp, now)
-		s.persistLocked()
-		return resp, nil
-	}
-	sess, token := s.newSessionLocked(rc, m, o, old.Email, old.EmailID, old.AuthenticatedAt, now, dur, claims)
-	sess.Factors, sess.Primary = carried, primary
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	return s.concludeLocked(rc, resp, primaryDone{o: o, m: m, email: old.Email, emailID: old.EmailID,
+		authenticatedAt: old.AuthenticatedAt, primary: carriedFactors(old), mfa: carried,
+		dur: dur, claims: claims}, now), nil
 }

@@ -414,6 +414,15 @@ func (st *state) consumeIST(token string, i *istRecord) {
 	delete(st.ISTs, hashToken(token))
 }
 
+// newIST stores a new intermediate session and returns its raw token (the
+// store keeps only the hash). Every IST is made here, so the insertion-order
+// queue that the cap evicts from holds all of them.
+func (st *state) newIST(i *istRecord) string {
+	token := newOpaqueToken()
+	st.addIST(hashToken(token), i)
+	return token
+}
+
 // addIST stores an intermediate session under its token's hash.
 func (st *state) addIST(h tokenHash, i *istRecord) {
 	st.ISTs[h] = i
