@@ -11,8 +11,8 @@ import (
 // Organization authentication policy and session factors: which primary
 // methods an organization accepts (auth_methods / allowed_auth_methods), its
 // SSO connections and its OAuth-tenant JIT rule, and the factors an
-// intermediate session or member session carries. Reference:
-// stytch-b2b-mfa-sso-broker.md §1, §4, §5.
+// intermediate session or member session carries (docs/local-api.md §2,
+// §7).
 
 // Primary authentication methods as Stytch names them in
 // allowed_auth_methods and primary_required.allowed_auth_methods.
@@ -103,7 +103,7 @@ func (f authFactor) method() string {
 
 // transferable reports whether the factor moves to another organization's
 // session on sessions.exchange: only magic-link, OAuth and SMS factors do;
-// SSO factors belong to their connection's organization (reference §3).
+// SSO factors belong to their connection's organization (docs/local-api.md §6).
 func (f authFactor) transferable() bool {
 	return f.Type == "magic_link" || f.Type == "oauth" || f.DeliveryMethod == "sms"
 }
@@ -293,7 +293,7 @@ func addAuthPolicyJSON(out map[string]any, o *orgRecord) {
 }
 
 // withPrimaryRequired fills the 200 "not done yet" shape of a member who
-// still has to authenticate with one of allowed (reference §1): primary
+// still has to authenticate with one of allowed (docs/local-api.md §2): primary
 // first, so mfa_required is null even in an MFA organization.
 func withPrimaryRequired(resp map[string]any, ist string, allowed []string, istExpires time.Time) map[string]any {
 	resp["member_authenticated"] = false

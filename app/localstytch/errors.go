@@ -14,7 +14,7 @@ type errorSpec struct {
 // errorTable is the ONE place that maps error_type to HTTP status. Entries
 // marked "?" in the comment have no public evidence for the status; they are
 // the most plausible choice and are kept here so they are easy to correct
-// (see /work/shared/reference/stytch-b2b-api.md §2).
+// (docs/local-api.md §10).
 var errorTable = map[string]errorSpec{
 	// Evidence: Stytch docs / SDK integration tests.
 	"unauthorized_credentials":       {http.StatusUnauthorized, "Unauthorized credentials."},
@@ -49,7 +49,7 @@ var errorTable = map[string]errorSpec{
 	"invalid_email_jit_provisioning":           {http.StatusBadRequest, "email_jit_provisioning must be RESTRICTED or NOT_ALLOWED."},
 	"project_not_found":                        {http.StatusNotFound, "Project could not be found."},
 
-	// MFA (reference stytch-b2b-mfa-sso-broker.md §2). Types are Stytch's
+	// MFA (docs/local-api.md §5). Types are Stytch's
 	// (its SDKs' error enums); statuses are "?" except active_totp_exists
 	// (400, Stytch's error docs) and the ones above.
 	"otp_code_not_found":                                  {http.StatusNotFound, "The OTP code could not be found. Check that the code is correct."},

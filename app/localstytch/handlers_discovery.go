@@ -8,7 +8,7 @@ import (
 
 // discoveredOrgsLocked lists the organizations email can enter. With an IST
 // all membership types are listed; with a member session only existing
-// memberships (reference §1.5). factors are what the caller authenticated
+// memberships (docs/local-api.md §3). factors are what the caller authenticated
 // with (nil = an email magic link); they decide primary_required and
 // eligibility by OAuth tenant. Caller holds s.mu.
 func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factors ...authFactor) []map[string]any {

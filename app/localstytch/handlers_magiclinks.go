@@ -223,7 +223,7 @@ func (s *Server) handleLoginOrSignup(rc *reqCtx) (map[string]any, *apiError) {
 		created = true
 	}
 	// Active members get a login email; new, pending and invited members a
-	// signup email (reference §1.6).
+	// signup email (docs/local-api.md §3).
 	redirect, ttl, subject := loginURL, loginTTL, "Your login link for "+o.Name
 	if m.Status != statusActive {
 		redirect, ttl, subject = signupURL, signupTTL, "Finish signing up for "+o.Name
@@ -345,7 +345,7 @@ func withSession(resp map[string]any, sess *sessionRecord, token string, m *memb
 }
 
 // withMFARequired fills the fields of a 200 response whose member still
-// needs MFA (reference §1.12); mfaStepLocked (handlers_mfa.go) builds
+// needs MFA (docs/local-api.md §2); mfaStepLocked (handlers_mfa.go) builds
 // mfaRequired and texts a code when Stytch would.
 func withMFARequired(resp map[string]any, ist string, istExpires time.Time, mfaRequired map[string]any) map[string]any {
 	resp["member_authenticated"] = false

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// MFA endpoints (reference stytch-b2b-mfa-sso-broker.md §2):
+// MFA endpoints (docs/local-api.md §5):
 //
 //	POST /v1/b2b/otps/sms/send            text a 6-digit code (2-minute life)
 //	POST /v1/b2b/otps/sms/authenticate
@@ -94,7 +94,7 @@ func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now t
 
 // requireCred: once a member has an MFA factor, sends and authenticates need
 // an IST or session, so nobody can text or try codes with ids alone (SDK
-// doc comment of OTPs.Sms.Send; §2 "Refuse send/create without IST|session").
+// doc comment of OTPs.Sms.Send; docs/local-api.md §5).
 func requireCred(c *mfaCred, m *memberRecord) *apiError {
 	if c.none() && hasFactor(m) {
 		return newErr("no_associated_session_passed_in")
@@ -104,7 +104,7 @@ func requireCred(c *mfaCred, m *memberRecord) *apiError {
 
 // mfaStepLocked finishes a "not done yet" response for member m of o: it
 // texts a code first when Stytch would — the member has a verified phone,
-// SMS is allowed, and the default method is not TOTP (guess, §2 Emulation) —
+// SMS is allowed, and the default method is not TOTP (a guess; see the README) —
 // and reports that in secondary_auth_initiated. Caller holds s.mu.
 func (s *Server) mfaStepLocked(rc *reqCtx, resp map[string]any, m *memberRecord, o *orgRecord, ist string, istExpires, now time.Time) map[string]any {
 	initiated := ""

@@ -54,7 +54,7 @@ func (s *Server) handleOAuthDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *
 		"provider_tenant_id":         tenant,
 		"provider_tenant_ids":        []string{tenant},
 		"full_name":                  t.Name,
-		// v17+ field; v16 ignores it (reference §0), as for magic links.
+		// v17+ field; v16 ignores it (docs/local-api.md §1), as for magic links.
 		"intermediate_session_token_expires_at": ts(exp),
 	}, nil
 }

@@ -36,7 +36,7 @@ func (s *Server) sessionJWTLocked(sess *sessionRecord, m *memberRecord, o *orgRe
 func (rc *reqCtx) signLater(claims map[string]any) { rc.jwtClaims = claims }
 
 // sessionClaimsLocked builds a 5-minute session JWT's claims with Stytch's
-// layout (reference §1.11): stytch-go and the Node SDK both parse them.
+// layout (docs/local-api.md §4): stytch-go and the Node SDK both parse them.
 // Caller holds s.mu (the records are read).
 func (s *Server) sessionClaimsLocked(sess *sessionRecord, m *memberRecord, o *orgRecord, now time.Time) map[string]any {
 	claims := map[string]any{}

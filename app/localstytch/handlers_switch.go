@@ -12,7 +12,7 @@ type sessionExchangeReq struct {
 	TelemetryID            string         `json:"telemetry_id"`
 }
 
-// handleSessionExchange switches organization (reference §3). Like Stytch it
+// handleSessionExchange switches organization (docs/local-api.md §6). Like Stytch it
 // can accept an invite but cannot JIT-create a member (→ member_not_found).
 // Only the magic-link factor moves, and an SMS factor when the target member
 // has the same verified phone — which alone can satisfy the target's MFA;

@@ -9,7 +9,7 @@ import (
 )
 
 // MFA model of the emulator: SMS one-time passcodes, TOTP registrations and
-// their recovery codes (reference stytch-b2b-mfa-sso-broker.md §2).
+// their recovery codes (docs/local-api.md §5).
 //
 // Nothing secret is stored in the clear, in memory or in the state file:
 // SMS codes and recovery codes are kept as HMAC-SHA256 under the server's own
@@ -166,7 +166,7 @@ func mfaAllowed(o *orgRecord, method string) bool {
 
 // primaryFactorsOK is a session's factors that move with sessions.exchange
 // (magic link always; SMS only when the target member has the same verified
-// phone). TOTP and recovery codes never move (reference §3).
+// phone). TOTP and recovery codes never move (docs/local-api.md §6).
 func exchangeFactors(old *sessionRecord, target *memberRecord) []factorRecord {
 	var out []factorRecord
 	for _, f := range old.Factors {

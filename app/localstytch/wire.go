@@ -7,7 +7,7 @@ import (
 // Wire encoders. Responses are built as maps rather than with the SDK's
 // structs: every SDK field is `omitempty`, so encoding them would drop
 // fields Stytch always sends (member_authenticated:false, an empty
-// intermediate_session_token, null member_session) — see reference §9.5.
+// intermediate_session_token, null member_session) — docs/local-api.md §1.
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
