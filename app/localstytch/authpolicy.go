@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // Organization authentication policy and session factors: which primary
@@ -220,29 +222,36 @@ func providerSubject(provider, email string) string {
 
 // --- wire ---
 
-func authFactorJSON(f authFactor) map[string]any {
-	out := map[string]any{
-		"type":                  f.Type,
-		"delivery_method":       f.DeliveryMethod,
-		"last_authenticated_at": ts(f.At),
-		"created_at":            ts(f.At),
-		"updated_at":            ts(f.At),
-	}
+func authFactorJSON(f authFactor) wire.AuthenticationFactor {
+	out := factorJSON(f.Type, f.DeliveryMethod, f.At)
+	sso := &wire.SSOFactor{ID: f.RegistrationID, ProviderID: f.ConnectionID, ExternalID: f.Subject}
+	oauth := &wire.OAuthFactor{ID: f.RegistrationID, EmailID: f.EmailID, ProviderSubject: f.Subject}
 	switch {
 	case f.Type == "magic_link":
-		out["email_factor"] = map[string]any{"email_id": f.EmailID, "email_address": f.Email}
+		out.EmailFactor = &wire.EmailFactor{EmailID: f.EmailID, EmailAddress: f.Email}
 	case f.DeliveryMethod == "sso_saml":
-		out["saml_sso_factor"] = map[string]any{"id": f.RegistrationID, "provider_id": f.ConnectionID, "external_id": f.Subject}
+		out.SAMLSSOFactor = sso
 	case f.DeliveryMethod == "sso_oidc":
-		out["oidc_sso_factor"] = map[string]any{"id": f.RegistrationID, "provider_id": f.ConnectionID, "external_id": f.Subject}
+		out.OIDCSSOFactor = sso
 	case f.Type == "oauth":
-		out[f.Provider+"_oauth_factor"] = map[string]any{"id": f.RegistrationID, "email_id": f.EmailID, "provider_subject": f.Subject}
+		switch f.Provider {
+		case "google":
+			out.GoogleOAuthFactor = oauth
+		case "microsoft":
+			out.MicrosoftOAuthFactor = oauth
+		case "hubspot":
+			out.HubspotOAuthFactor = oauth
+		case "slack":
+			out.SlackOAuthFactor = oauth
+		case "github":
+			out.GithubOAuthFactor = oauth
+		}
 	}
 	return out
 }
 
-func authFactorsJSON(fs []authFactor) []map[string]any {
-	out := make([]map[string]any, 0, len(fs))
+func authFactorsJSON(fs []authFactor) []wire.AuthenticationFactor {
+	out := make([]wire.AuthenticationFactor, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, authFactorJSON(f))
 	}
@@ -254,22 +263,23 @@ func (s *sessionRecord) primaryFactors() []authFactor {
 	return factorsOr(s.Primary, s.Email, s.EmailID, s.AuthenticatedAt)
 }
 
-// addAuthPolicyJSON overwrites the policy fields of an organization object.
-func addAuthPolicyJSON(out map[string]any, o *orgRecord) {
+// addAuthPolicyJSON fills the policy fields of an organization object.
+func addAuthPolicyJSON(out *wire.Organization, o *orgRecord) {
 	a := &o.Auth
 	methods := allAllowed
 	if a.AuthMethods != "" {
 		methods = a.AuthMethods
 	}
-	conns := []map[string]any{}
+	conns := []wire.SSOActiveConnection{}
 	for _, c := range a.SSOConnections {
-		conns = append(conns, map[string]any{
-			"connection_id": c.ID, "display_name": c.DisplayName, "identity_provider": c.IdentityProvider,
+		conns = append(conns, wire.SSOActiveConnection{
+			ConnectionID: c.ID, DisplayName: c.DisplayName, IdentityProvider: c.IdentityProvider,
 		})
 	}
-	var def any // null when there is no default connection
+	var def *string // null when there is no default connection
 	if a.SSODefaultConnectionID != "" {
-		def = a.SSODefaultConnectionID
+		id := a.SSODefaultConnectionID
+		def = &id
 	}
 	ssoJIT := allAllowed
 	if a.SSOJITProvisioning != "" {
@@ -279,31 +289,23 @@ func addAuthPolicyJSON(out map[string]any, o *orgRecord) {
 	if a.OAuthTenantJITProvisioning != "" {
 		tenantJIT = a.OAuthTenantJITProvisioning
 	}
-	tenants := map[string]any{}
+	tenants := map[string][]string{}
 	for p, ids := range a.AllowedOAuthTenants {
 		tenants[p] = append([]string{}, ids...)
 	}
-	out["auth_methods"] = methods
-	out["allowed_auth_methods"] = orEmpty(append([]string(nil), a.AllowedAuthMethods...))
-	out["sso_active_connections"] = conns
-	out["sso_default_connection_id"] = def
-	out["sso_jit_provisioning"] = ssoJIT
-	out["oauth_tenant_jit_provisioning"] = tenantJIT
-	out["allowed_oauth_tenants"] = tenants
+	out.AuthMethods = methods
+	out.AllowedAuthMethods = orEmpty(append([]string(nil), a.AllowedAuthMethods...))
+	out.SSOActiveConnections = conns
+	out.SSODefaultConnectionID = def
+	out.SSOJITProvisioning = ssoJIT
+	out.OAuthTenantJITProvisioning = tenantJIT
+	out.AllowedOAuthTenants = tenants
 }
 
 // withPrimaryRequired fills the 200 "not done yet" shape of a member who
 // still has to authenticate with one of allowed (docs/local-api.md §2): primary
 // first, so mfa_required is null even in an MFA organization.
-func withPrimaryRequired(resp map[string]any, ist string, allowed []string, istExpires time.Time) map[string]any {
-	resp["member_authenticated"] = false
-	resp["intermediate_session_token"] = ist
-	resp["session_token"] = ""
-	resp["session_jwt"] = ""
-	resp["member_session"] = nil
-	resp["mfa_required"] = nil
-	resp["primary_required"] = map[string]any{"allowed_auth_methods": allowed}
-	resp["member_device"] = nil
-	resp["intermediate_session_token_expires_at"] = ts(istExpires)
-	return resp
+func withPrimaryRequired(r *wire.SessionResult, ist string, allowed []string, istExpires time.Time) {
+	notDoneYet(r, ist, istExpires)
+	r.PrimaryRequired = &wire.PrimaryRequired{AllowedAuthMethods: allowed}
 }

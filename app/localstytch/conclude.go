@@ -1,6 +1,10 @@
 package localstytch
 
-import "time"
+import (
+	"time"
+
+	"stytch-desktop/app/localstytch/wire"
+)
 
 // primaryDone is what every authenticate endpoint knows once its own
 // credential checked out (a magic link, an SSO or OAuth callback, an IST
@@ -34,7 +38,7 @@ type primaryDone struct {
 // session. Both "not done yet" answers carry an IST — the one passed in, or
 // a new one made through the store (addIST, so the caps see it). Caller
 // holds s.mu.
-func (s *Server) concludeLocked(rc *reqCtx, resp map[string]any, d primaryDone, now time.Time) map[string]any {
+func (s *Server) concludeLocked(rc *reqCtx, r *wire.SessionResult, d primaryDone, now time.Time) {
 	allowed := primaryRequired(d.o, factorsOr(d.primary, d.email, d.emailID, d.authenticatedAt))
 	if allowed != nil || (needsMFA(d.o, d.m) && !hasMFAFactor(d.mfa)) {
 		ist, token := d.ist, d.istToken
@@ -46,16 +50,16 @@ func (s *Server) concludeLocked(rc *reqCtx, resp map[string]any, d primaryDone, 
 		// A passed IST keeps its expiry: adding a factor does not extend it.
 		ist.OrgID, ist.Primary = d.o.ID, d.primary
 		if allowed != nil {
-			resp = withPrimaryRequired(resp, token, allowed, ist.ExpiresAt)
+			withPrimaryRequired(r, token, allowed, ist.ExpiresAt)
 		} else {
-			resp = s.mfaStepLocked(rc, resp, d.m, d.o, token, ist.ExpiresAt, now)
+			s.mfaStepLocked(rc, r, d.m, d.o, token, ist.ExpiresAt, now)
 		}
 		s.persistLocked()
-		return resp
+		return
 	}
 	sess, token := s.startSessionLocked(rc, d, now)
 	s.persistLocked()
-	return withSession(resp, sess, token, d.m, d.o)
+	withSession(r, sess, token, d.m, d.o)
 }
 
 // startSessionLocked consumes the IST (if any) and issues the member

@@ -3,6 +3,8 @@ package localstytch
 import (
 	"net/http"
 	"strconv"
+
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // errorSpec is the HTTP status and default message of one Stytch error_type.
@@ -137,12 +139,12 @@ func missingField(name string) *apiError {
 
 // errorBody builds the JSON error object Stytch returns; status_code is in the
 // body because the Node SDK reads it from there.
-func errorBody(status int, requestID, errorType, message string) map[string]any {
-	return map[string]any{
-		"status_code":   status,
-		"request_id":    requestID,
-		"error_type":    errorType,
-		"error_message": message,
-		"error_url":     "https://stytch.com/docs/b2b/api/errors/" + strconv.Itoa(status) + "#" + errorType,
+func errorBody(status int, requestID, errorType, message string) wire.Error {
+	return wire.Error{
+		StatusCode:   status,
+		RequestID:    requestID,
+		ErrorType:    errorType,
+		ErrorMessage: message,
+		ErrorURL:     "https://stytch.com/docs/b2b/api/errors/" + strconv.Itoa(status) + "#" + errorType,
 	}
 }

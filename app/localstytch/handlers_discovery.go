@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // discoveredOrgsLocked lists the organizations email can enter. With an IST
@@ -11,15 +13,15 @@ import (
 // memberships (docs/local-api.md §3). factors are what the caller authenticated
 // with (nil = an email magic link); they decide primary_required and
 // eligibility by OAuth tenant. Caller holds s.mu.
-func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factors ...authFactor) []map[string]any {
+func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factors ...authFactor) []wire.DiscoveredOrganization {
 	if len(factors) == 0 {
 		factors = []authFactor{magicLinkFactor(email, "", time.Time{})}
 	}
-	out := []map[string]any{}
+	out := []wire.DiscoveredOrganization{}
 	for _, o := range s.st.orgsInOrder() {
 		var typ string
-		var details map[string]any
-		var member any // null when no Member exists yet
+		var details map[string]string
+		var member *wire.Member // null when no Member exists yet
 		m := s.st.member(o.ID, email)
 		if m != nil {
 			switch m.Status {
@@ -32,33 +34,31 @@ func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factor
 			default:
 				continue
 			}
-			member = memberJSON(m)
+			mj := memberJSON(m)
+			member = &mj
 		} else if domain, ok := eligibleByDomain(o, email); ok && includeEligible {
 			typ = "eligible_to_join_by_email_domain"
-			details = map[string]any{"domain": domain}
+			details = map[string]string{"domain": domain}
 		} else if provider, tenant, ok := eligibleByOAuthTenant(o, factors); ok && includeEligible {
 			typ = "eligible_to_join_by_oauth_tenant"
-			details = map[string]any{"provider": provider, "tenant_id": tenant}
+			details = map[string]string{"provider": provider, "tenant_id": tenant}
 		} else {
 			continue
 		}
 		// An organization restricting its methods (e.g. SSO only) asks for
 		// primary authentication first; otherwise only MFA leaves the member
 		// unauthenticated.
-		var primary, mfaRequired any
-		authenticated := true
-		if allowed := primaryRequired(o, factors); allowed != nil {
-			primary, authenticated = map[string]any{"allowed_auth_methods": allowed}, false
-		} else if needsMFA(o, m) {
-			mfaRequired, authenticated = mfaRequiredJSON(m, ""), false // listing never texts a code
+		d := wire.DiscoveredOrganization{
+			MemberAuthenticated: true,
+			Organization:        orgJSON(o),
+			Membership:          wire.Membership{Type: typ, Details: details, Member: member},
 		}
-		out = append(out, map[string]any{
-			"member_authenticated": authenticated,
-			"organization":         orgJSON(o),
-			"membership":           map[string]any{"type": typ, "details": details, "member": member},
-			"primary_required":     primary,
-			"mfa_required":         mfaRequired,
-		})
+		if allowed := primaryRequired(o, factors); allowed != nil {
+			d.PrimaryRequired, d.MemberAuthenticated = &wire.PrimaryRequired{AllowedAuthMethods: allowed}, false
+		} else if needsMFA(o, m) {
+			d.MFARequired, d.MemberAuthenticated = mfaRequiredJSON(m, ""), false // listing never texts a code
+		}
+		out = append(out, d)
 	}
 	return out
 }
@@ -86,7 +86,7 @@ type istExchangeReq struct {
 	TelemetryID            string         `json:"telemetry_id"`
 }
 
-func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleISTExchange(rc *reqCtx) (any, *apiError) {
 	var req istExchangeReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -130,10 +130,11 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 	// Invited/pending members are activated (the IST proves the address).
 	// This also happens when MFA is still required, so member_id is stable.
 	activateLocked(m, now)
-	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
+	resp := sessionResult(m, o)
 	// Unless a session is issued the IST is not consumed: Stytch returns the
 	// same one for the MFA step, and it carries on to SSO (or another method).
-	return s.concludeLocked(rc, resp, istDone(o, m, ist, req.IST, dur, claims), now), nil
+	s.concludeLocked(rc, &resp, istDone(o, m, ist, req.IST, dur, claims), now)
+	return &resp, nil
 }
 
 // istDone is the primary step finished by an IST (discovery exchange and
@@ -161,7 +162,7 @@ type orgCreateReq struct {
 	AllowedMFAMethods      []string       `json:"allowed_mfa_methods"`
 }
 
-func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleOrgCreate(rc *reqCtx) (any, *apiError) {
 	var req orgCreateReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -208,8 +209,9 @@ func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
 	}
 	m := s.newMemberLocked(o, ist.Email, statusActive, now)
 	m.IsAdmin = true // the creator gets stytch_admin
-	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
-	return s.concludeLocked(rc, resp, istDone(o, m, ist, req.IST, dur, claims), now), nil
+	resp := sessionResult(m, o)
+	s.concludeLocked(rc, &resp, istDone(o, m, ist, req.IST, dur, claims), now)
+	return &resp, nil
 }
 
 // defaultOrgName derives a name from the email domain ("acme.io" → "Acme"),
@@ -258,7 +260,7 @@ type orgListReq struct {
 	SessionJWT   string `json:"session_jwt"`
 }
 
-func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleOrgList(rc *reqCtx) (any, *apiError) {
 	var req orgListReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -300,12 +302,10 @@ func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
 		return nil, e
 	}
 	orgs := s.discoveredOrgsLocked(sess.Email, false, carriedFactors(sess)...)
-	for _, d := range orgs {
+	for i := range orgs {
 		// The session already satisfies its own organization's policy.
-		if d["organization"].(map[string]any)["organization_id"] == sess.OrgID {
-			d["member_authenticated"] = true
-			d["mfa_required"] = nil
-			d["primary_required"] = nil
+		if d := &orgs[i]; d.Organization.OrganizationID == sess.OrgID {
+			d.MemberAuthenticated, d.MFARequired, d.PrimaryRequired = true, nil, nil
 		}
 	}
 	return map[string]any{

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // --- POST /v1/b2b/magic_links/email/discovery/send ---
@@ -18,7 +20,7 @@ type discoverySendReq struct {
 	DiscoveryExpirationMinutes int64  `json:"discovery_expiration_minutes"`
 }
 
-func (s *Server) handleDiscoverySend(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleDiscoverySend(rc *reqCtx) (any, *apiError) {
 	var req discoverySendReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -105,7 +107,7 @@ type discoveryAuthReq struct {
 	PKCECodeVerifier string `json:"pkce_code_verifier"`
 }
 
-func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req discoveryAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -148,11 +150,11 @@ func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 		Email: email, EmailID: s.st.emailID(email), AuthenticatedAt: now, ExpiresAt: istExpires,
 	})
 	s.persistLocked()
-	return map[string]any{
-		"intermediate_session_token":            ist,
-		"intermediate_session_token_expires_at": ts(istExpires),
-		"email_address":                         email,
-		"discovered_organizations":              s.discoveredOrgsLocked(email, true),
+	return &wire.DiscoveryAuthenticateResponse{
+		IntermediateSessionToken:          ist,
+		IntermediateSessionTokenExpiresAt: ts(istExpires),
+		EmailAddress:                      email,
+		DiscoveredOrganizations:           s.discoveredOrgsLocked(email, true),
 	}, nil
 }
 
@@ -171,7 +173,7 @@ type loginOrSignupReq struct {
 	SignupExpirationMinutes int64  `json:"signup_expiration_minutes"`
 }
 
-func (s *Server) handleLoginOrSignup(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleLoginOrSignup(rc *reqCtx) (any, *apiError) {
 	var req loginOrSignupReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -255,7 +257,7 @@ type magicLinkAuthReq struct {
 	IntermediateSessionToken string         `json:"intermediate_session_token"`
 }
 
-func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req magicLinkAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -308,18 +310,12 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	// Clicking the link proves the address: pending/invited become active.
 	activateLocked(m, now)
 
-	resp := map[string]any{
-		"member_id":       m.ID,
-		"method_id":       m.EmailID,
-		"reset_sessions":  false,
-		"organization_id": o.ID,
-		"member":          memberJSON(m),
-		"organization":    orgJSON(o),
-	}
+	resp := &wire.MagicLinkAuthenticateResponse{SessionResult: sessionResult(m, o), MethodID: m.EmailID, OrganizationID: o.ID}
 	// An organization that doesn't accept email links (e.g. SSO only) asks
 	// for its method first, with an IST carrying the link (authpolicy.go).
-	return s.concludeLocked(rc, resp, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
-		authenticatedAt: now, dur: dur, claims: claims}, now), nil
+	s.concludeLocked(rc, &resp.SessionResult, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
+		authenticatedAt: now, dur: dur, claims: claims}, now)
+	return resp, nil
 }
 
 func activateLocked(m *memberRecord, now time.Time) {
@@ -328,36 +324,33 @@ func activateLocked(m *memberRecord, now time.Time) {
 	}
 }
 
-// withSession fills the fields of a fully authenticated response. token is
+// withSession fills the fields of a fully authenticated answer. token is
 // the raw session token just minted; the record only knows its hash. The
 // handler must also call rc.signLater: writeOK fills session_jwt.
-func withSession(resp map[string]any, sess *sessionRecord, token string, m *memberRecord, o *orgRecord) map[string]any {
-	resp["member_authenticated"] = true
-	resp["intermediate_session_token"] = ""
-	resp["session_token"] = token
-	resp["session_jwt"] = ""
-	resp["member_session"] = sessionJSON(sess, m, o)
-	resp["mfa_required"] = nil
-	resp["primary_required"] = nil
-	resp["member_device"] = nil // only with a telemetry_id and Fingerprint results
-	resp["intermediate_session_token_expires_at"] = nil
-	return resp
+// member_device stays null (only sent with device fingerprinting).
+func withSession(r *wire.SessionResult, sess *sessionRecord, token string, m *memberRecord, o *orgRecord) {
+	ms := sessionJSON(sess, m, o)
+	r.MemberAuthenticated = true
+	r.IntermediateSessionToken, r.IntermediateSessionTokenExpiresAt = "", nil
+	r.SessionToken, r.MemberSession = token, &ms
+	r.MFARequired, r.PrimaryRequired = nil, nil
 }
 
-// withMFARequired fills the fields of a 200 response whose member still
-// needs MFA (docs/local-api.md §2); mfaStepLocked (handlers_mfa.go) builds
+// notDoneYet fills the fields every "not done yet" answer shares
+// (docs/local-api.md §2): no session, the IST and its expiry.
+func notDoneYet(r *wire.SessionResult, ist string, istExpires time.Time) {
+	r.MemberAuthenticated = false
+	r.IntermediateSessionToken, r.IntermediateSessionTokenExpiresAt = ist, tsPtr(istExpires)
+	r.SessionToken, r.SessionJWT, r.MemberSession = "", "", nil
+	r.MFARequired, r.PrimaryRequired = nil, nil
+}
+
+// withMFARequired fills the answer of a member who still needs MFA
+// (docs/local-api.md §2); mfaStepLocked (handlers_mfa.go) builds
 // mfaRequired and texts a code when Stytch would.
-func withMFARequired(resp map[string]any, ist string, istExpires time.Time, mfaRequired map[string]any) map[string]any {
-	resp["member_authenticated"] = false
-	resp["intermediate_session_token"] = ist
-	resp["session_token"] = ""
-	resp["session_jwt"] = ""
-	resp["member_session"] = nil
-	resp["mfa_required"] = mfaRequired
-	resp["primary_required"] = nil
-	resp["member_device"] = nil
-	resp["intermediate_session_token_expires_at"] = ts(istExpires)
-	return resp
+func withMFARequired(r *wire.SessionResult, ist string, istExpires time.Time, mfaRequired *wire.MFARequired) {
+	notDoneYet(r, ist, istExpires)
+	r.MFARequired = mfaRequired
 }
 
 // --- GET /v1/magic_links/redirect (the email link hop) ---

@@ -3,6 +3,8 @@ package localstytch
 import (
 	"strconv"
 	"time"
+
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // MFA endpoints (docs/local-api.md §5):
@@ -106,7 +108,7 @@ func requireCred(c *mfaCred, m *memberRecord) *apiError {
 // texts a code first when Stytch would — the member has a verified phone,
 // SMS is allowed, and the default method is not TOTP (a guess; see the README) —
 // and reports that in secondary_auth_initiated. Caller holds s.mu.
-func (s *Server) mfaStepLocked(rc *reqCtx, resp map[string]any, m *memberRecord, o *orgRecord, ist string, istExpires, now time.Time) map[string]any {
+func (s *Server) mfaStepLocked(rc *reqCtx, r *wire.SessionResult, m *memberRecord, o *orgRecord, ist string, istExpires, now time.Time) {
 	initiated := ""
 	if hasSMS(m) && m.MFA.DefaultMethod != mfaTOTP && mfaAllowed(o, mfaSMS) {
 		// A send refused by the per-number limit is skipped: the app sees
@@ -116,7 +118,7 @@ func (s *Server) mfaStepLocked(rc *reqCtx, resp map[string]any, m *memberRecord,
 			initiated = mfaSMS
 		}
 	}
-	return withMFARequired(resp, ist, istExpires, mfaRequiredJSON(m, initiated))
+	withMFARequired(r, ist, istExpires, mfaRequiredJSON(m, initiated))
 }
 
 // smsRateLimitLocked allows one text per number per smsSendMinGap.
@@ -212,7 +214,7 @@ func (s *Server) authPrologue(req *mfaAuthReq, codeField, code string, now time.
 // the factor added to the presented session. method is sms_otp/totp, or ""
 // for a recovery code (which never becomes the default). Caller holds s.mu.
 func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m *memberRecord, c *mfaCred,
-	f factorRecord, method string, now time.Time) (map[string]any, *apiError) {
+	f factorRecord, method string, now time.Time) *wire.MFAAuthenticateResponse {
 	dur, extend, claims := req.dur, req.extend, req.claims
 	mfa := memberMFAOf(m)
 	switch {
@@ -228,7 +230,7 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 	}
 	m.UpdatedAt = now
 
-	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o), "member_device": nil}
+	resp := &wire.MFAAuthenticateResponse{MemberID: m.ID, Member: memberJSON(m), Organization: orgJSON(o)}
 	var sess *sessionRecord
 	var token string
 	switch {
@@ -254,16 +256,16 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 	default:
 		// No token: the member's factor is recorded, but no session is
 		// minted — it would lack a primary factor (guess; Stytch is silent).
-		resp["session_token"], resp["session_jwt"], resp["member_session"] = "", "", nil
 		s.persistLocked()
-		return resp, nil
+		return resp
 	}
 	if c.ist == nil { // startSessionLocked signed the new session already
 		rc.signLater(s.sessionClaimsLocked(sess, m, o, now)) // writeOK fills session_jwt
 	}
-	resp["session_token"], resp["session_jwt"], resp["member_session"] = token, "", sessionJSON(sess, m, o)
+	ms := sessionJSON(sess, m, o)
+	resp.SessionToken, resp.MemberSession = token, &ms
 	s.persistLocked()
-	return resp, nil
+	return resp
 }
 
 // addFactor replaces a factor of the same kind and id, else appends.
@@ -287,7 +289,7 @@ type smsSendReq struct {
 	mfaTokens
 }
 
-func (s *Server) handleSMSSend(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSMSSend(rc *reqCtx) (any, *apiError) {
 	var req smsSendReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -356,7 +358,7 @@ func (s *Server) handleSMSSend(rc *reqCtx) (map[string]any, *apiError) {
 
 // --- POST /v1/b2b/otps/sms/authenticate ---
 
-func (s *Server) handleSMSAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSMSAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req mfaAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -402,7 +404,7 @@ func (s *Server) handleSMSAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
 	}
 	delete(s.mfaFailures, failKey)
 	f := factorRecord{Type: "otp", Delivery: "sms", Phone: rec.Phone, PhoneID: mfa.PhoneID, At: now}
-	return s.completeMFALocked(rc, &req, o, m, c, f, mfaSMS, now)
+	return s.completeMFALocked(rc, &req, o, m, c, f, mfaSMS, now), nil
 }
 
 // --- POST /v1/b2b/totp (create) ---
@@ -414,7 +416,7 @@ type totpCreateReq struct {
 	mfaTokens
 }
 
-func (s *Server) handleTOTPCreate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleTOTPCreate(rc *reqCtx) (any, *apiError) {
 	var req totpCreateReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -524,7 +526,7 @@ func (s *Server) totpForLocked(m *memberRecord, now time.Time) (*totpRecord, *ap
 
 // --- POST /v1/b2b/totp/authenticate ---
 
-func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req mfaAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -572,12 +574,12 @@ func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (map[string]any, *apiError) 
 	}
 	delete(s.mfaFailures, failKey)
 	f := factorRecord{Type: "totp", Delivery: "authenticator_app", TOTPID: reg.ID, At: now}
-	return s.completeMFALocked(rc, &req, o, m, c, f, mfaTOTP, now)
+	return s.completeMFALocked(rc, &req, o, m, c, f, mfaTOTP, now), nil
 }
 
 // --- POST /v1/b2b/recovery_codes/recover ---
 
-func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (any, *apiError) {
 	var req mfaAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -623,10 +625,6 @@ func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (map[string]any, *apiErr
 	}
 	delete(s.mfaFailures, failKey)
 	f := factorRecord{Type: "recovery_codes", Delivery: "recovery_code", RecoveryCodeID: hit.ID, At: now}
-	resp, e := s.completeMFALocked(rc, &req, o, m, c, f, "", now)
-	if e != nil {
-		return nil, e
-	}
-	resp["recovery_codes_remaining"] = remaining
-	return resp, nil
+	resp := s.completeMFALocked(rc, &req, o, m, c, f, "", now)
+	return &wire.RecoveryCodesRecoverResponse{MFAAuthenticateResponse: *resp, RecoveryCodesRemaining: remaining}, nil
 }

@@ -3,6 +3,8 @@ package localstytch
 import (
 	"net/http"
 	"time"
+
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // newSessionLocked creates a member session and returns it with its raw
@@ -129,7 +131,7 @@ type sessionAuthReq struct {
 	AuthorizationCheck     map[string]any `json:"authorization_check"` // accepted, not evaluated (no RBAC here)
 }
 
-func (s *Server) handleSessionAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSessionAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req sessionAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -169,13 +171,9 @@ func (s *Server) handleSessionAuthenticate(rc *reqCtx) (map[string]any, *apiErro
 		// are persisted, so this works for sessions issued since the start.
 		token = s.st.issued[sess.ID]
 	}
-	return map[string]any{
-		"member_session": sessionJSON(sess, m, o),
-		"session_token":  token,
-		"session_jwt":    "", // signed by writeOK after s.mu is released
-		"member":         memberJSON(m),
-		"organization":   orgJSON(o),
-		"verdict":        nil,
+	// session_jwt is signed by writeOK after s.mu is released.
+	return &wire.SessionsAuthenticateResponse{
+		MemberSession: sessionJSON(sess, m, o), SessionToken: token, Member: memberJSON(m), Organization: orgJSON(o),
 	}, nil
 }
 
@@ -188,7 +186,7 @@ type sessionRevokeReq struct {
 	MemberID        string `json:"member_id"`
 }
 
-func (s *Server) handleSessionRevoke(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSessionRevoke(rc *reqCtx) (any, *apiError) {
 	var req sessionRevokeReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e

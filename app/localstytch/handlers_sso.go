@@ -3,6 +3,8 @@ package localstytch
 import (
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // --- POST /v1/b2b/sso/authenticate ---
@@ -24,7 +26,7 @@ type ssoAuthReq struct {
 // discovery magic link), so both count towards the organization's policy.
 // Result: a member session, or the 200 "not done yet" shape with the IST and
 // mfa_required when the organization requires MFA.
-func (s *Server) handleSSOAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSSOAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req ssoAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -81,13 +83,9 @@ func (s *Server) handleSSOAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
 	}
 	f := authFactor{Type: "sso", DeliveryMethod: delivery, Email: m.Email, EmailID: m.EmailID,
 		ConnectionID: conn.ID, Subject: m.Email, RegistrationID: ssoRegistrationID(m, conn), At: now}
-	resp := map[string]any{
-		"member_id":       m.ID,
-		"organization_id": o.ID,
-		"reset_session":   false,
-		"member_device":   nil,
-	}
-	return s.finishRoundTripLocked(rc, resp, o, m, ist, req.IntermediateSessionToken, f, p, now)
+	resp := &wire.SSOAuthenticateResponse{OrganizationID: o.ID}
+	s.finishRoundTripLocked(rc, &resp.SessionResult, o, m, ist, req.IntermediateSessionToken, f, p, now)
+	return resp, nil
 }
 
 // ssoRegistrationID is stable per member and connection.
@@ -166,17 +164,16 @@ func (s *Server) roundTripISTLocked(token string, o *orgRecord, email string, no
 // answers with a session, or with the IST when the organization's primary
 // or MFA requirements are still unmet (the same IST when one was passed, as
 // Stytch documents, else a new one). Caller holds s.mu.
-func (s *Server) finishRoundTripLocked(rc *reqCtx, resp map[string]any, o *orgRecord, m *memberRecord,
-	ist *istRecord, istToken string, f authFactor, p roundTripParams, now time.Time) (map[string]any, *apiError) {
+func (s *Server) finishRoundTripLocked(rc *reqCtx, r *wire.SessionResult, o *orgRecord, m *memberRecord,
+	ist *istRecord, istToken string, f authFactor, p roundTripParams, now time.Time) {
 	var factors []authFactor
 	authenticatedAt := now
 	if ist != nil {
 		factors = ist.factors()
 		authenticatedAt = ist.AuthenticatedAt
 	}
-	resp["member"] = memberJSON(m)
-	resp["organization"] = orgJSON(o)
-	return s.concludeLocked(rc, resp, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
+	*r = sessionResult(m, o)
+	s.concludeLocked(rc, r, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
 		authenticatedAt: authenticatedAt, primary: withFactor(factors, f), ist: ist, istToken: istToken,
-		dur: p.dur, claims: p.claims}, now), nil
+		dur: p.dur, claims: p.claims}, now)
 }

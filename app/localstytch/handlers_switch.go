@@ -20,7 +20,7 @@ type sessionExchangeReq struct {
 // as after any primary authentication). The original session is left valid:
 // Stytch does not document revoking it, and the app revokes it itself once
 // the new one is stored.
-func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSessionExchange(rc *reqCtx) (any, *apiError) {
 	var req sessionExchangeReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -55,12 +55,13 @@ func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
 		return nil, newErr("member_not_found")
 	}
 	activateLocked(m, now)
-	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o), "member_device": nil}
+	resp := sessionResult(m, o)
 	carried := exchangeFactors(old, m)
 	// Primary factors move too, except SSO (bound to its organization's
 	// connection); an organization they don't satisfy (e.g. SSO only) asks
 	// for primary authentication first, with a new IST (authpolicy.go).
-	return s.concludeLocked(rc, resp, primaryDone{o: o, m: m, email: old.Email, emailID: old.EmailID,
+	s.concludeLocked(rc, &resp, primaryDone{o: o, m: m, email: old.Email, emailID: old.EmailID,
 		authenticatedAt: old.AuthenticatedAt, primary: carriedFactors(old), mfa: carried,
-		dur: dur, claims: claims}, now), nil
+		dur: dur, claims: claims}, now)
+	return &resp, nil
 }

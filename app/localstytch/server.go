@@ -291,7 +291,9 @@ type reqCtx struct {
 	jwtClaims map[string]any // set by signLater: writeOK signs them into session_jwt
 }
 
-type apiHandler func(*Server, *reqCtx) (map[string]any, *apiError)
+// apiHandler answers one endpoint: a body of package wire, or a map for the
+// endpoints without a session (sends, listings, revoke).
+type apiHandler func(*Server, *reqCtx) (any, *apiError)
 
 // postRoutes are the Basic-auth protected POST endpoints.
 var postRoutes = map[string]apiHandler{
@@ -466,7 +468,7 @@ func decodeBody(rc *reqCtx, dst any) *apiError {
 	return nil
 }
 
-func (s *Server) writeOK(rc *reqCtx, resp map[string]any) {
+func (s *Server) writeOK(rc *reqCtx, resp any) {
 	if resp == nil {
 		resp = map[string]any{}
 	}
@@ -474,16 +476,25 @@ func (s *Server) writeOK(rc *reqCtx, resp map[string]any) {
 		// Signed here, after the handler released s.mu: RSA signing is the
 		// costliest step of a flow and must not serialize the server.
 		jwt, err := s.signer.sign(rc.jwtClaims)
-		if err != nil {
+		r, ok := resp.(interface{ SetSessionJWT(string) })
+		if err != nil || !ok {
 			s.writeError(rc, newErr("internal_server_error"))
 			return
 		}
-		resp["session_jwt"] = jwt
+		r.SetSessionJWT(jwt)
 	}
-	resp["request_id"] = rc.requestID
-	resp["status_code"] = http.StatusOK
+	switch r := resp.(type) {
+	case interface{ Stamp(string) }:
+		r.Stamp(rc.requestID)
+	case map[string]any:
+		r["request_id"] = rc.requestID
+		r["status_code"] = http.StatusOK
+	default: // a body without the envelope: a programming error
+		s.writeError(rc, newErr("internal_server_error"))
+		return
+	}
 	if rc.extra {
-		addExtraFields(resp)
+		resp = withExtraFields(resp)
 	}
 	writeJSON(rc.w, http.StatusOK, resp)
 }

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // wireShapes is THE list of every object the local API returns, field by
@@ -86,6 +89,7 @@ var wireShapes = map[string]map[string]string{
 		"authenticator_app_factor": "?object:authenticator_app_factor", "recovery_code_factor": "?object:recovery_code_factor",
 		"saml_sso_factor": "?object", "oidc_sso_factor": "?object",
 		"google_oauth_factor": "?object", "microsoft_oauth_factor": "?object",
+		"hubspot_oauth_factor": "?object", "slack_oauth_factor": "?object", "github_oauth_factor": "?object",
 	},
 	"email_factor": {"email_id": "string", "email_address": "string"},
 	// b2c/sessions.d.ts PhoneNumberFactor, AuthenticatorAppFactor, RecoveryCodeFactor.
@@ -500,6 +504,85 @@ func TestWireShapes(t *testing.T) {
 	for name := range wireShapes {
 		if c.seen[name] == 0 && !notYet[name] {
 			t.Errorf("shape %q was never checked", name)
+		}
+	}
+}
+
+// wireTypeShapes names the documented shape each answer type of package
+// wire encodes.
+var wireTypeShapes = map[string]any{
+	"organization":                          wire.Organization{},
+	"member":                                wire.Member{},
+	"sso_active_connection":                 wire.SSOActiveConnection{},
+	"member_role":                           wire.MemberRole{},
+	"member_role_source":                    wire.MemberRoleSource{},
+	"member_session":                        wire.MemberSession{},
+	"authentication_factor":                 wire.AuthenticationFactor{},
+	"email_factor":                          wire.EmailFactor{},
+	"phone_number_factor":                   wire.PhoneNumberFactor{},
+	"authenticator_app_factor":              wire.AuthenticatorAppFactor{},
+	"recovery_code_factor":                  wire.RecoveryCodeFactor{},
+	"discovered_organization":               wire.DiscoveredOrganization{},
+	"membership":                            wire.Membership{},
+	"mfa_required":                          wire.MFARequired{},
+	"member_options":                        wire.MemberOptions{},
+	"primary_required":                      wire.PrimaryRequired{},
+	"error":                                 wire.Error{},
+	"provider_values":                       wire.ProviderValues{},
+	"discovery_authenticate_response":       wire.DiscoveryAuthenticateResponse{},
+	"oauth_discovery_authenticate_response": wire.OAuthDiscoveryAuthenticateResponse{},
+	"session_exchange_response":             wire.SessionResult{},
+	"magic_links_authenticate_response":     wire.MagicLinkAuthenticateResponse{},
+	"sso_authenticate_response":             wire.SSOAuthenticateResponse{},
+	"oauth_authenticate_response":           wire.OAuthAuthenticateResponse{},
+	"sessions_authenticate_response":        wire.SessionsAuthenticateResponse{},
+	"mfa_authenticate_response":             wire.MFAAuthenticateResponse{},
+	"recovery_codes_recover_response":       wire.RecoveryCodesRecoverResponse{},
+}
+
+// jsonFields lists the JSON names of a struct's fields (embedded structs
+// flattened, as encoding/json does) and whether each is omitempty.
+func jsonFields(t reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if f.Anonymous && tag == "" {
+			for k, v := range jsonFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		out[name] = strings.Contains(opts, "omitempty")
+	}
+	return out
+}
+
+// TestWireTypesMatchDocumentedShapes holds every answer type to the
+// documented field set in wireShapes: the same fields, and omitempty exactly
+// on the fields Stytch leaves out when they do not apply ("?").
+func TestWireTypesMatchDocumentedShapes(t *testing.T) {
+	for name, v := range wireTypeShapes {
+		spec, ok := wireShapes[name]
+		if !ok {
+			t.Errorf("%s: no documented shape", name)
+			continue
+		}
+		got := jsonFields(reflect.TypeOf(v))
+		for k, omit := range got {
+			kinds, documented := spec[k]
+			switch {
+			case !documented:
+				t.Errorf("%T: field %q is not in the documented %s", v, k, name)
+			case omit != strings.HasPrefix(kinds, "?"):
+				t.Errorf("%T: field %q omitempty=%v, documented as %q", v, k, omit, kinds)
+			}
+		}
+		for k := range spec {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%T: documented field %q of %s is missing", v, k, name)
+			}
 		}
 	}
 }
