@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/mfacode"
 )
 
 // OrganizationOptions are the optional settings of CreateOrganization.
@@ -235,7 +237,7 @@ func (s *Server) SetMFAPhone(org, rawEmail, phone string) (Member, error) {
 	if apiErr != nil {
 		return Member{}, fmt.Errorf("%s: %w", op, apiErr)
 	}
-	if _, ok := parseE164(phone); !ok {
+	if _, ok := mfacode.ParseE164(phone); !ok {
 		return Member{}, fmt.Errorf("%s: %w", op, newErr("invalid_phone_number"))
 	}
 	s.mu.Lock()

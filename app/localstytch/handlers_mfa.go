@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"stytch-desktop/app/localstytch/mfacode"
 	"stytch-desktop/app/localstytch/wire"
 )
 
@@ -142,7 +143,7 @@ func (s *Server) sendSMSLocked(m *memberRecord, o *orgRecord, phone string, now 
 		mfa.Phone, mfa.PhoneID, mfa.PhoneVerified = phone, newID("mfa-phone-number"), false
 		m.UpdatedAt = now
 	}
-	code := randomDigits(smsCodeDigits)
+	code := mfacode.RandomDigits(mfacode.OTPDigits)
 	st.OTPs[m.ID] = &otpRecord{Hash: st.mac("sms", m.ID, code), Phone: phone, ExpiresAt: now.Add(smsCodeLifetime)}
 	delete(s.mfaFailures, "sms\x00"+m.ID) // a new code gets a fresh set of tries
 	s.addMessageLocked(&messageRecord{
@@ -302,7 +303,7 @@ func (s *Server) handleSMSSend(rc *reqCtx) (any, *apiError) {
 	}
 	phone := ""
 	if req.MFAPhoneNumber != "" {
-		p, ok := parseE164(req.MFAPhoneNumber)
+		p, ok := mfacode.ParseE164(req.MFAPhoneNumber)
 		if !ok {
 			return nil, newErr("invalid_phone_number")
 		}
@@ -382,7 +383,7 @@ func (s *Server) handleSMSAuthenticate(rc *reqCtx) (any, *apiError) {
 	if rec == nil {
 		return nil, newErr("otp_code_not_found")
 	}
-	code, ok := parseOTPCode(req.Code)
+	code, ok := mfacode.ParseOTPCode(req.Code)
 	if !ok || st.mac("sms", m.ID, code) != rec.Hash {
 		// Wrong code. Too many voids the live code: the member must ask for
 		// a new one (guess; Stytch documents no number).
@@ -468,7 +469,7 @@ func (s *Server) handleTOTPCreate(rc *reqCtx) (any, *apiError) {
 		}
 	}
 	reg, secret, codes := s.newTOTPLocked(m, now, time.Duration(exp)*time.Minute)
-	qr, err := qrDataURI(otpauthURI(o.Name, m.Email, secret))
+	qr, err := mfacode.QRDataURI(mfacode.OTPAuthURI(o.Name, m.Email, secret))
 	if err != nil {
 		delete(st.TOTPs, reg.ID)
 		return nil, newErr("internal_server_error")
@@ -492,12 +493,12 @@ func (s *Server) newTOTPLocked(m *memberRecord, now time.Time, life time.Duratio
 	reg := &totpRecord{ID: newID("member-totp"), MemberID: m.ID, CreatedAt: now, ExpiresAt: now.Add(life)}
 	codes := make([]string, recoveryCodeCount)
 	for i := range codes {
-		codes[i] = newRecoveryCode()
+		codes[i] = mfacode.NewRecoveryCode()
 		reg.RecoveryCodes = append(reg.RecoveryCodes,
 			&recoveryCodeRecord{ID: newID("totp-recovery-code"), Hash: st.mac("recovery", reg.ID, codes[i])})
 	}
 	st.TOTPs[reg.ID] = reg
-	return reg, b32.EncodeToString(st.totpSecret(reg.ID)), codes
+	return reg, mfacode.B32.EncodeToString(st.totpSecret(reg.ID)), codes
 }
 
 // totpForLocked returns the member's active registration, else its newest
@@ -549,15 +550,15 @@ func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	code, ok := parseOTPCode(req.Code)
+	code, ok := mfacode.ParseOTPCode(req.Code)
 	if !ok {
-		if _, isRecovery := parseRecoveryCode(req.Code); isRecovery {
+		if _, isRecovery := mfacode.ParseRecoveryCode(req.Code); isRecovery {
 			return nil, newErr("recovery_code_used_as_totp_code")
 		}
 		return nil, newErr("invalid_totp_code")
 	}
 	st := s.mfaLocked()
-	step := matchTOTP(st.totpSecret(reg.ID), code, now.Unix())
+	step := mfacode.MatchTOTP(st.totpSecret(reg.ID), code, now.Unix())
 	if step < 0 {
 		s.recordFailureLocked(failKey, now)
 		return nil, newErr("unable_to_authenticate_totp")
@@ -604,7 +605,7 @@ func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (any, *apiError) {
 		return nil, newErr("recovery_codes_not_found")
 	}
 	var hit *recoveryCodeRecord
-	if code, ok := parseRecoveryCode(req.RecoveryCode); ok {
+	if code, ok := mfacode.ParseRecoveryCode(req.RecoveryCode); ok {
 		h := st.mac("recovery", reg.ID, code)
 		for _, r := range reg.RecoveryCodes {
 			if r.Hash == h {

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"time"
+
+	"stytch-desktop/app/localstytch/mfacode"
 )
 
 // MFA model of the emulator: SMS one-time passcodes, TOTP registrations and
@@ -29,13 +31,9 @@ const (
 // the others are the emulator's choices, kept here.
 const (
 	smsCodeLifetime   = 2 * time.Minute // SDK doc comment: "OTP codes expire after two minutes"
-	smsCodeDigits     = 6               // Stytch's UI input length
 	smsSendMinGap     = time.Second     // guess: like email, one send per second per number
 	maxCodeFailures   = 5               // guess: wrong codes per live SMS code / per TOTP window
 	mfaFailureWindow  = 10 * time.Minute
-	totpPeriod        = 30 // seconds; RFC 6238 default, what authenticator apps assume
-	totpDigits        = 6
-	totpSkewSteps     = 1  // Stytch's TOTP docs accept the previous and next window
 	totpSecretBytes   = 20 // 160 bits → 32 base32 characters
 	recoveryCodeCount = 10
 	defaultTOTPExpiry = 60 // minutes; SDK: expiration_minutes default
@@ -228,4 +226,11 @@ func (s *Server) recordFailureLocked(key string, now time.Time) {
 		s.mfaFailures[key] = f
 	}
 	f.n++
+}
+
+// TOTPCode returns the RFC 6238 code of a base32 secret at unix time t
+// (seconds), what an authenticator app shows (mfacode.TOTPCode). Exported
+// for the tests and tools that drive the local API.
+func TOTPCode(secretBase32 string, unix int64) (string, error) {
+	return mfacode.TOTPCode(secretBase32, unix)
 }

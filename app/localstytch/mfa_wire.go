@@ -1,6 +1,10 @@
 package localstytch
 
-import "stytch-desktop/app/localstytch/wire"
+import (
+	"stytch-desktop/app/localstytch/wire"
+
+	"stytch-desktop/app/localstytch/mfacode"
+)
 
 // mfaFactorJSON encodes an MFA session factor with the names of stytch-go's
 // consumer/sessions.AuthenticationFactor (type/delivery pairs from its doc
@@ -26,7 +30,7 @@ func mfaRequiredJSON(m *memberRecord, initiated string) *wire.MFARequired {
 	if m != nil {
 		opts := &wire.MemberOptions{}
 		if hasSMS(m) {
-			opts.MFAPhoneNumber = maskPhone(m.MFA.Phone)
+			opts.MFAPhoneNumber = mfacode.MaskPhone(m.MFA.Phone)
 		}
 		if hasTOTP(m) {
 			opts.TOTPRegistrationID = m.MFA.TOTPID
