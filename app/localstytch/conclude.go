@@ -3,6 +3,7 @@ package localstytch
 import (
 	"time"
 
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/localstytch/wire"
 )
 
@@ -12,20 +13,20 @@ import (
 // a discovery organization just created): who signed in where, with which
 // factors. concludeLocked decides what follows, the same way for all.
 type primaryDone struct {
-	o *orgRecord
-	m *memberRecord
+	o *store.Org
+	m *store.Member
 	// email and emailID are the session's email factor (and a new IST's).
 	email, emailID  string
 	authenticatedAt time.Time
 	// primary are the primary factors (nil: the email magic link, see
-	// factorsOr); mfa the MFA factors already proven (sessions.exchange
+	// store.FactorsOr); mfa the MFA factors already proven (sessions.exchange
 	// carries a verified phone; an MFA endpoint adds the one just checked).
-	primary []authFactor
-	mfa     []factorRecord
+	primary []store.AuthFactor
+	mfa     []store.MFAFactor
 	// ist is the intermediate session the request passed (nil: none). It is
 	// kept, tied to the organization, while something is still missing, and
 	// consumed once a session is issued.
-	ist      *istRecord
+	ist      *store.IST
 	istToken string
 	dur      time.Duration
 	claims   map[string]any
@@ -39,13 +40,13 @@ type primaryDone struct {
 // a new one made through the store (addIST, so the caps see it). Caller
 // holds s.mu.
 func (s *Server) concludeLocked(rc *reqCtx, r *wire.SessionResult, d primaryDone, now time.Time) {
-	allowed := primaryRequired(d.o, factorsOr(d.primary, d.email, d.emailID, d.authenticatedAt))
+	allowed := primaryRequired(d.o, store.FactorsOr(d.primary, d.email, d.emailID, d.authenticatedAt))
 	if allowed != nil || (needsMFA(d.o, d.m) && !hasMFAFactor(d.mfa)) {
 		ist, token := d.ist, d.istToken
 		if ist == nil {
-			ist = &istRecord{Email: d.email, EmailID: d.emailID, AuthenticatedAt: d.authenticatedAt,
+			ist = &store.IST{Email: d.email, EmailID: d.emailID, AuthenticatedAt: d.authenticatedAt,
 				ExpiresAt: now.Add(istLifetime)}
-			token = s.st.newIST(ist)
+			token = s.st.NewIST(ist)
 		}
 		// A passed IST keeps its expiry: adding a factor does not extend it.
 		ist.OrgID, ist.Primary = d.o.ID, d.primary
@@ -65,9 +66,9 @@ func (s *Server) concludeLocked(rc *reqCtx, r *wire.SessionResult, d primaryDone
 // startSessionLocked consumes the IST (if any) and issues the member
 // session, its JWT signed once the handler returns (rc.signLater). Caller
 // holds s.mu.
-func (s *Server) startSessionLocked(rc *reqCtx, d primaryDone, now time.Time) (*sessionRecord, string) {
+func (s *Server) startSessionLocked(rc *reqCtx, d primaryDone, now time.Time) (*store.Session, string) {
 	if d.ist != nil {
-		s.st.consumeIST(d.istToken, d.ist)
+		s.st.ConsumeIST(d.istToken, d.ist)
 	}
 	sess, token := s.newSessionLocked(rc, d.m, d.o, d.email, d.emailID, d.authenticatedAt, now, d.dur, d.claims)
 	sess.Factors, sess.Primary = d.mfa, d.primary

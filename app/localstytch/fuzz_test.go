@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
 )
 
 // Placeholders a fuzz body may contain. Each is replaced, per input, with a
@@ -200,8 +202,8 @@ func (a *fuzzAPI) mintMFA(t *testing.T) map[string]string {
 	defer s.mu.Unlock()
 	now := s.clock()
 	o := s.st.Orgs[sandboxOrgID]
-	m := s.st.member(o.ID, email)
-	ist := s.st.newIST(&istRecord{Email: email, EmailID: m.EmailID, OrgID: o.ID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)})
+	m := s.st.MemberOf(o.ID, email)
+	ist := s.st.NewIST(&store.IST{Email: email, EmailID: m.EmailID, OrgID: o.ID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)})
 	smsCode := s.sendSMSLocked(m, o, phone, now)
 	reg, secret, codes := s.newTOTPLocked(m, now, time.Hour)
 	reg.Verified, m.MFA.TOTPID = true, reg.ID

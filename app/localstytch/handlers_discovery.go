@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/localstytch/wire"
 )
 
@@ -13,16 +14,16 @@ import (
 // memberships (docs/local-api.md §3). factors are what the caller authenticated
 // with (nil = an email magic link); they decide primary_required and
 // eligibility by OAuth tenant. Caller holds s.mu.
-func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factors ...authFactor) []wire.DiscoveredOrganization {
+func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factors ...store.AuthFactor) []wire.DiscoveredOrganization {
 	if len(factors) == 0 {
-		factors = []authFactor{magicLinkFactor(email, "", time.Time{})}
+		factors = []store.AuthFactor{store.MagicLinkFactor(email, "", time.Time{})}
 	}
 	out := []wire.DiscoveredOrganization{}
-	for _, o := range s.st.orgsInOrder() {
+	for _, o := range s.st.OrgsInOrder() {
 		var typ string
 		var details map[string]string
 		var member *wire.Member // null when no Member exists yet
-		m := s.st.member(o.ID, email)
+		m := s.st.MemberOf(o.ID, email)
 		if m != nil {
 			switch m.Status {
 			case statusActive:
@@ -64,11 +65,11 @@ func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factor
 }
 
 // lookupISTLocked returns a live, unused IST. Caller holds s.mu.
-func (s *Server) lookupISTLocked(token string, now time.Time) (*istRecord, *apiError) {
+func (s *Server) lookupISTLocked(token string, now time.Time) (*store.IST, *apiError) {
 	if token == "" {
 		return nil, missingField("intermediate_session_token")
 	}
-	ist, ok := s.st.ISTs[hashToken(token)]
+	ist, ok := s.st.ISTs[store.HashToken(token)]
 	if !ok || ist.Used || !now.Before(ist.ExpiresAt) {
 		return nil, newErr("intermediate_session_not_found")
 	}
@@ -112,12 +113,12 @@ func (s *Server) handleISTExchange(rc *reqCtx) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	o := s.st.orgByIDOrSlug(req.OrganizationID)
+	o := s.st.OrgByIDOrSlug(req.OrganizationID)
 	if o == nil {
 		return nil, newErr("organization_not_found")
 	}
-	factors := ist.factors()
-	m := s.st.member(o.ID, ist.Email)
+	factors := ist.Factors()
+	m := s.st.MemberOf(o.ID, ist.Email)
 	if m == nil {
 		_, byDomain := eligibleByDomain(o, ist.Email)
 		_, _, byTenant := eligibleByOAuthTenant(o, factors)
@@ -139,7 +140,7 @@ func (s *Server) handleISTExchange(rc *reqCtx) (any, *apiError) {
 
 // istDone is the primary step finished by an IST (discovery exchange and
 // organization create): the IST's email and factors, the member's email id.
-func istDone(o *orgRecord, m *memberRecord, ist *istRecord, token string, dur time.Duration, claims map[string]any) primaryDone {
+func istDone(o *store.Org, m *store.Member, ist *store.IST, token string, dur time.Duration, claims map[string]any) primaryDone {
 	return primaryDone{o: o, m: m, email: ist.Email, emailID: m.EmailID, authenticatedAt: ist.AuthenticatedAt,
 		primary: ist.Primary, ist: ist, istToken: token, dur: dur, claims: claims}
 }
@@ -246,7 +247,7 @@ func slugify(name string) string {
 
 func (s *Server) uniqueSlugLocked(base string) string {
 	slug := base
-	for i := 2; s.st.slugTaken(slug); i++ {
+	for i := 2; s.st.SlugTaken(slug); i++ {
 		slug = base + "-" + strconv.Itoa(i)
 	}
 	return slug
@@ -293,7 +294,7 @@ func (s *Server) handleOrgList(rc *reqCtx) (any, *apiError) {
 		}
 		return map[string]any{
 			"email_address":            ist.Email,
-			"discovered_organizations": s.discoveredOrgsLocked(ist.Email, true, ist.factors()...),
+			"discovered_organizations": s.discoveredOrgsLocked(ist.Email, true, ist.Factors()...),
 			"organization_id_hint":     hint,
 		}, nil
 	}

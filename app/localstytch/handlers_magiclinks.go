@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/localstytch/wire"
 )
 
@@ -44,7 +45,7 @@ func (s *Server) handleDiscoverySend(rc *reqCtx) (any, *apiError) {
 	if e := s.rateLimitLocked(rc, email, now); e != nil {
 		return nil, e
 	}
-	s.issueLinkLocked(rc, &magicTokenRecord{
+	s.issueLinkLocked(rc, &store.MagicToken{
 		Kind: kindDiscovery, Email: email, PKCEChallenge: req.PKCECodeChallenge,
 		RedirectURL: redirect, CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}, "Your sign-in link", "")
@@ -69,10 +70,10 @@ func (s *Server) rateLimitLocked(rc *reqCtx, email string, now time.Time) *apiEr
 // email, whose link carries the raw token, in the in-memory outbox. The link
 // points at this server's redirect hop, like Stytch's
 // test.stytch.com/v1/magic_links/redirect. Caller holds s.mu.
-func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug string) {
+func (s *Server) issueLinkLocked(rc *reqCtx, t *store.MagicToken, subject, slug string) {
 	s.sweepLocked(t.CreatedAt)
-	token := newOpaqueToken()
-	s.st.addMagicToken(hashToken(token), t)
+	token := store.NewToken()
+	s.st.AddMagicToken(store.HashToken(token), t)
 	q := url.Values{}
 	q.Set("public_token", s.publicToken)
 	q.Set("stytch_token_type", t.Kind)
@@ -81,7 +82,7 @@ func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug 
 		q.Set("slug", slug)
 	}
 	s.addMessageLocked(&messageRecord{
-		ID: newID("message"), To: t.Email, Subject: subject, TokenType: t.Kind,
+		ID: store.NewID("message"), To: t.Email, Subject: subject, TokenType: t.Kind,
 		Origin: "http://" + rc.r.Host, PathQuery: "/v1/magic_links/redirect?" + q.Encode(),
 		SentAt: t.CreatedAt,
 	})
@@ -89,8 +90,8 @@ func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug 
 
 // lookupLinkLocked resolves a magic-link token of the given kind without
 // consuming it. A token of the other kind is reported as not found.
-func (s *Server) lookupLinkLocked(token, kind string, now time.Time) (*magicTokenRecord, *apiError) {
-	t, ok := s.st.MagicTokens[hashToken(token)]
+func (s *Server) lookupLinkLocked(token, kind string, now time.Time) (*store.MagicToken, *apiError) {
+	t, ok := s.st.MagicTokens[store.HashToken(token)]
 	if !ok || t.Kind != kind {
 		return nil, newErr("magic_link_not_found")
 	}
@@ -146,8 +147,8 @@ func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (any, *apiError) {
 	}
 
 	istExpires := now.Add(istLifetime)
-	ist := s.st.newIST(&istRecord{
-		Email: email, EmailID: s.st.emailID(email), AuthenticatedAt: now, ExpiresAt: istExpires,
+	ist := s.st.NewIST(&store.IST{
+		Email: email, EmailID: s.st.EmailID(email), AuthenticatedAt: now, ExpiresAt: istExpires,
 	})
 	s.persistLocked()
 	return &wire.DiscoveryAuthenticateResponse{
@@ -205,11 +206,11 @@ func (s *Server) handleLoginOrSignup(rc *reqCtx) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock()
-	o := s.st.orgByIDOrSlug(req.OrganizationID)
+	o := s.st.OrgByIDOrSlug(req.OrganizationID)
 	if o == nil {
 		return nil, newErr("organization_not_found")
 	}
-	m := s.st.member(o.ID, email)
+	m := s.st.MemberOf(o.ID, email)
 	if m == nil {
 		if _, ok := eligibleByDomain(o, email); !ok {
 			return nil, newErr("email_jit_provisioning_not_allowed")
@@ -230,7 +231,7 @@ func (s *Server) handleLoginOrSignup(rc *reqCtx) (any, *apiError) {
 	if m.Status != statusActive {
 		redirect, ttl, subject = signupURL, signupTTL, "Finish signing up for "+o.Name
 	}
-	s.issueLinkLocked(rc, &magicTokenRecord{
+	s.issueLinkLocked(rc, &store.MagicToken{
 		Kind: kindMultiTenant, Email: email, OrgID: o.ID, MemberID: m.ID,
 		PKCEChallenge: req.PKCECodeChallenge, RedirectURL: redirect,
 		CreatedAt: now, ExpiresAt: now.Add(ttl),
@@ -280,8 +281,8 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock()
-	var o *orgRecord
-	var m *memberRecord
+	var o *store.Org
+	var m *store.Member
 	switch req.Token {
 	case sandboxToken401:
 		return nil, newErr("unable_to_auth_magic_link")
@@ -292,7 +293,7 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (any, *apiError) {
 			return nil, e
 		}
 		o = s.st.Orgs[sandboxOrgID]
-		m = s.st.member(sandboxOrgID, sandboxEmail)
+		m = s.st.MemberOf(sandboxOrgID, sandboxEmail)
 	default:
 		t, e := s.lookupLinkLocked(req.Token, kindMultiTenant, now)
 		if e != nil {
@@ -318,7 +319,7 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (any, *apiError) {
 	return resp, nil
 }
 
-func activateLocked(m *memberRecord, now time.Time) {
+func activateLocked(m *store.Member, now time.Time) {
 	if m.Status != statusActive || !m.EmailVerified {
 		m.Status, m.EmailVerified, m.UpdatedAt = statusActive, true, now
 	}
@@ -328,7 +329,7 @@ func activateLocked(m *memberRecord, now time.Time) {
 // the raw session token just minted; the record only knows its hash. The
 // handler must also call rc.signLater: writeOK fills session_jwt.
 // member_device stays null (only sent with device fingerprinting).
-func withSession(r *wire.SessionResult, sess *sessionRecord, token string, m *memberRecord, o *orgRecord) {
+func withSession(r *wire.SessionResult, sess *store.Session, token string, m *store.Member, o *store.Org) {
 	ms := sessionJSON(sess, m, o)
 	r.MemberAuthenticated = true
 	r.IntermediateSessionToken, r.IntermediateSessionTokenExpiresAt = "", nil
@@ -370,7 +371,7 @@ func (s *Server) handleRedirectHop(rc *reqCtx) {
 	s.mu.Lock()
 	// Looked up by hash, so a link delivered before a restart still works
 	// although the outbox that held it is gone.
-	t, ok := s.st.MagicTokens[hashToken(token)]
+	t, ok := s.st.MagicTokens[store.HashToken(token)]
 	var redirect, kind, slug string
 	if ok {
 		redirect, kind = t.RedirectURL, t.Kind

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"stytch-desktop/app/localstytch/mfacode"
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/localstytch/wire"
 )
 
@@ -30,9 +31,9 @@ type mfaTokens struct {
 
 // mfaCred is the resolved credential of an MFA request (all nil: none sent).
 type mfaCred struct {
-	ist       *istRecord
+	ist       *store.IST
 	istToken  string // as presented, to consume it
-	sess      *sessionRecord
+	sess      *store.Session
 	sessToken string // as presented; "" when a JWT was
 }
 
@@ -40,8 +41,8 @@ func (c *mfaCred) none() bool { return c.ist == nil && c.sess == nil }
 
 // orgMemberLocked resolves organization (id, slug or external id) and a
 // member of it. Caller holds s.mu.
-func (s *Server) orgMemberLocked(orgID, memberID string) (*orgRecord, *memberRecord, *apiError) {
-	o := s.st.orgByIDOrSlug(orgID)
+func (s *Server) orgMemberLocked(orgID, memberID string) (*store.Org, *store.Member, *apiError) {
+	o := s.st.OrgByIDOrSlug(orgID)
 	if o == nil {
 		return nil, nil, newErr("organization_not_found")
 	}
@@ -54,7 +55,7 @@ func (s *Server) orgMemberLocked(orgID, memberID string) (*orgRecord, *memberRec
 
 // mfaCredLocked checks that the token sent (if any) is live and belongs to
 // this member of this organization. Caller holds s.mu.
-func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now time.Time) (*mfaCred, *apiError) {
+func (s *Server) mfaCredLocked(t mfaTokens, o *store.Org, m *store.Member, now time.Time) (*mfaCred, *apiError) {
 	n := 0
 	for _, v := range []string{t.IST, t.SessionToken, t.SessionJWT} {
 		if v != "" {
@@ -78,7 +79,7 @@ func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now t
 		}
 		// MFA comes after primary authentication: an IST that still lacks
 		// the organization's required method (e.g. SSO) can't finish here.
-		if primaryRequired(o, ist.factors()) != nil {
+		if primaryRequired(o, ist.Factors()) != nil {
 			return nil, newErr("action_available_only_once_primary_authentication_is_met")
 		}
 		c.ist, c.istToken = ist, t.IST
@@ -98,7 +99,7 @@ func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now t
 // requireCred: once a member has an MFA factor, sends and authenticates need
 // an IST or session, so nobody can text or try codes with ids alone (SDK
 // doc comment of OTPs.Sms.Send; docs/local-api.md §5).
-func requireCred(c *mfaCred, m *memberRecord) *apiError {
+func requireCred(c *mfaCred, m *store.Member) *apiError {
 	if c.none() && hasFactor(m) {
 		return newErr("no_associated_session_passed_in")
 	}
@@ -109,7 +110,7 @@ func requireCred(c *mfaCred, m *memberRecord) *apiError {
 // texts a code first when Stytch would — the member has a verified phone,
 // SMS is allowed, and the default method is not TOTP (a guess; see the README) —
 // and reports that in secondary_auth_initiated. Caller holds s.mu.
-func (s *Server) mfaStepLocked(rc *reqCtx, r *wire.SessionResult, m *memberRecord, o *orgRecord, ist string, istExpires, now time.Time) {
+func (s *Server) mfaStepLocked(rc *reqCtx, r *wire.SessionResult, m *store.Member, o *store.Org, ist string, istExpires, now time.Time) {
 	initiated := ""
 	if hasSMS(m) && m.MFA.DefaultMethod != mfaTOTP && mfaAllowed(o, mfaSMS) {
 		// A send refused by the per-number limit is skipped: the app sees
@@ -135,19 +136,19 @@ func (s *Server) smsRateLimitLocked(phone string, now time.Time) *apiError {
 // sendSMSLocked makes a new code the member's only live one (voiding any
 // earlier code), links phone to the member if it has none, and puts the text
 // in the outbox. The raw code lives only in the outbox. Caller holds s.mu.
-func (s *Server) sendSMSLocked(m *memberRecord, o *orgRecord, phone string, now time.Time) string {
+func (s *Server) sendSMSLocked(m *store.Member, o *store.Org, phone string, now time.Time) string {
 	st := s.mfaLocked()
 	s.pruneMFALocked(now)
 	mfa := memberMFAOf(m)
 	if mfa.Phone != phone {
-		mfa.Phone, mfa.PhoneID, mfa.PhoneVerified = phone, newID("mfa-phone-number"), false
+		mfa.Phone, mfa.PhoneID, mfa.PhoneVerified = phone, store.NewID("mfa-phone-number"), false
 		m.UpdatedAt = now
 	}
 	code := mfacode.RandomDigits(mfacode.OTPDigits)
-	st.OTPs[m.ID] = &otpRecord{Hash: st.mac("sms", m.ID, code), Phone: phone, ExpiresAt: now.Add(smsCodeLifetime)}
+	st.OTPs[m.ID] = &store.OTP{Hash: st.MAC("sms", m.ID, code), Phone: phone, ExpiresAt: now.Add(smsCodeLifetime)}
 	delete(s.mfaFailures, "sms\x00"+m.ID) // a new code gets a fresh set of tries
 	s.addMessageLocked(&messageRecord{
-		ID: newID("message"), To: phone, Channel: channelSMS, Code: code,
+		ID: store.NewID("message"), To: phone, Channel: channelSMS, Code: code,
 		Subject: "Your " + o.Name + " verification code",
 		Body:    "Your " + o.Name + " verification code is " + code + ". It expires in 2 minutes.",
 		SentAt:  now,
@@ -175,7 +176,7 @@ type mfaAuthReq struct {
 
 // authPrologue validates what every MFA authenticate shares and resolves
 // organization, member and credential. codeField names the required code.
-func (s *Server) authPrologue(req *mfaAuthReq, codeField, code string, now time.Time) (*orgRecord, *memberRecord, *mfaCred, *apiError) {
+func (s *Server) authPrologue(req *mfaAuthReq, codeField, code string, now time.Time) (*store.Org, *store.Member, *mfaCred, *apiError) {
 	switch {
 	case req.OrganizationID == "":
 		return nil, nil, nil, missingField("organization_id")
@@ -214,8 +215,8 @@ func (s *Server) authPrologue(req *mfaAuthReq, codeField, code string, now time.
 // default method, then either a new session from the IST (consuming it) or
 // the factor added to the presented session. method is sms_otp/totp, or ""
 // for a recovery code (which never becomes the default). Caller holds s.mu.
-func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m *memberRecord, c *mfaCred,
-	f factorRecord, method string, now time.Time) *wire.MFAAuthenticateResponse {
+func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *store.Org, m *store.Member, c *mfaCred,
+	f store.MFAFactor, method string, now time.Time) *wire.MFAAuthenticateResponse {
 	dur, extend, claims := req.dur, req.extend, req.claims
 	mfa := memberMFAOf(m)
 	switch {
@@ -232,19 +233,19 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 	m.UpdatedAt = now
 
 	resp := &wire.MFAAuthenticateResponse{MemberID: m.ID, Member: memberJSON(m), Organization: orgJSON(o)}
-	var sess *sessionRecord
+	var sess *store.Session
 	var token string
 	switch {
 	case c.ist != nil:
 		// The IST is spent; its primary factors (e.g. SSO after discovery,
 		// authpolicy.go) go to the session with the MFA factor.
 		sess, token = s.startSessionLocked(rc, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
-			authenticatedAt: c.ist.AuthenticatedAt, primary: c.ist.Primary, mfa: []factorRecord{f},
+			authenticatedAt: c.ist.AuthenticatedAt, primary: c.ist.Primary, mfa: []store.MFAFactor{f},
 			ist: c.ist, istToken: c.istToken, dur: dur, claims: claims}, now)
 	case c.sess != nil:
 		sess, token = c.sess, c.sessToken
 		if token == "" {
-			token = s.st.issued[sess.ID]
+			token = s.st.Issued[sess.ID]
 		}
 		sess.Factors = addFactor(sess.Factors, f)
 		sess.LastAccessedAt = now
@@ -270,7 +271,7 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 }
 
 // addFactor replaces a factor of the same kind and id, else appends.
-func addFactor(fs []factorRecord, f factorRecord) []factorRecord {
+func addFactor(fs []store.MFAFactor, f store.MFAFactor) []store.MFAFactor {
 	for i, g := range fs {
 		if g.Type == f.Type && g.PhoneID == f.PhoneID && g.TOTPID == f.TOTPID {
 			fs[i] = f
@@ -384,7 +385,7 @@ func (s *Server) handleSMSAuthenticate(rc *reqCtx) (any, *apiError) {
 		return nil, newErr("otp_code_not_found")
 	}
 	code, ok := mfacode.ParseOTPCode(req.Code)
-	if !ok || st.mac("sms", m.ID, code) != rec.Hash {
+	if !ok || st.MAC("sms", m.ID, code) != rec.Hash {
 		// Wrong code. Too many voids the live code: the member must ask for
 		// a new one (guess; Stytch documents no number).
 		s.recordFailureLocked(failKey, now)
@@ -404,7 +405,7 @@ func (s *Server) handleSMSAuthenticate(rc *reqCtx) (any, *apiError) {
 		mfa.PhoneVerified = true
 	}
 	delete(s.mfaFailures, failKey)
-	f := factorRecord{Type: "otp", Delivery: "sms", Phone: rec.Phone, PhoneID: mfa.PhoneID, At: now}
+	f := store.MFAFactor{Type: "otp", Delivery: "sms", Phone: rec.Phone, PhoneID: mfa.PhoneID, At: now}
 	return s.completeMFALocked(rc, &req, o, m, c, f, mfaSMS, now), nil
 }
 
@@ -488,29 +489,29 @@ func (s *Server) handleTOTPCreate(rc *reqCtx) (any, *apiError) {
 
 // newTOTPLocked stores an unverified registration with its recovery codes
 // (hashed) and returns the secret and codes, which exist only in the reply.
-func (s *Server) newTOTPLocked(m *memberRecord, now time.Time, life time.Duration) (*totpRecord, string, []string) {
+func (s *Server) newTOTPLocked(m *store.Member, now time.Time, life time.Duration) (*store.TOTP, string, []string) {
 	st := s.mfaLocked()
-	reg := &totpRecord{ID: newID("member-totp"), MemberID: m.ID, CreatedAt: now, ExpiresAt: now.Add(life)}
+	reg := &store.TOTP{ID: store.NewID("member-totp"), MemberID: m.ID, CreatedAt: now, ExpiresAt: now.Add(life)}
 	codes := make([]string, recoveryCodeCount)
 	for i := range codes {
 		codes[i] = mfacode.NewRecoveryCode()
 		reg.RecoveryCodes = append(reg.RecoveryCodes,
-			&recoveryCodeRecord{ID: newID("totp-recovery-code"), Hash: st.mac("recovery", reg.ID, codes[i])})
+			&store.RecoveryCode{ID: store.NewID("totp-recovery-code"), Hash: st.MAC("recovery", reg.ID, codes[i])})
 	}
 	st.TOTPs[reg.ID] = reg
-	return reg, mfacode.B32.EncodeToString(st.totpSecret(reg.ID)), codes
+	return reg, mfacode.B32.EncodeToString(st.TOTPSecret(reg.ID)), codes
 }
 
 // totpForLocked returns the member's active registration, else its newest
 // unverified one; the error says why there is none.
-func (s *Server) totpForLocked(m *memberRecord, now time.Time) (*totpRecord, *apiError) {
+func (s *Server) totpForLocked(m *store.Member, now time.Time) (*store.TOTP, *apiError) {
 	st := s.mfaLocked()
 	if hasTOTP(m) {
 		if t := st.TOTPs[m.MFA.TOTPID]; t != nil {
 			return t, nil
 		}
 	}
-	var pending *totpRecord
+	var pending *store.TOTP
 	for _, t := range st.TOTPs {
 		if t.MemberID == m.ID && !t.Verified && (pending == nil || t.CreatedAt.After(pending.CreatedAt)) {
 			pending = t
@@ -558,7 +559,7 @@ func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (any, *apiError) {
 		return nil, newErr("invalid_totp_code")
 	}
 	st := s.mfaLocked()
-	step := mfacode.MatchTOTP(st.totpSecret(reg.ID), code, now.Unix())
+	step := mfacode.MatchTOTP(st.TOTPSecret(reg.ID), code, now.Unix())
 	if step < 0 {
 		s.recordFailureLocked(failKey, now)
 		return nil, newErr("unable_to_authenticate_totp")
@@ -574,7 +575,7 @@ func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (any, *apiError) {
 		memberMFAOf(m).TOTPID = reg.ID
 	}
 	delete(s.mfaFailures, failKey)
-	f := factorRecord{Type: "totp", Delivery: "authenticator_app", TOTPID: reg.ID, At: now}
+	f := store.MFAFactor{Type: "totp", Delivery: "authenticator_app", TOTPID: reg.ID, At: now}
 	return s.completeMFALocked(rc, &req, o, m, c, f, mfaTOTP, now), nil
 }
 
@@ -597,16 +598,16 @@ func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (any, *apiError) {
 		return nil, newErr("too_many_requests")
 	}
 	st := s.mfaLocked()
-	var reg *totpRecord
+	var reg *store.TOTP
 	if hasTOTP(m) {
 		reg = st.TOTPs[m.MFA.TOTPID]
 	}
 	if reg == nil {
 		return nil, newErr("recovery_codes_not_found")
 	}
-	var hit *recoveryCodeRecord
+	var hit *store.RecoveryCode
 	if code, ok := mfacode.ParseRecoveryCode(req.RecoveryCode); ok {
-		h := st.mac("recovery", reg.ID, code)
+		h := st.MAC("recovery", reg.ID, code)
 		for _, r := range reg.RecoveryCodes {
 			if r.Hash == h {
 				hit = r
@@ -625,7 +626,7 @@ func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (any, *apiError) {
 		}
 	}
 	delete(s.mfaFailures, failKey)
-	f := factorRecord{Type: "recovery_codes", Delivery: "recovery_code", RecoveryCodeID: hit.ID, At: now}
+	f := store.MFAFactor{Type: "recovery_codes", Delivery: "recovery_code", RecoveryCodeID: hit.ID, At: now}
 	resp := s.completeMFALocked(rc, &req, o, m, c, f, "", now)
 	return &wire.RecoveryCodesRecoverResponse{MFAAuthenticateResponse: *resp, RecoveryCodesRemaining: remaining}, nil
 }

@@ -3,6 +3,7 @@ package localstytch
 import (
 	"time"
 
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/localstytch/wire"
 )
 
@@ -43,11 +44,11 @@ func (s *Server) handleOAuthDiscoveryAuthenticate(rc *reqCtx) (any, *apiError) {
 		return nil, e
 	}
 	t.Used = true
-	emailID := s.st.emailID(t.Email)
+	emailID := s.st.EmailID(t.Email)
 	f := oauthFactor(t, emailID, now)
 	exp := now.Add(istLifetime)
-	ist := s.st.newIST(&istRecord{Email: t.Email, EmailID: emailID, AuthenticatedAt: now,
-		ExpiresAt: exp, Primary: []authFactor{f}})
+	ist := s.st.NewIST(&store.IST{Email: t.Email, EmailID: emailID, AuthenticatedAt: now,
+		ExpiresAt: exp, Primary: []store.AuthFactor{f}})
 	s.persistLocked()
 	tenant := tenantOf(t.Provider, t.Email)
 	return &wire.OAuthDiscoveryAuthenticateResponse{
@@ -66,9 +67,9 @@ func (s *Server) handleOAuthDiscoveryAuthenticate(rc *reqCtx) (any, *apiError) {
 }
 
 // oauthFactor is the session factor of an OAuth callback token.
-func oauthFactor(t *idpTokenRecord, emailID string, now time.Time) authFactor {
+func oauthFactor(t *store.IdPToken, emailID string, now time.Time) store.AuthFactor {
 	sub := providerSubject(t.Provider, t.Email)
-	return authFactor{Type: "oauth", DeliveryMethod: "oauth_" + t.Provider, Email: t.Email, EmailID: emailID,
+	return store.AuthFactor{Type: "oauth", DeliveryMethod: "oauth_" + t.Provider, Email: t.Email, EmailID: emailID,
 		Provider: t.Provider, Subject: sub, RegistrationID: "oauth-member-registration-test-" + sub, At: now}
 }
 
@@ -123,11 +124,11 @@ func (s *Server) handleOAuthAuthenticate(rc *reqCtx) (any, *apiError) {
 	if e := s.checkSessionArgLocked(p, now); e != nil {
 		return nil, e
 	}
-	m := s.st.member(o.ID, t.Email)
+	m := s.st.MemberOf(o.ID, t.Email)
 	f := oauthFactor(t, "", now)
 	if m == nil {
 		_, byDomain := eligibleByDomain(o, t.Email)
-		_, _, byTenant := eligibleByOAuthTenant(o, []authFactor{f})
+		_, _, byTenant := eligibleByOAuthTenant(o, []store.AuthFactor{f})
 		if !byDomain && !byTenant {
 			return nil, newErr("email_jit_provisioning_not_allowed")
 		}
@@ -144,7 +145,7 @@ func (s *Server) handleOAuthAuthenticate(rc *reqCtx) (any, *apiError) {
 		// Local stand-ins for the provider's tokens: opaque, useless
 		// anywhere else, and never persisted.
 		ProviderValues: wire.ProviderValues{
-			AccessToken: "local-access-" + newOpaqueToken(),
+			AccessToken: "local-access-" + store.NewToken(),
 			ExpiresAt:   tsPtr(now.Add(time.Hour)),
 			Scopes:      []string{"openid", "email", "profile"},
 		},

@@ -4,30 +4,31 @@ import (
 	"net/http"
 	"time"
 
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/localstytch/wire"
 )
 
 // newSessionLocked creates a member session and returns it with its raw
 // token, which exists only to be put in this one response: the record keeps
 // just the hash. Caller holds s.mu.
-func (s *Server) newSessionLocked(rc *reqCtx, m *memberRecord, o *orgRecord, email, emailID string,
-	authenticatedAt, now time.Time, dur time.Duration, claims map[string]any) (*sessionRecord, string) {
-	token := newOpaqueToken()
-	sess := &sessionRecord{
-		ID: newID("member-session"), TokenHash: hashToken(token), MemberID: m.ID, OrgID: o.ID,
+func (s *Server) newSessionLocked(rc *reqCtx, m *store.Member, o *store.Org, email, emailID string,
+	authenticatedAt, now time.Time, dur time.Duration, claims map[string]any) (*store.Session, string) {
+	token := store.NewToken()
+	sess := &store.Session{
+		ID: store.NewID("member-session"), TokenHash: store.HashToken(token), MemberID: m.ID, OrgID: o.ID,
 		Email: email, EmailID: emailID, StartedAt: now, LastAccessedAt: now,
 		ExpiresAt: now.Add(dur), AuthenticatedAt: authenticatedAt, CustomClaims: claims,
 	}
 	s.sweepLocked(now)
-	s.st.addSession(sess)
-	s.st.issued[sess.ID] = token
+	s.st.AddSession(sess)
+	s.st.Issued[sess.ID] = token
 	return sess, token
 }
 
 // sessionJWTLocked signs a session JWT at once (under s.mu). Handlers use
 // rc.signLater(s.sessionClaimsLocked(…)) instead, so the RSA signature —
 // the most expensive step of a flow — is computed after s.mu is released.
-func (s *Server) sessionJWTLocked(sess *sessionRecord, m *memberRecord, o *orgRecord, now time.Time) (string, error) {
+func (s *Server) sessionJWTLocked(sess *store.Session, m *store.Member, o *store.Org, now time.Time) (string, error) {
 	return s.signer.sign(s.sessionClaimsLocked(sess, m, o, now))
 }
 
@@ -40,7 +41,7 @@ func (rc *reqCtx) signLater(claims map[string]any) { rc.jwtClaims = claims }
 // sessionClaimsLocked builds a 5-minute session JWT's claims with Stytch's
 // layout (docs/local-api.md §4): stytch-go and the Node SDK both parse them.
 // Caller holds s.mu (the records are read).
-func (s *Server) sessionClaimsLocked(sess *sessionRecord, m *memberRecord, o *orgRecord, now time.Time) map[string]any {
+func (s *Server) sessionClaimsLocked(sess *store.Session, m *store.Member, o *store.Org, now time.Time) map[string]any {
 	claims := map[string]any{}
 	for k, v := range sess.CustomClaims {
 		claims[k] = v
@@ -69,11 +70,11 @@ func (s *Server) sessionClaimsLocked(sess *sessionRecord, m *memberRecord, o *or
 // same as revoked or unknown ones. A JWT that does not verify is also
 // reported as session_not_found (Stytch's exact type for a forged JWT is
 // unknown; to the app both mean "sign in again").
-func (s *Server) findSessionLocked(token, jwt string, now time.Time) (*sessionRecord, *memberRecord, *orgRecord, *apiError) {
-	var sess *sessionRecord
+func (s *Server) findSessionLocked(token, jwt string, now time.Time) (*store.Session, *store.Member, *store.Org, *apiError) {
+	var sess *store.Session
 	switch {
 	case token != "":
-		sess = s.st.sessionByToken[hashToken(token)]
+		sess = s.st.SessionByToken[store.HashToken(token)]
 	case jwt != "":
 		claims, err := s.signer.verify(jwt)
 		if err == nil {
@@ -88,7 +89,7 @@ func (s *Server) findSessionLocked(token, jwt string, now time.Time) (*sessionRe
 		return nil, nil, nil, newErr("session_not_found")
 	}
 	if !now.Before(sess.ExpiresAt) {
-		s.st.deleteSession(sess)
+		s.st.DeleteSession(sess)
 		return nil, nil, nil, newErr("session_not_found")
 	}
 	m, o := s.st.Members[sess.MemberID], s.st.Orgs[sess.OrgID]
@@ -169,7 +170,7 @@ func (s *Server) handleSessionAuthenticate(rc *reqCtx) (any, *apiError) {
 	if token == "" {
 		// JWT-only: Stytch answers with the session token too. Only hashes
 		// are persisted, so this works for sessions issued since the start.
-		token = s.st.issued[sess.ID]
+		token = s.st.Issued[sess.ID]
 	}
 	// session_jwt is signed by writeOK after s.mu is released.
 	return &wire.SessionsAuthenticateResponse{
@@ -213,7 +214,7 @@ func (s *Server) handleSessionRevoke(rc *reqCtx) (any, *apiError) {
 		}
 		for _, sess := range s.st.Sessions {
 			if sess.MemberID == req.MemberID {
-				s.st.deleteSession(sess)
+				s.st.DeleteSession(sess)
 			}
 		}
 	case req.MemberSessionID != "":
@@ -221,13 +222,13 @@ func (s *Server) handleSessionRevoke(rc *reqCtx) (any, *apiError) {
 		if sess == nil || !now.Before(sess.ExpiresAt) {
 			return nil, newErr("session_not_found")
 		}
-		s.st.deleteSession(sess)
+		s.st.DeleteSession(sess)
 	default:
 		sess, _, _, e := s.findSessionLocked(req.SessionToken, req.SessionJWT, now)
 		if e != nil {
 			return nil, e
 		}
-		s.st.deleteSession(sess)
+		s.st.DeleteSession(sess)
 	}
 	s.persistLocked()
 	return map[string]any{}, nil

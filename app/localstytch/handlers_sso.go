@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/localstytch/wire"
 )
 
@@ -53,7 +54,7 @@ func (s *Server) handleSSOAuthenticate(rc *reqCtx) (any, *apiError) {
 	if o == nil {
 		return nil, newErr("organization_not_found")
 	}
-	conn := o.Auth.connection(t.ConnectionID)
+	conn := o.Auth.Connection(t.ConnectionID)
 	if conn == nil {
 		return nil, newErr("sso_connection_not_found")
 	}
@@ -64,7 +65,7 @@ func (s *Server) handleSSOAuthenticate(rc *reqCtx) (any, *apiError) {
 	if e := s.checkSessionArgLocked(p, now); e != nil {
 		return nil, e
 	}
-	m := s.st.member(o.ID, t.Email)
+	m := s.st.MemberOf(o.ID, t.Email)
 	if m == nil {
 		// SSO JIT provisioning: ALL_ALLOWED (the default) creates the
 		// member; RESTRICTED is treated as not allowed here (the emulator
@@ -81,7 +82,7 @@ func (s *Server) handleSSOAuthenticate(rc *reqCtx) (any, *apiError) {
 	if conn.Protocol == "oidc" {
 		delivery = "sso_oidc"
 	}
-	f := authFactor{Type: "sso", DeliveryMethod: delivery, Email: m.Email, EmailID: m.EmailID,
+	f := store.AuthFactor{Type: "sso", DeliveryMethod: delivery, Email: m.Email, EmailID: m.EmailID,
 		ConnectionID: conn.ID, Subject: m.Email, RegistrationID: ssoRegistrationID(m, conn), At: now}
 	resp := &wire.SSOAuthenticateResponse{OrganizationID: o.ID}
 	s.finishRoundTripLocked(rc, &resp.SessionResult, o, m, ist, req.IntermediateSessionToken, f, p, now)
@@ -89,7 +90,7 @@ func (s *Server) handleSSOAuthenticate(rc *reqCtx) (any, *apiError) {
 }
 
 // ssoRegistrationID is stable per member and connection.
-func ssoRegistrationID(m *memberRecord, c *ssoConnection) string {
+func ssoRegistrationID(m *store.Member, c *store.SSOConnection) string {
 	return "member-sso-registration-test-" + providerSubject(c.ID, m.ID)
 }
 
@@ -97,12 +98,12 @@ func ssoRegistrationID(m *memberRecord, c *ssoConnection) string {
 // consuming it. Unknown, used, expired and wrong-kind tokens all answer
 // <kind>_token_not_found: Stytch has no separate "already used" type for
 // these (unlike unable_to_auth_magic_link). Caller holds s.mu.
-func (s *Server) lookupIdPTokenLocked(token, kind string, now time.Time) (*idpTokenRecord, *apiError) {
+func (s *Server) lookupIdPTokenLocked(token, kind string, now time.Time) (*store.IdPToken, *apiError) {
 	notFound := "sso_token_not_found"
 	if kind != kindSSO {
 		notFound = "oauth_token_not_found"
 	}
-	t, ok := s.st.IdPTokens[hashToken(token)]
+	t, ok := s.st.IdPTokens[store.HashToken(token)]
 	if !ok || t.Kind != kind || t.Used || !now.Before(t.ExpiresAt) {
 		return nil, newErr(notFound)
 	}
@@ -146,7 +147,7 @@ func (s *Server) checkSessionArgLocked(p roundTripParams, now time.Time) *apiErr
 // roundTripISTLocked resolves the optional IST of an SSO/OAuth
 // authenticate: it must be live, of the same email, and not tied to another
 // organization. Caller holds s.mu.
-func (s *Server) roundTripISTLocked(token string, o *orgRecord, email string, now time.Time) (*istRecord, *apiError) {
+func (s *Server) roundTripISTLocked(token string, o *store.Org, email string, now time.Time) (*store.IST, *apiError) {
 	if token == "" {
 		return nil, nil
 	}
@@ -164,12 +165,12 @@ func (s *Server) roundTripISTLocked(token string, o *orgRecord, email string, no
 // answers with a session, or with the IST when the organization's primary
 // or MFA requirements are still unmet (the same IST when one was passed, as
 // Stytch documents, else a new one). Caller holds s.mu.
-func (s *Server) finishRoundTripLocked(rc *reqCtx, r *wire.SessionResult, o *orgRecord, m *memberRecord,
-	ist *istRecord, istToken string, f authFactor, p roundTripParams, now time.Time) {
-	var factors []authFactor
+func (s *Server) finishRoundTripLocked(rc *reqCtx, r *wire.SessionResult, o *store.Org, m *store.Member,
+	ist *store.IST, istToken string, f store.AuthFactor, p roundTripParams, now time.Time) {
+	var factors []store.AuthFactor
 	authenticatedAt := now
 	if ist != nil {
-		factors = ist.factors()
+		factors = ist.Factors()
 		authenticatedAt = ist.AuthenticatedAt
 	}
 	*r = sessionResult(m, o)

@@ -46,11 +46,11 @@ func (s *Server) handleSessionExchange(rc *reqCtx) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	o := s.st.orgByIDOrSlug(req.OrganizationID)
+	o := s.st.OrgByIDOrSlug(req.OrganizationID)
 	if o == nil {
 		return nil, newErr("organization_not_found")
 	}
-	m := s.st.member(o.ID, old.Email)
+	m := s.st.MemberOf(o.ID, old.Email)
 	if m == nil {
 		return nil, newErr("member_not_found")
 	}

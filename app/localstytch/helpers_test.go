@@ -77,7 +77,7 @@ func newEnv(t *testing.T, opts Options) *env {
 		}
 		srv.mu.Lock()
 		defer srv.mu.Unlock()
-		if bypass := unqueuedRecords(srv.st); len(bypass) > 0 {
+		if bypass := srv.st.Unqueued(); len(bypass) > 0 {
 			t.Errorf("records not in their eviction queue (made without the store's add helpers): %v", bypass)
 		}
 	})

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
 )
 
 // The local identity-provider page stands in for Google, Microsoft and a
@@ -24,21 +26,6 @@ const idpTokenLifetime = 10 * time.Minute
 
 // maxIdPFormBytes bounds the page's form body.
 const maxIdPFormBytes = 16 << 10
-
-// idpTokenRecord is a callback token (kind sso, oauth or discovery_oauth),
-// stored by hash like every token here.
-type idpTokenRecord struct {
-	Kind          string
-	Email, Name   string
-	Provider      string // oauth kinds
-	OrgID         string // sso, oauth
-	ConnectionID  string // sso
-	PKCEChallenge string
-	RedirectURL   string
-	CreatedAt     time.Time
-	ExpiresAt     time.Time
-	Used          bool
-}
 
 type idpAccount struct {
 	Email   string
@@ -203,13 +190,13 @@ func (s *Server) handleIdPChoice(rc *reqCtx) {
 	if req.Kind != kindDiscoveryOAuth {
 		// Stytch sends existing members to the login URL, others to signup.
 		redirect = req.SignupURL
-		if s.st.member(req.OrgID, email) != nil {
+		if s.st.MemberOf(req.OrgID, email) != nil {
 			redirect = req.LoginURL
 		}
 	}
 	s.sweepLocked(now)
-	token := newOpaqueToken()
-	s.st.IdPTokens[hashToken(token)] = &idpTokenRecord{
+	token := store.NewToken()
+	s.st.IdPTokens[store.HashToken(token)] = &store.IdPToken{
 		Kind: req.Kind, Email: email, Name: name, Provider: req.Provider, OrgID: req.OrgID,
 		ConnectionID: req.ConnectionID, PKCEChallenge: req.PKCEChallenge, RedirectURL: redirect,
 		CreatedAt: now, ExpiresAt: now.Add(idpTokenLifetime),
@@ -249,7 +236,7 @@ func (s *Server) idpPageDataLocked(req *idpRequest) idpPageData {
 	o := s.st.Orgs[req.OrgID]
 	switch req.Kind {
 	case kindSSO:
-		c := o.Auth.connection(req.ConnectionID)
+		c := o.Auth.Connection(req.ConnectionID)
 		d.Title = c.DisplayName + " (" + strings.ToUpper(c.Protocol) + ")"
 		d.What = "Your organization " + o.Name + " signs you in through its identity provider " + c.DisplayName + "."
 		d.ReturnTo = req.LoginURL
@@ -270,14 +257,14 @@ func (s *Server) idpPageDataLocked(req *idpRequest) idpPageData {
 			emails = append(emails, e)
 		}
 	}
-	var members []*memberRecord
+	var members []*store.Member
 	for _, m := range s.st.Members {
 		if req.Kind == kindDiscoveryOAuth || m.OrgID == req.OrgID {
 			members = append(members, m)
 		}
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].Email < members[j].Email })
-	if req.Kind == kindDiscoveryOAuth || s.st.member(req.OrgID, DemoEmail) != nil {
+	if req.Kind == kindDiscoveryOAuth || s.st.MemberOf(req.OrgID, DemoEmail) != nil {
 		add(DemoEmail)
 	}
 	for _, m := range members {

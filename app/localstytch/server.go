@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/openpage"
 )
 
@@ -92,11 +93,12 @@ type Server struct {
 	allowAnyHost      bool
 	writeThrough      bool
 
-	mu       sync.Mutex // guards st, outbox, lastSend and dirty (the signer is immutable)
-	st       *state
-	outbox   outboxRing // newest maxMessages emails; in memory only (links embed raw tokens)
-	signer   *signer
-	lastSend map[string]time.Time // email -> last email-sending request (rate limit)
+	mu        sync.Mutex // guards st, outbox, lastSend and dirty (the signer is immutable)
+	st        *store.State
+	outbox    outboxRing // newest maxMessages emails; in memory only (links embed raw tokens)
+	signer    *signer
+	lastSend  map[string]time.Time // email -> last email-sending request (rate limit)
+	lastSweep time.Time            // sweep.go
 	// mfaFailures counts wrong MFA codes per member and method (mfa_store.go).
 	mfaFailures map[string]*failureLimiter
 	// idpRequests are SSO/OAuth round trips waiting on the local identity
@@ -158,16 +160,16 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("localstytch.New: project id %q must not contain / ? #", s.projectID)
 	}
 
-	var st *state
+	var st *store.State
 	if s.statePath != "" {
-		loaded, err := loadState(s.statePath)
+		loaded, err := store.Load(s.statePath)
 		if err != nil {
 			return nil, fmt.Errorf("localstytch.New: %w", err)
 		}
 		st = loaded
 	}
 	if st == nil {
-		st = newState()
+		st = store.New()
 	}
 	if len(st.SigningKey) > 0 {
 		sg, err := signerFromPKCS8(st.SigningKey, st.KeyID)
@@ -197,7 +199,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	if s.statePath != "" {
-		if err := s.st.save(s.statePath); err != nil {
+		if err := s.st.Save(s.statePath); err != nil {
 			return nil, fmt.Errorf("localstytch.New: %w", err)
 		}
 		s.startPersister()
@@ -351,7 +353,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	rc := &reqCtx{w: w, r: r, requestID: newID("request-id")}
+	rc := &reqCtx{w: w, r: r, requestID: store.NewID("request-id")}
 	path := r.URL.Path
 
 	// Every path, the API included, refuses a Host header that is not a

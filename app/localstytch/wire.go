@@ -3,6 +3,7 @@ package localstytch
 import (
 	"time"
 
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/localstytch/wire"
 )
 
@@ -31,7 +32,7 @@ func orEmptyMap(m map[string]any) map[string]any {
 	return m
 }
 
-func orgJSON(o *orgRecord) wire.Organization {
+func orgJSON(o *store.Org) wire.Organization {
 	jit := o.EmailJITProvisioning
 	if jit == "" {
 		jit = jitNotAllowed
@@ -73,14 +74,14 @@ func orgJSON(o *orgRecord) wire.Organization {
 }
 
 // roleIDs is the flat list used in member_session.roles and the JWT.
-func roleIDs(m *memberRecord) []string {
+func roleIDs(m *store.Member) []string {
 	if m.IsAdmin {
 		return []string{"stytch_member", "stytch_admin"}
 	}
 	return []string{"stytch_member"}
 }
 
-func memberJSON(m *memberRecord) wire.Member {
+func memberJSON(m *store.Member) wire.Member {
 	roles := []wire.MemberRole{}
 	for _, id := range roleIDs(m) {
 		roles = append(roles, wire.MemberRole{
@@ -88,7 +89,7 @@ func memberJSON(m *memberRecord) wire.Member {
 			Sources: []wire.MemberRoleSource{{Type: "direct_assignment", Details: map[string]any{}}},
 		})
 	}
-	var mfa memberMFA
+	var mfa store.MemberMFA
 	if m.MFA != nil {
 		mfa = *m.MFA
 	}
@@ -116,7 +117,7 @@ func memberJSON(m *memberRecord) wire.Member {
 	}
 }
 
-func sessionJSON(s *sessionRecord, m *memberRecord, o *orgRecord) wire.MemberSession {
+func sessionJSON(s *store.Session, m *store.Member, o *store.Org) wire.MemberSession {
 	return wire.MemberSession{
 		MemberSessionID:       s.ID,
 		MemberID:              s.MemberID,
@@ -134,8 +135,8 @@ func sessionJSON(s *sessionRecord, m *memberRecord, o *orgRecord) wire.MemberSes
 // factorsJSON lists a session's factors: the primary factors (email magic
 // link, OAuth, SSO; authpolicy.go), then the MFA factors it gained
 // (mfa_wire.go).
-func factorsJSON(s *sessionRecord) []wire.AuthenticationFactor {
-	out := authFactorsJSON(s.primaryFactors())
+func factorsJSON(s *store.Session) []wire.AuthenticationFactor {
+	out := authFactorsJSON(s.PrimaryFactors())
 	for _, f := range s.Factors {
 		out = append(out, mfaFactorJSON(f))
 	}
@@ -150,6 +151,6 @@ func factorJSON(typ, delivery string, at time.Time) wire.AuthenticationFactor {
 }
 
 // sessionResult starts the shared body of an authenticate answer.
-func sessionResult(m *memberRecord, o *orgRecord) wire.SessionResult {
+func sessionResult(m *store.Member, o *store.Org) wire.SessionResult {
 	return wire.SessionResult{MemberID: m.ID, Member: memberJSON(m), Organization: orgJSON(o)}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/localstytch/wire"
 )
 
@@ -347,7 +348,7 @@ func (c *shapeChecker) must(t *testing.T, name, what string, obj any) {
 // an extra and a mistyped field (so a green TestWireShapes means something).
 func TestShapeCheckerCatchesDifferences(t *testing.T) {
 	now := time.Now()
-	org := orgJSON(&orgRecord{ID: "organization-test-x", Name: "N", Slug: "n", CreatedAt: now, UpdatedAt: now})
+	org := orgJSON(&store.Org{ID: "organization-test-x", Name: "N", Slug: "n", CreatedAt: now, UpdatedAt: now})
 	var c shapeChecker
 	if p := c.check("organization", "org", roundTrip(t, org)); len(p) != 0 {
 		t.Fatalf("orgJSON does not match the reference: %v", p)
@@ -373,7 +374,7 @@ func TestShapeCheckerCatchesDifferences(t *testing.T) {
 		})
 	}
 	// Nested shapes are checked: a member's role without sources.
-	mem := roundTrip(t, memberJSON(&memberRecord{ID: "member-test-x", OrgID: "organization-test-x", Status: statusActive})).(map[string]any)
+	mem := roundTrip(t, memberJSON(&store.Member{ID: "member-test-x", OrgID: "organization-test-x", Status: statusActive})).(map[string]any)
 	delete(mem["roles"].([]any)[0].(map[string]any), "sources")
 	if p := c.check("member", "m", mem); len(p) != 1 || !strings.Contains(p[0], "m.roles[0].sources: missing") {
 		t.Fatalf("nested problems = %v", p)

@@ -1,6 +1,7 @@
-package localstytch
+package store
 
 import (
+	"fmt"
 	"sort"
 	"time"
 )
@@ -12,22 +13,18 @@ import (
 // queue. The caps are far above what a person signing in produces; they
 // only matter under load.
 const (
-	// maxMagicTokens caps magic-link token records. Used and expired ones
-	// are kept for usedLinkRetention so a late click still gets Stytch's 401
+	// MaxMagicTokens caps magic-link token records. Used and expired ones
+	// are kept for UsedLinkRetention so a late click still gets Stytch's 401
 	// ("already used or expired") rather than a 404; past the cap the
 	// oldest go first (a click on such a link then reads as unknown).
-	maxMagicTokens    = 20000
-	usedLinkRetention = 24 * time.Hour
-	// maxISTs caps intermediate sessions (10-minute lifetime; consumed
+	MaxMagicTokens    = 20000
+	UsedLinkRetention = 24 * time.Hour
+	// MaxISTs caps intermediate sessions (10-minute lifetime; consumed
 	// ones are deleted at once).
-	maxISTs = 10000
-	// maxSessions caps member sessions; past it the oldest session is
+	MaxISTs = 10000
+	// MaxSessions caps member sessions; past it the oldest session is
 	// revoked, like a server-side session limit.
-	maxSessions = 50000
-	// maxRateLimitEntries caps the per-address send-time map.
-	maxRateLimitEntries = 20000
-
-	sweepEvery = 30 * time.Second
+	MaxSessions = 50000
 )
 
 // fifo is an insertion-order queue of keys. Keys deleted from their map by
@@ -74,10 +71,10 @@ func compactIfStale[K comparable, V any](f *fifo[K], m map[K]V) {
 // rebuildOrders recreates the queues from the maps after a load, oldest
 // first. At run time every record enters through the store's add* helpers
 // (addSession, addMagicToken, newIST), which queue it.
-func (st *state) rebuildOrders() {
-	st.magicOrder = orderBy(st.MagicTokens, func(t *magicTokenRecord) time.Time { return t.CreatedAt })
-	st.istOrder = orderBy(st.ISTs, func(i *istRecord) time.Time { return i.ExpiresAt })
-	st.sessionOrder = orderBy(st.Sessions, func(s *sessionRecord) time.Time { return s.StartedAt })
+func (st *State) rebuildOrders() {
+	st.magicOrder = orderBy(st.MagicTokens, func(t *MagicToken) time.Time { return t.CreatedAt })
+	st.istOrder = orderBy(st.ISTs, func(i *IST) time.Time { return i.ExpiresAt })
+	st.sessionOrder = orderBy(st.Sessions, func(s *Session) time.Time { return s.StartedAt })
 }
 
 func orderBy[K comparable, V any](m map[K]V, at func(V) time.Time) fifo[K] {
@@ -104,41 +101,35 @@ func evictOldest[K comparable, V any](f *fifo[K], m map[K]V, limit int, del func
 	compactIfStale(f, m)
 }
 
-func (st *state) enforceMagicCap() {
-	evictOldest(&st.magicOrder, st.MagicTokens, maxMagicTokens,
-		func(k tokenHash) { delete(st.MagicTokens, k) })
+func (st *State) enforceMagicCap() {
+	evictOldest(&st.magicOrder, st.MagicTokens, MaxMagicTokens,
+		func(k TokenHash) { delete(st.MagicTokens, k) })
 }
 
-func (st *state) enforceISTCap() {
-	evictOldest(&st.istOrder, st.ISTs, maxISTs,
-		func(k tokenHash) { delete(st.ISTs, k) })
+func (st *State) enforceISTCap() {
+	evictOldest(&st.istOrder, st.ISTs, MaxISTs,
+		func(k TokenHash) { delete(st.ISTs, k) })
 }
 
-func (st *state) enforceSessionCap() {
-	evictOldest(&st.sessionOrder, st.Sessions, maxSessions,
-		func(id string) { st.deleteSession(st.Sessions[id]) })
+func (st *State) enforceSessionCap() {
+	evictOldest(&st.sessionOrder, st.Sessions, MaxSessions,
+		func(id string) { st.DeleteSession(st.Sessions[id]) })
 }
 
-// sweepLocked deletes what can no longer matter — magic-link records past
-// their retention, used or expired ISTs, expired sessions, stale send
-// times — at most once per sweepEvery (or at once when the rate-limit map
-// is over its cap). It is O(records), so it runs rarely rather than per
-// request. Caller holds s.mu.
-func (s *Server) sweepLocked(now time.Time) {
-	st := s.st
-	if now.Sub(st.lastSweep) < sweepEvery && now.After(st.lastSweep) && len(s.lastSend) <= maxRateLimitEntries {
-		return
-	}
-	st.lastSweep = now
+// Sweep deletes what can no longer matter — magic-link and callback-token
+// records past their retention, used or expired ISTs, expired sessions —
+// and compacts the eviction queues. It is O(records): callers run it
+// rarely. It reports whether anything was deleted.
+func (st *State) Sweep(now time.Time) bool {
 	changed := false
 	for h, t := range st.MagicTokens {
-		if now.Sub(t.ExpiresAt) > usedLinkRetention {
+		if now.Sub(t.ExpiresAt) > UsedLinkRetention {
 			delete(st.MagicTokens, h)
 			changed = true
 		}
 	}
 	for h, t := range st.IdPTokens {
-		if now.Sub(t.ExpiresAt) > usedLinkRetention {
+		if now.Sub(t.ExpiresAt) > UsedLinkRetention {
 			delete(st.IdPTokens, h)
 			changed = true
 		}
@@ -151,19 +142,37 @@ func (s *Server) sweepLocked(now time.Time) {
 	}
 	for _, sess := range st.Sessions {
 		if !now.Before(sess.ExpiresAt) {
-			st.deleteSession(sess)
+			st.DeleteSession(sess)
 			changed = true
-		}
-	}
-	if changed {
-		s.persistLocked()
-	}
-	for k, t := range s.lastSend {
-		if now.Sub(t) > emailSendMinInterval {
-			delete(s.lastSend, k)
 		}
 	}
 	compactIfStale(&st.magicOrder, st.MagicTokens)
 	compactIfStale(&st.istOrder, st.ISTs)
 	compactIfStale(&st.sessionOrder, st.Sessions)
+	return changed
+}
+
+// Unqueued lists live ISTs, sessions and magic-link records missing from
+// their insertion-order queue — ones a cap could never evict. Every record
+// enters through the add helpers, so this is empty; the local API's tests
+// check it after each test server.
+func (st *State) Unqueued() []string {
+	var out []string
+	out = append(out, unqueued("IST", &st.istOrder, st.ISTs)...)
+	out = append(out, unqueued("session", &st.sessionOrder, st.Sessions)...)
+	return append(out, unqueued("magic link", &st.magicOrder, st.MagicTokens)...)
+}
+
+func unqueued[K comparable, V any](what string, f *fifo[K], m map[K]V) []string {
+	queued := make(map[K]bool, f.len())
+	for _, k := range f.keys[f.head:] {
+		queued[k] = true
+	}
+	var out []string
+	for k := range m {
+		if !queued[k] {
+			out = append(out, fmt.Sprintf("%s %v", what, k))
+		}
+	}
+	return out
 }
