@@ -51,6 +51,11 @@ var errorTable = map[string]errorSpec{
 	"invalid_email_jit_provisioning":           {http.StatusBadRequest, "email_jit_provisioning must be RESTRICTED or NOT_ALLOWED."},
 	"project_not_found":                        {http.StatusNotFound, "Project could not be found."},
 
+	// RBAC (docs/local-api.md §11): the types and status Stytch's SDKs use
+	// when they run the same authorization check locally.
+	"session_authorization_error":         {http.StatusForbidden, "The Member is not authorized to perform the requested action on that resource."},
+	"session_authorization_tenancy_error": {http.StatusForbidden, "The authorization check names another organization than the Member's."},
+
 	// MFA (docs/local-api.md §5). Types are Stytch's
 	// (its SDKs' error enums); statuses are "?" except active_totp_exists
 	// (400, Stytch's error docs) and the ones above.

@@ -492,14 +492,23 @@ func (s *Server) handleTOTPCreate(rc *reqCtx) (any, *apiError) {
 func (s *Server) newTOTPLocked(m *store.Member, now time.Time, life time.Duration) (*store.TOTP, string, []string) {
 	st := s.mfaLocked()
 	reg := &store.TOTP{ID: store.NewID("member-totp"), MemberID: m.ID, CreatedAt: now, ExpiresAt: now.Add(life)}
+	codes := s.newRecoveryCodesLocked(reg)
+	st.TOTPs[reg.ID] = reg
+	return reg, mfacode.B32.EncodeToString(st.TOTPSecret(reg.ID)), codes
+}
+
+// newRecoveryCodesLocked gives reg a fresh set of recovery codes (its
+// generation's) and returns them.
+func (s *Server) newRecoveryCodesLocked(reg *store.TOTP) []string {
+	st := s.mfaLocked()
 	codes := make([]string, recoveryCodeCount)
+	reg.RecoveryCodes = nil
 	for i := range codes {
-		codes[i] = mfacode.NewRecoveryCode()
+		codes[i] = mfacode.RecoveryCodeFrom(st.RecoveryCodeSeed(reg.ID, reg.Generation, i))
 		reg.RecoveryCodes = append(reg.RecoveryCodes,
 			&store.RecoveryCode{ID: store.NewID("totp-recovery-code"), Hash: st.MAC("recovery", reg.ID, codes[i])})
 	}
-	st.TOTPs[reg.ID] = reg
-	return reg, mfacode.B32.EncodeToString(st.TOTPSecret(reg.ID)), codes
+	return codes
 }
 
 // totpForLocked returns the member's active registration, else its newest

@@ -125,11 +125,11 @@ func mergeClaims(old, claims map[string]any) map[string]any {
 // --- POST /v1/b2b/sessions/authenticate ---
 
 type sessionAuthReq struct {
-	SessionToken           string         `json:"session_token"`
-	SessionJWT             string         `json:"session_jwt"`
-	SessionDurationMinutes int64          `json:"session_duration_minutes"`
-	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
-	AuthorizationCheck     map[string]any `json:"authorization_check"` // accepted, not evaluated (no RBAC here)
+	SessionToken           string              `json:"session_token"`
+	SessionJWT             string              `json:"session_jwt"`
+	SessionDurationMinutes int64               `json:"session_duration_minutes"`
+	SessionCustomClaims    map[string]any      `json:"session_custom_claims"`
+	AuthorizationCheck     *authorizationCheck `json:"authorization_check"` // rbac.go
 }
 
 func (s *Server) handleSessionAuthenticate(rc *reqCtx) (any, *apiError) {
@@ -156,6 +156,13 @@ func (s *Server) handleSessionAuthenticate(rc *reqCtx) (any, *apiError) {
 		s.persistLocked() // an expired session may have been deleted
 		return nil, e
 	}
+	// Checked before anything changes: a refused check touches nothing.
+	var verdict *wire.AuthorizationVerdict
+	if req.AuthorizationCheck != nil {
+		if verdict, e = authorize(req.AuthorizationCheck, o.ID, roleIDs(m)); e != nil {
+			return nil, e
+		}
+	}
 	sess.LastAccessedAt = now
 	// Stytch extends the session only when a duration is passed.
 	if extend {
@@ -175,6 +182,7 @@ func (s *Server) handleSessionAuthenticate(rc *reqCtx) (any, *apiError) {
 	// session_jwt is signed by writeOK after s.mu is released.
 	return &wire.SessionsAuthenticateResponse{
 		MemberSession: sessionJSON(sess, m, o), SessionToken: token, Member: memberJSON(m), Organization: orgJSON(o),
+		Verdict: verdict,
 	}, nil
 }
 

@@ -314,9 +314,32 @@ var postRoutes = map[string]apiHandler{
 	"/v1/b2b/totp":                                     (*Server).handleTOTPCreate,
 	"/v1/b2b/totp/authenticate":                        (*Server).handleTOTPAuthenticate,
 	"/v1/b2b/recovery_codes/recover":                   (*Server).handleRecoveryCodesRecover,
+	"/v1/b2b/recovery_codes/rotate":                    (*Server).handleRecoveryCodesRotate,
 	"/v1/b2b/sso/authenticate":                         (*Server).handleSSOAuthenticate,
 	"/v1/b2b/oauth/authenticate":                       (*Server).handleOAuthAuthenticate,
 	"/v1/b2b/oauth/discovery/authenticate":             (*Server).handleOAuthDiscoveryAuthenticate,
+}
+
+// getRoutes are the Basic-auth protected GET endpoints; recoveryCodesGetPrefix
+// is followed by {organization_id}/{member_id}.
+var getRoutes = map[string]apiHandler{
+	"/v1/b2b/rbac/policy": (*Server).handleRBACPolicy,
+}
+
+const recoveryCodesGetPrefix = "/v1/b2b/recovery_codes/"
+
+// routeFor finds an API path's handler and the method it takes.
+func routeFor(path string) (apiHandler, string, bool) {
+	if h, ok := postRoutes[path]; ok {
+		return h, http.MethodPost, true
+	}
+	if h, ok := getRoutes[path]; ok {
+		return h, http.MethodGet, true
+	}
+	if rest, ok := strings.CutPrefix(path, recoveryCodesGetPrefix); ok && strings.Count(rest, "/") == 1 {
+		return (*Server).handleRecoveryCodesGet, http.MethodGet, true
+	}
+	return nil, "", false
 }
 
 const jwksPrefix = "/v1/b2b/sessions/jwks/"
@@ -401,7 +424,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveAPI(rc *reqCtx) {
-	h, ok := postRoutes[rc.r.URL.Path]
+	h, method, ok := routeFor(rc.r.URL.Path)
 	if !ok {
 		s.writeError(rc, newErr("route_not_found"))
 		return
@@ -410,7 +433,7 @@ func (s *Server) serveAPI(rc *reqCtx) {
 		s.writeError(rc, newErr("unauthorized_credentials"))
 		return
 	}
-	if rc.r.Method != http.MethodPost {
+	if rc.r.Method != method {
 		s.writeError(rc, newErr("method_not_allowed"))
 		return
 	}

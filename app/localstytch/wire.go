@@ -76,9 +76,9 @@ func orgJSON(o *store.Org) wire.Organization {
 // roleIDs is the flat list used in member_session.roles and the JWT.
 func roleIDs(m *store.Member) []string {
 	if m.IsAdmin {
-		return []string{"stytch_member", "stytch_admin"}
+		return []string{roleMember, roleAdmin}
 	}
-	return []string{"stytch_member"}
+	return []string{roleMember}
 }
 
 func memberJSON(m *store.Member) wire.Member {

@@ -131,7 +131,7 @@ var wireShapes = map[string]map[string]string{
 	"sessions_authenticate_response": {
 		"request_id": "string", "status_code": "number", "member_session": "object:member_session",
 		"session_token": "string", "session_jwt": "string", "member": "object:member",
-		"organization": "object:organization", "verdict": "null|object",
+		"organization": "object:organization", "verdict": "null|object:authorization_verdict",
 	},
 	// intermediate_sessions.exchange, discovery.organizations.create and
 	// sessions.exchange share one response shape.
@@ -169,6 +169,23 @@ var wireShapes = map[string]map[string]string{
 		"member": "object:member", "organization": "object:organization",
 	},
 	"recovery_codes_recover_response": mfaAuthenticateShape(map[string]string{"recovery_codes_remaining": "number"}),
+
+	// recovery_codes.get and .rotate (node types/lib/b2b/recovery_codes.d.ts
+	// B2BRecoveryCodesGetResponse, B2BRecoveryCodesRotateResponse; the same
+	// fields) and rbac.policy (rbac.d.ts B2BRBACPolicyResponse, Policy,
+	// PolicyRole, PolicyResource, PolicyScope, PolicyRolePermission):
+	// exercised by TestRBACAndRecoveryCodesShapes (rbac_test.go).
+	"recovery_codes_response": {
+		"request_id": "string", "status_code": "number", "member_id": "string",
+		"member": "object:member", "organization": "object:organization", "recovery_codes": "array",
+	},
+	"rbac_policy_response":  {"request_id": "string", "status_code": "number", "policy": "object:policy"},
+	"policy":                {"roles": "array:policy_role", "resources": "array:policy_resource", "scopes": "array:policy_scope"},
+	"policy_role":           {"role_id": "string", "description": "string", "permissions": "array:permission"},
+	"policy_resource":       {"resource_id": "string", "description": "string", "actions": "array"},
+	"policy_scope":          {"scope": "string", "description": "string", "permissions": "array:permission"},
+	"permission":            {"resource_id": "string", "actions": "array"},
+	"authorization_verdict": {"authorized": "bool", "granting_roles": "array"},
 }
 
 // routeShapes names the success envelope of every POST endpoint, so a new
@@ -189,6 +206,7 @@ var routeShapes = map[string]string{
 	"/v1/b2b/totp":                                     "totp_create_response",
 	"/v1/b2b/totp/authenticate":                        "mfa_authenticate_response",
 	"/v1/b2b/recovery_codes/recover":                   "recovery_codes_recover_response",
+	"/v1/b2b/recovery_codes/rotate":                    "recovery_codes_response",
 	"/v1/b2b/sso/authenticate":                         "sso_authenticate_response",
 	"/v1/b2b/oauth/authenticate":                       "oauth_authenticate_response",
 	"/v1/b2b/oauth/discovery/authenticate":             "oauth_discovery_authenticate_response",
@@ -501,7 +519,10 @@ func TestWireShapes(t *testing.T) {
 		// MFA envelopes and factors: TestWireShapesMFA.
 		"sms_send_response": true, "mfa_authenticate_response": true, "totp_create_response": true,
 		"recovery_codes_recover_response": true, "phone_number_factor": true,
-		"authenticator_app_factor": true, "recovery_code_factor": true}
+		"authenticator_app_factor": true, "recovery_code_factor": true,
+		// RBAC and recovery codes: TestRBACAndRecoveryCodesShapes.
+		"recovery_codes_response": true, "rbac_policy_response": true, "policy": true, "policy_role": true,
+		"policy_resource": true, "policy_scope": true, "permission": true, "authorization_verdict": true}
 	for name := range wireShapes {
 		if c.seen[name] == 0 && !notYet[name] {
 			t.Errorf("shape %q was never checked", name)
@@ -539,6 +560,14 @@ var wireTypeShapes = map[string]any{
 	"sessions_authenticate_response":        wire.SessionsAuthenticateResponse{},
 	"mfa_authenticate_response":             wire.MFAAuthenticateResponse{},
 	"recovery_codes_recover_response":       wire.RecoveryCodesRecoverResponse{},
+	"recovery_codes_response":               wire.RecoveryCodesResponse{},
+	"rbac_policy_response":                  wire.RBACPolicyResponse{},
+	"policy":                                wire.Policy{},
+	"policy_role":                           wire.PolicyRole{},
+	"policy_resource":                       wire.PolicyResource{},
+	"policy_scope":                          wire.PolicyScope{},
+	"permission":                            wire.Permission{},
+	"authorization_verdict":                 wire.AuthorizationVerdict{},
 }
 
 // jsonFields lists the JSON names of a struct's fields (embedded structs

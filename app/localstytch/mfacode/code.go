@@ -140,6 +140,21 @@ func RandomDigits(n int) string {
 	return b.String()
 }
 
+// RecoveryCodeFrom spells 12 bytes of seed (an HMAC output) as a recovery
+// code xxxx-xxxx-xxxx, so a server can derive a member's codes again from its
+// key instead of storing them.
+func RecoveryCodeFrom(seed []byte) string {
+	var b strings.Builder
+	for i := 0; i < 12; i++ {
+		if i == 4 || i == 8 {
+			b.WriteByte('-')
+		}
+		b.WriteByte(recoveryAlphabet[int(seed[i])%len(recoveryAlphabet)])
+	}
+	return b.String()
+}
+
+// NewRecoveryCode is a random recovery code.
 func NewRecoveryCode() string {
 	var b strings.Builder
 	for i := 0; i < 12; i++ {

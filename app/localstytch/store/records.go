@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"time"
 )
 
@@ -127,6 +128,9 @@ type TOTP struct {
 	ExpiresAt     time.Time // for an unverified registration
 	LastStep      int64     // last accepted time step: a code is accepted once
 	RecoveryCodes []*RecoveryCode
+	// Generation counts recovery-code rotations; with the registration id
+	// and the key it derives the codes (MFAState.RecoveryCodeSeed).
+	Generation int `json:",omitempty"`
 }
 
 type RecoveryCode struct {
@@ -155,6 +159,15 @@ func (m *MFAState) MAC(label string, parts ...string) string {
 		h.Write([]byte(p))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// RecoveryCodeSeed derives the i-th recovery code of a registration's
+// generation: never stored (only its MAC, for the used flag), recomputable
+// so recovery_codes.get can show the codes again.
+func (m *MFAState) RecoveryCodeSeed(regID string, generation, i int) []byte {
+	h := hmac.New(sha256.New, m.Key)
+	h.Write([]byte("recovery-code\x00" + regID + "\x00" + strconv.Itoa(generation) + "\x00" + strconv.Itoa(i)))
+	return h.Sum(nil)
 }
 
 // TOTPSecret derives a registration's secret: never stored, recomputable.

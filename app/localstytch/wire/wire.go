@@ -405,3 +405,52 @@ type RecoveryCodesRecoverResponse struct {
 	MFAAuthenticateResponse
 	RecoveryCodesRemaining int `json:"recovery_codes_remaining"`
 }
+
+// RBACPolicyResponse answers rbac.policy: the project's RBAC policy.
+type RBACPolicyResponse struct {
+	Envelope
+	Policy Policy `json:"policy"`
+}
+
+// Policy is the project's roles, resources and scopes.
+type Policy struct {
+	Roles     []PolicyRole     `json:"roles"`
+	Resources []PolicyResource `json:"resources"`
+	Scopes    []PolicyScope    `json:"scopes"`
+}
+
+// PolicyRole is a role and the actions it grants per resource.
+type PolicyRole struct {
+	RoleID      string       `json:"role_id"`
+	Description string       `json:"description"`
+	Permissions []Permission `json:"permissions"`
+}
+
+// PolicyResource is a resource and every action it knows.
+type PolicyResource struct {
+	ResourceID  string   `json:"resource_id"`
+	Description string   `json:"description"`
+	Actions     []string `json:"actions"`
+}
+
+// PolicyScope is an OAuth scope and the actions it grants per resource.
+type PolicyScope struct {
+	Scope       string       `json:"scope"`
+	Description string       `json:"description"`
+	Permissions []Permission `json:"permissions"`
+}
+
+// Permission links a resource to actions ("*": all of them).
+type Permission struct {
+	ResourceID string   `json:"resource_id"`
+	Actions    []string `json:"actions"`
+}
+
+// RecoveryCodesResponse answers recovery_codes.get and recovery_codes.rotate.
+type RecoveryCodesResponse struct {
+	Envelope
+	MemberID      string       `json:"member_id"`
+	Member        Member       `json:"member"`
+	Organization  Organization `json:"organization"`
+	RecoveryCodes []string     `json:"recovery_codes"`
+}
