@@ -22,6 +22,23 @@ import (
 // (a signed-in member adding a factor). Success with an IST consumes it and
 // starts a session; with a session, the factor is added to that session.
 
+// memberRef is the organization (id, slug or external id) and member every
+// MFA request names; both are required.
+type memberRef struct {
+	OrganizationID string `json:"organization_id"`
+	MemberID       string `json:"member_id"`
+}
+
+func (r memberRef) missing() *apiError {
+	switch {
+	case r.OrganizationID == "":
+		return missingField("organization_id")
+	case r.MemberID == "":
+		return missingField("member_id")
+	}
+	return nil
+}
+
 // mfaTokens are the credential fields shared by every MFA request.
 type mfaTokens struct {
 	IST          string `json:"intermediate_session_token"`
@@ -157,8 +174,7 @@ func (s *Server) sendSMSLocked(m *store.Member, o *store.Org, phone string, now 
 }
 
 type mfaAuthReq struct {
-	OrganizationID         string         `json:"organization_id"`
-	MemberID               string         `json:"member_id"`
+	memberRef
 	Code                   string         `json:"code"`
 	RecoveryCode           string         `json:"recovery_code"`
 	SessionDurationMinutes int64          `json:"session_duration_minutes"`
@@ -177,12 +193,10 @@ type mfaAuthReq struct {
 // authPrologue validates what every MFA authenticate shares and resolves
 // organization, member and credential. codeField names the required code.
 func (s *Server) authPrologue(req *mfaAuthReq, codeField, code string, now time.Time) (*store.Org, *store.Member, *mfaCred, *apiError) {
-	switch {
-	case req.OrganizationID == "":
-		return nil, nil, nil, missingField("organization_id")
-	case req.MemberID == "":
-		return nil, nil, nil, missingField("member_id")
-	case code == "":
+	if e := req.missing(); e != nil {
+		return nil, nil, nil, e
+	}
+	if code == "" {
 		return nil, nil, nil, missingField(codeField)
 	}
 	switch req.SetMFAEnrollment {
@@ -284,8 +298,7 @@ func addFactor(fs []store.MFAFactor, f store.MFAFactor) []store.MFAFactor {
 // --- POST /v1/b2b/otps/sms/send ---
 
 type smsSendReq struct {
-	OrganizationID string `json:"organization_id"`
-	MemberID       string `json:"member_id"`
+	memberRef
 	MFAPhoneNumber string `json:"mfa_phone_number"`
 	Locale         string `json:"locale"`
 	mfaTokens
@@ -296,11 +309,8 @@ func (s *Server) handleSMSSend(rc *reqCtx) (any, *apiError) {
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.OrganizationID == "":
-		return nil, missingField("organization_id")
-	case req.MemberID == "":
-		return nil, missingField("member_id")
+	if e := req.missing(); e != nil {
+		return nil, e
 	}
 	phone := ""
 	if req.MFAPhoneNumber != "" {
@@ -412,9 +422,8 @@ func (s *Server) handleSMSAuthenticate(rc *reqCtx) (any, *apiError) {
 // --- POST /v1/b2b/totp (create) ---
 
 type totpCreateReq struct {
-	OrganizationID    string `json:"organization_id"`
-	MemberID          string `json:"member_id"`
-	ExpirationMinutes int64  `json:"expiration_minutes"`
+	memberRef
+	ExpirationMinutes int64 `json:"expiration_minutes"`
 	mfaTokens
 }
 
@@ -423,11 +432,8 @@ func (s *Server) handleTOTPCreate(rc *reqCtx) (any, *apiError) {
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.OrganizationID == "":
-		return nil, missingField("organization_id")
-	case req.MemberID == "":
-		return nil, missingField("member_id")
+	if e := req.missing(); e != nil {
+		return nil, e
 	}
 	exp := int64(defaultTOTPExpiry)
 	if req.ExpirationMinutes != 0 {

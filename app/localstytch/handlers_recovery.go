@@ -20,13 +20,11 @@ func (s *Server) handleRecoveryCodesGet(rc *reqCtx) (any, *apiError) {
 	orgID, memberID, _ := strings.Cut(strings.TrimPrefix(rc.r.URL.Path, recoveryCodesGetPrefix), "/")
 	orgID, err1 := url.PathUnescape(orgID)
 	memberID, err2 := url.PathUnescape(memberID)
-	switch {
-	case err1 != nil || err2 != nil:
+	if err1 != nil || err2 != nil {
 		return nil, newErrMsg("invalid_request", "The organization or member id is not a valid path segment.")
-	case orgID == "":
-		return nil, missingField("organization_id")
-	case memberID == "":
-		return nil, missingField("member_id")
+	}
+	if e := (memberRef{orgID, memberID}).missing(); e != nil {
+		return nil, e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -46,22 +44,14 @@ func (s *Server) handleRecoveryCodesGet(rc *reqCtx) (any, *apiError) {
 	return &wire.RecoveryCodesResponse{MemberID: m.ID, Member: memberJSON(m), Organization: orgJSON(o), RecoveryCodes: codes}, nil
 }
 
-type recoveryRotateReq struct {
-	OrganizationID string `json:"organization_id"`
-	MemberID       string `json:"member_id"`
-}
-
 // POST /v1/b2b/recovery_codes/rotate: every earlier code stops working.
 func (s *Server) handleRecoveryCodesRotate(rc *reqCtx) (any, *apiError) {
-	var req recoveryRotateReq
+	var req memberRef
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.OrganizationID == "":
-		return nil, missingField("organization_id")
-	case req.MemberID == "":
-		return nil, missingField("member_id")
+	if e := req.missing(); e != nil {
+		return nil, e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
