@@ -37,7 +37,7 @@ type primaryDone struct {
 // mfa_required when the organization or member needs MFA and no MFA factor
 // came along (texting a code first when Stytch would), otherwise a member
 // session. Both "not done yet" answers carry an IST — the one passed in, or
-// a new one made through the store (addIST, so the caps see it). Caller
+// a new one made through the store (store.State.NewIST, so the caps see it). Caller
 // holds s.mu.
 func (s *Server) concludeLocked(rc *reqCtx, r *wire.SessionResult, d primaryDone, now time.Time) {
 	allowed := primaryRequired(d.o, store.FactorsOr(d.primary, d.email, d.emailID, d.authenticatedAt))
