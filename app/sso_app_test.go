@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,9 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"stytch-desktop/app/config"
-	"stytch-desktop/app/core"
-	"stytch-desktop/app/keychain/keychaintest"
 	"stytch-desktop/app/signin"
 )
 
@@ -52,15 +48,7 @@ func idpSignIn(t *testing.T, start, email string) string {
 // link back through the OS door; an SSO-only organization opens the browser
 // again at its identity provider.
 func TestLocalModeOAuthAndSSO(t *testing.T) {
-	cfg, err := config.FromEnv(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, lc := newApp(cfg, core.Options{Secrets: keychaintest.NewMemory(), StateDir: t.TempDir(), SkipSchemeRegistration: true})
-	win := &recorder{}
-	lc.Start(win)
-	defer lc.Shutdown(context.Background())
-	v := win.waitScreen(t, signin.ScreenSignedOut)
+	a, lc, win, v := startLocalApp(t)
 	if !slices.Equal(v.OAuthProviders, []string{"google", "microsoft"}) || !v.SSOAvailable {
 		t.Fatalf("first screen: %+v", v)
 	}

@@ -143,6 +143,20 @@ func (in *Inbox) Offer(raw string) bool {
 // from the OS: the same parser rules, de-duplication, buffer and order.
 func (in *Inbox) OfferPasted(ctx context.Context, raw string) bool {
 	l, err := in.parser.ParsePasted(raw)
+	return in.offerAndWait(ctx, l, err)
+}
+
+// OfferLink is OfferPasted for a link the app obtained itself (a sign-in code
+// redeemed at the /open page yields the email's link): no parsing, but the
+// same door — de-duplication, buffer and order — so a code and a click on the
+// same email cannot both reach the flows. It waits (until ctx ends) for the
+// link to be delivered or reported.
+func (in *Inbox) OfferLink(ctx context.Context, l Link) bool {
+	return in.offerAndWait(ctx, l, nil)
+}
+
+// offerAndWait offers and waits (until ctx ends) for the outcome.
+func (in *Inbox) offerAndWait(ctx context.Context, l Link, err error) bool {
 	done := make(chan struct{})
 	accepted := in.offer(l, err, done)
 	select {

@@ -290,16 +290,19 @@ func (l *Lifecycle) Paste(raw string) signin.View {
 }
 
 // RedeemCode takes a sign-in code from the /open page ("Got a code
-// instead?"): the flows exchange it for its link, which then goes to the
-// flows exactly as a link from the OS does (deliver), so it completes with
-// this app's PKCE verifier.
+// instead?"): the flows exchange it for its link, which then enters through
+// the same door as a link from the OS (the inbox: de-duplication, order), so
+// it completes with this app's PKCE verifier and a later click on the same
+// email's link is refused as a duplicate instead of spending a second try.
 func (l *Lifecycle) RedeemCode(code string) signin.View {
 	f := l.flows()
 	if f == nil {
 		return l.State()
 	}
 	if link, err := f.RedeemCode(l.ctx, code); err == nil {
-		l.deliver(link)
+		ctx, cancel := context.WithTimeout(l.ctx, linkWait)
+		defer cancel()
+		l.links.OfferLink(ctx, link)
 	}
 	return l.State()
 }

@@ -6,13 +6,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // Organization authentication policy and session factors: which primary
 // methods an organization accepts (auth_methods / allowed_auth_methods), its
 // SSO connections and its OAuth-tenant JIT rule, and the factors an
-// intermediate session or member session carries. Reference:
-// stytch-b2b-mfa-sso-broker.md §1, §4, §5.
+// intermediate session or member session carries (docs/local-api.md §2,
+// §7).
 
 // Primary authentication methods as Stytch names them in
 // allowed_auth_methods and primary_required.allowed_auth_methods.
@@ -41,98 +44,22 @@ var oauthProviders = map[string]string{ // path name -> provider_type as Stytch 
 	"github":    "GitHub",
 }
 
-// ssoConnection is one active SSO connection of an organization.
-type ssoConnection struct {
-	ID               string // saml-connection-test-<uuid> or oidc-connection-test-<uuid>
-	DisplayName      string
-	IdentityProvider string // e.g. "okta", "microsoft-entra", "generic"
-	Protocol         string // "saml" or "oidc"
-}
-
-// orgAuth is the part of an organization's settings that decides how its
-// members may authenticate. The zero value is Stytch's default: every
-// method allowed, no SSO, no OAuth-tenant JIT.
-type orgAuth struct {
-	AuthMethods                string // "" (ALL_ALLOWED) or RESTRICTED
-	AllowedAuthMethods         []string
-	SSOConnections             []ssoConnection
-	SSODefaultConnectionID     string
-	SSOJITProvisioning         string // "" (ALL_ALLOWED), RESTRICTED, NOT_ALLOWED
-	OAuthTenantJITProvisioning string // "" (NOT_ALLOWED) or RESTRICTED
-	AllowedOAuthTenants        map[string][]string
-}
-
-func (a *orgAuth) connection(id string) *ssoConnection {
-	for i := range a.SSOConnections {
-		if a.SSOConnections[i].ID == id {
-			return &a.SSOConnections[i]
-		}
-	}
-	return nil
-}
-
-// authFactor is one authentication factor of an intermediate or member
-// session, in the shape of Stytch's session authentication_factors.
-type authFactor struct {
-	Type           string // magic_link, sso, oauth
-	DeliveryMethod string // email, sso_saml, sso_oidc, oauth_google, oauth_microsoft, …
-	Email, EmailID string
-	ConnectionID   string // sso
-	Provider       string // oauth: google, microsoft, …
-	Subject        string // sso external id / oauth provider subject
-	RegistrationID string
-	At             time.Time
-}
-
-func magicLinkFactor(email, emailID string, at time.Time) authFactor {
-	return authFactor{Type: "magic_link", DeliveryMethod: "email", Email: email, EmailID: emailID, At: at}
-}
-
-// method names the factor as allowed_auth_methods does.
-func (f authFactor) method() string {
-	switch f.Type {
-	case "sso":
-		return methodSSO
-	case "oauth":
-		return f.Provider + "_oauth"
-	case "magic_link":
-		return methodMagicLink
-	}
-	return f.Type
-}
-
-// transferable reports whether the factor moves to another organization's
-// session on sessions.exchange: only magic-link, OAuth and SMS factors do;
-// SSO factors belong to their connection's organization (reference §3).
-func (f authFactor) transferable() bool {
-	return f.Type == "magic_link" || f.Type == "oauth" || f.DeliveryMethod == "sms"
-}
-
-// factorsOr returns fs, or a single email magic-link factor for records
-// written before factors were kept (they were all magic-link sessions).
-func factorsOr(fs []authFactor, email, emailID string, at time.Time) []authFactor {
-	if len(fs) > 0 {
-		return fs
-	}
-	return []authFactor{magicLinkFactor(email, emailID, at)}
-}
-
 // withFactor returns fs plus f, replacing an earlier factor of the same
 // method (re-authenticating refreshes it rather than duplicating it).
-func withFactor(fs []authFactor, f authFactor) []authFactor {
-	out := make([]authFactor, 0, len(fs)+1)
+func withFactor(fs []store.AuthFactor, f store.AuthFactor) []store.AuthFactor {
+	out := make([]store.AuthFactor, 0, len(fs)+1)
 	for _, g := range fs {
-		if g.method() != f.method() || g.ConnectionID != f.ConnectionID {
+		if g.Method() != f.Method() || g.ConnectionID != f.ConnectionID {
 			out = append(out, g)
 		}
 	}
 	return append(out, f)
 }
 
-func transferableFactors(fs []authFactor) []authFactor {
-	var out []authFactor
+func transferableFactors(fs []store.AuthFactor) []store.AuthFactor {
+	var out []store.AuthFactor
 	for _, f := range fs {
-		if f.transferable() {
+		if f.Transferable() {
 			out = append(out, f)
 		}
 	}
@@ -142,10 +69,10 @@ func transferableFactors(fs []authFactor) []authFactor {
 // carriedFactors are the factors of sess that would move to another
 // organization's session; never empty (an SSO-only session carries a
 // placeholder that satisfies no method).
-func carriedFactors(sess *sessionRecord) []authFactor {
-	fs := transferableFactors(factorsOr(sess.Primary, sess.Email, sess.EmailID, sess.AuthenticatedAt))
+func carriedFactors(sess *store.Session) []store.AuthFactor {
+	fs := transferableFactors(store.FactorsOr(sess.Primary, sess.Email, sess.EmailID, sess.AuthenticatedAt))
 	if len(fs) == 0 {
-		return []authFactor{{Type: "none", Email: sess.Email}}
+		return []store.AuthFactor{{Type: "none", Email: sess.Email}}
 	}
 	return fs
 }
@@ -153,15 +80,15 @@ func carriedFactors(sess *sessionRecord) []authFactor {
 // primaryRequired returns the organization's allowed_auth_methods when none
 // of factors satisfies them, or nil when primary authentication is done.
 // An SSO factor counts only in the organization owning its connection.
-func primaryRequired(o *orgRecord, factors []authFactor) []string {
+func primaryRequired(o *store.Org, factors []store.AuthFactor) []string {
 	if o.Auth.AuthMethods != authMethodsRestricted {
 		return nil
 	}
 	for _, f := range factors {
-		if f.Type == "sso" && o.Auth.connection(f.ConnectionID) == nil {
+		if f.Type == "sso" && o.Auth.Connection(f.ConnectionID) == nil {
 			continue
 		}
-		if slices.Contains(o.Auth.AllowedAuthMethods, f.method()) {
+		if slices.Contains(o.Auth.AllowedAuthMethods, f.Method()) {
 			return nil
 		}
 	}
@@ -169,7 +96,7 @@ func primaryRequired(o *orgRecord, factors []authFactor) []string {
 }
 
 // oauthTenant returns the OAuth factor's provider and tenant, if any.
-func oauthTenant(factors []authFactor) (provider, tenant string) {
+func oauthTenant(factors []store.AuthFactor) (provider, tenant string) {
 	for _, f := range factors {
 		if f.Type == "oauth" {
 			return f.Provider, tenantOf(f.Provider, f.Email)
@@ -194,7 +121,7 @@ func tenantOf(provider, email string) string {
 
 // eligibleByOAuthTenant reports whether an OAuth factor's tenant may
 // JIT-join o (oauth_tenant_jit_provisioning RESTRICTED + allowed tenant).
-func eligibleByOAuthTenant(o *orgRecord, factors []authFactor) (provider, tenant string, ok bool) {
+func eligibleByOAuthTenant(o *store.Org, factors []store.AuthFactor) (provider, tenant string, ok bool) {
 	if o.Auth.OAuthTenantJITProvisioning != jitRestricted {
 		return "", "", false
 	}
@@ -220,56 +147,59 @@ func providerSubject(provider, email string) string {
 
 // --- wire ---
 
-func authFactorJSON(f authFactor) map[string]any {
-	out := map[string]any{
-		"type":                  f.Type,
-		"delivery_method":       f.DeliveryMethod,
-		"last_authenticated_at": ts(f.At),
-		"created_at":            ts(f.At),
-		"updated_at":            ts(f.At),
-	}
+func authFactorJSON(f store.AuthFactor) wire.AuthenticationFactor {
+	out := factorJSON(f.Type, f.DeliveryMethod, f.At)
+	sso := &wire.SSOFactor{ID: f.RegistrationID, ProviderID: f.ConnectionID, ExternalID: f.Subject}
+	oauth := &wire.OAuthFactor{ID: f.RegistrationID, EmailID: f.EmailID, ProviderSubject: f.Subject}
 	switch {
 	case f.Type == "magic_link":
-		out["email_factor"] = map[string]any{"email_id": f.EmailID, "email_address": f.Email}
+		out.EmailFactor = &wire.EmailFactor{EmailID: f.EmailID, EmailAddress: f.Email}
 	case f.DeliveryMethod == "sso_saml":
-		out["saml_sso_factor"] = map[string]any{"id": f.RegistrationID, "provider_id": f.ConnectionID, "external_id": f.Subject}
+		out.SAMLSSOFactor = sso
 	case f.DeliveryMethod == "sso_oidc":
-		out["oidc_sso_factor"] = map[string]any{"id": f.RegistrationID, "provider_id": f.ConnectionID, "external_id": f.Subject}
+		out.OIDCSSOFactor = sso
 	case f.Type == "oauth":
-		out[f.Provider+"_oauth_factor"] = map[string]any{"id": f.RegistrationID, "email_id": f.EmailID, "provider_subject": f.Subject}
+		switch f.Provider {
+		case "google":
+			out.GoogleOAuthFactor = oauth
+		case "microsoft":
+			out.MicrosoftOAuthFactor = oauth
+		case "hubspot":
+			out.HubspotOAuthFactor = oauth
+		case "slack":
+			out.SlackOAuthFactor = oauth
+		case "github":
+			out.GithubOAuthFactor = oauth
+		}
 	}
 	return out
 }
 
-func authFactorsJSON(fs []authFactor) []map[string]any {
-	out := make([]map[string]any, 0, len(fs))
+func authFactorsJSON(fs []store.AuthFactor) []wire.AuthenticationFactor {
+	out := make([]wire.AuthenticationFactor, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, authFactorJSON(f))
 	}
 	return out
 }
 
-// primaryFactors are a member session's primary factors.
-func (s *sessionRecord) primaryFactors() []authFactor {
-	return factorsOr(s.Primary, s.Email, s.EmailID, s.AuthenticatedAt)
-}
-
-// addAuthPolicyJSON overwrites the policy fields of an organization object.
-func addAuthPolicyJSON(out map[string]any, o *orgRecord) {
+// addAuthPolicyJSON fills the policy fields of an organization object.
+func addAuthPolicyJSON(out *wire.Organization, o *store.Org) {
 	a := &o.Auth
 	methods := allAllowed
 	if a.AuthMethods != "" {
 		methods = a.AuthMethods
 	}
-	conns := []map[string]any{}
+	conns := []wire.SSOActiveConnection{}
 	for _, c := range a.SSOConnections {
-		conns = append(conns, map[string]any{
-			"connection_id": c.ID, "display_name": c.DisplayName, "identity_provider": c.IdentityProvider,
+		conns = append(conns, wire.SSOActiveConnection{
+			ConnectionID: c.ID, DisplayName: c.DisplayName, IdentityProvider: c.IdentityProvider,
 		})
 	}
-	var def any // null when there is no default connection
+	var def *string // null when there is no default connection
 	if a.SSODefaultConnectionID != "" {
-		def = a.SSODefaultConnectionID
+		id := a.SSODefaultConnectionID
+		def = &id
 	}
 	ssoJIT := allAllowed
 	if a.SSOJITProvisioning != "" {
@@ -279,31 +209,23 @@ func addAuthPolicyJSON(out map[string]any, o *orgRecord) {
 	if a.OAuthTenantJITProvisioning != "" {
 		tenantJIT = a.OAuthTenantJITProvisioning
 	}
-	tenants := map[string]any{}
+	tenants := map[string][]string{}
 	for p, ids := range a.AllowedOAuthTenants {
 		tenants[p] = append([]string{}, ids...)
 	}
-	out["auth_methods"] = methods
-	out["allowed_auth_methods"] = orEmpty(append([]string(nil), a.AllowedAuthMethods...))
-	out["sso_active_connections"] = conns
-	out["sso_default_connection_id"] = def
-	out["sso_jit_provisioning"] = ssoJIT
-	out["oauth_tenant_jit_provisioning"] = tenantJIT
-	out["allowed_oauth_tenants"] = tenants
+	out.AuthMethods = methods
+	out.AllowedAuthMethods = orEmpty(append([]string(nil), a.AllowedAuthMethods...))
+	out.SSOActiveConnections = conns
+	out.SSODefaultConnectionID = def
+	out.SSOJITProvisioning = ssoJIT
+	out.OAuthTenantJITProvisioning = tenantJIT
+	out.AllowedOAuthTenants = tenants
 }
 
 // withPrimaryRequired fills the 200 "not done yet" shape of a member who
-// still has to authenticate with one of allowed (reference §1): primary
+// still has to authenticate with one of allowed (docs/local-api.md §2): primary
 // first, so mfa_required is null even in an MFA organization.
-func withPrimaryRequired(resp map[string]any, ist string, allowed []string, istExpires time.Time) map[string]any {
-	resp["member_authenticated"] = false
-	resp["intermediate_session_token"] = ist
-	resp["session_token"] = ""
-	resp["session_jwt"] = ""
-	resp["member_session"] = nil
-	resp["mfa_required"] = nil
-	resp["primary_required"] = map[string]any{"allowed_auth_methods": allowed}
-	resp["member_device"] = nil
-	resp["intermediate_session_token_expires_at"] = ts(istExpires)
-	return resp
+func withPrimaryRequired(r *wire.SessionResult, ist string, allowed []string, istExpires time.Time) {
+	notDoneYet(r, ist, istExpires)
+	r.PrimaryRequired = &wire.PrimaryRequired{AllowedAuthMethods: allowed}
 }

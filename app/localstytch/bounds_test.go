@@ -16,6 +16,8 @@ import (
 
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
+
+	"stytch-desktop/app/localstytch/store"
 )
 
 // serveLoopback sends one request through ServeHTTP with a loopback Host.
@@ -89,57 +91,6 @@ func TestOutboxIsABoundedRing(t *testing.T) {
 	}
 }
 
-// TestTokenStoresAreCapped: each token store keeps at most its cap,
-// evicting the oldest first, also when records were put in the map
-// directly; the order queues stay proportional to the live records.
-func TestTokenStoresAreCapped(t *testing.T) {
-	now := time.Now()
-	st := newState()
-	for i := range maxISTs + 10 {
-		st.addIST(tokenHash(fmt.Sprint("ist", i)), &istRecord{ExpiresAt: now.Add(time.Duration(i))})
-	}
-	if len(st.ISTs) != maxISTs || st.ISTs["ist0"] != nil || st.ISTs["ist9"] != nil || st.ISTs["ist10"] == nil {
-		t.Fatalf("ISTs: %d kept; oldest evicted: %v", len(st.ISTs), st.ISTs["ist0"] == nil)
-	}
-	for i := range maxMagicTokens + 3 {
-		st.addMagicToken(tokenHash(fmt.Sprint("ml", i)), &magicTokenRecord{CreatedAt: now.Add(time.Duration(i))})
-	}
-	if len(st.MagicTokens) != maxMagicTokens || st.MagicTokens["ml2"] != nil || st.MagicTokens["ml3"] == nil {
-		t.Fatalf("magic tokens: %d kept", len(st.MagicTokens))
-	}
-	for i := range maxSessions + 2 {
-		id := fmt.Sprint("s", i)
-		st.addSession(&sessionRecord{ID: id, TokenHash: tokenHash("h" + id), StartedAt: now.Add(time.Duration(i))})
-		st.issued[id] = "raw"
-	}
-	if len(st.Sessions) != maxSessions || len(st.sessionByToken) != maxSessions || st.Sessions["s1"] != nil ||
-		st.Sessions["s2"] == nil || st.issued["s0"] != "" || len(st.issued) != maxSessions {
-		t.Fatalf("sessions: %d kept, %d indexed, %d raw tokens", len(st.Sessions), len(st.sessionByToken), len(st.issued))
-	}
-
-	// Records put straight into the map (as a handler might) are evicted too.
-	st2 := newState()
-	for i := range maxISTs + 5 {
-		st2.ISTs[tokenHash(fmt.Sprint("direct", i))] = &istRecord{ExpiresAt: now.Add(time.Duration(i))}
-	}
-	st2.addIST("last", &istRecord{ExpiresAt: now.Add(time.Hour)})
-	if len(st2.ISTs) != maxISTs || st2.ISTs["last"] == nil || st2.ISTs["direct0"] != nil {
-		t.Fatalf("direct inserts: %d kept", len(st2.ISTs))
-	}
-
-	// Consumed ISTs leave at once and the queue does not keep their keys.
-	st3 := newState()
-	for i := range 100000 {
-		tok := fmt.Sprint("tok", i)
-		rec := &istRecord{ExpiresAt: now.Add(time.Hour)}
-		st3.addIST(hashToken(tok), rec)
-		st3.consumeIST(tok, rec)
-	}
-	if len(st3.ISTs) != 0 || st3.istOrder.len() > 2*len(st3.ISTs)+1024 {
-		t.Fatalf("after 100k consumed ISTs: %d live, queue %d", len(st3.ISTs), st3.istOrder.len())
-	}
-}
-
 // TestSweepDropsExpiredRecords: expired sessions (with their in-memory raw
 // token), ISTs, magic-link records past their retention and stale send
 // times go at the next sweep.
@@ -155,12 +106,12 @@ func TestSweepDropsExpiredRecords(t *testing.T) {
 	count := func() (sess, raw, ists, links, sends int) {
 		e.srv.mu.Lock()
 		defer e.srv.mu.Unlock()
-		return len(e.srv.st.Sessions), len(e.srv.st.issued), len(e.srv.st.ISTs), len(e.srv.st.MagicTokens), len(e.srv.lastSend)
+		return len(e.srv.st.Sessions), len(e.srv.st.Issued), len(e.srv.st.ISTs), len(e.srv.st.MagicTokens), len(e.srv.lastSend)
 	}
 	if s, r, i, l, n := count(); s != 1 || r != 1 || i != 1 || l != 2 || n != 2 {
 		t.Fatalf("before: sessions %d raw %d ists %d links %d sends %d", s, r, i, l, n)
 	}
-	e.clock.Advance(usedLinkRetention + 2*time.Hour)
+	e.clock.Advance(store.UsedLinkRetention + 2*time.Hour)
 	e.discoveryToken("late@example.org", "") // a send triggers the sweep
 	if s, r, i, l, n := count(); s != 0 || r != 0 || i != 0 || l != 1 || n != 1 {
 		t.Fatalf("after: sessions %d raw %d ists %d links %d sends %d (want 0 0 0 1 1)", s, r, i, l, n)
@@ -182,7 +133,7 @@ func TestRevokeForgetsRawToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.srv.mu.Lock()
-	n := len(e.srv.st.issued)
+	n := len(e.srv.st.Issued)
 	e.srv.mu.Unlock()
 	if n != 0 {
 		t.Fatalf("%d raw session tokens kept after revoke", n)
@@ -197,7 +148,7 @@ func TestStateWrittenInBackground(t *testing.T) {
 	e := newEnv(t, Options{Seed: true, StatePath: path})
 	tok := e.discoveryToken("bg@example.org", "")
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(readState(t, path), string(hashToken(tok))) {
+	for !strings.Contains(readState(t, path), string(store.HashToken(tok))) {
 		if time.Now().After(deadline) {
 			t.Fatal("the background writer never saved the new link")
 		}
@@ -208,7 +159,7 @@ func TestStateWrittenInBackground(t *testing.T) {
 	if err := e.srv.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(readState(t, path), string(hashToken(tok2))) {
+	if !strings.Contains(readState(t, path), string(store.HashToken(tok2))) {
 		t.Fatal("Close did not write the pending change")
 	}
 	if err := e.srv.Close(context.Background()); err != nil {
@@ -242,7 +193,7 @@ func TestFailedBackgroundWriteIsRetried(t *testing.T) {
 	if err := e.srv.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(readState(t, path), string(hashToken(tok))) {
+	if !strings.Contains(readState(t, path), string(store.HashToken(tok))) {
 		t.Fatal("change lost after a failed write")
 	}
 }

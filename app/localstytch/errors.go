@@ -3,6 +3,8 @@ package localstytch
 import (
 	"net/http"
 	"strconv"
+
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // errorSpec is the HTTP status and default message of one Stytch error_type.
@@ -14,7 +16,7 @@ type errorSpec struct {
 // errorTable is the ONE place that maps error_type to HTTP status. Entries
 // marked "?" in the comment have no public evidence for the status; they are
 // the most plausible choice and are kept here so they are easy to correct
-// (see /work/shared/reference/stytch-b2b-api.md §2).
+// (docs/local-api.md §10).
 var errorTable = map[string]errorSpec{
 	// Evidence: Stytch docs / SDK integration tests.
 	"unauthorized_credentials":       {http.StatusUnauthorized, "Unauthorized credentials."},
@@ -49,7 +51,12 @@ var errorTable = map[string]errorSpec{
 	"invalid_email_jit_provisioning":           {http.StatusBadRequest, "email_jit_provisioning must be RESTRICTED or NOT_ALLOWED."},
 	"project_not_found":                        {http.StatusNotFound, "Project could not be found."},
 
-	// MFA (reference stytch-b2b-mfa-sso-broker.md §2). Types are Stytch's
+	// RBAC (docs/local-api.md §11): the types and status Stytch's SDKs use
+	// when they run the same authorization check locally.
+	"session_authorization_error":         {http.StatusForbidden, "The Member is not authorized to perform the requested action on that resource."},
+	"session_authorization_tenancy_error": {http.StatusForbidden, "The authorization check names another organization than the Member's."},
+
+	// MFA (docs/local-api.md §5). Types are Stytch's
 	// (its SDKs' error enums); statuses are "?" except active_totp_exists
 	// (400, Stytch's error docs) and the ones above.
 	"otp_code_not_found":                                  {http.StatusNotFound, "The OTP code could not be found. Check that the code is correct."},
@@ -137,12 +144,12 @@ func missingField(name string) *apiError {
 
 // errorBody builds the JSON error object Stytch returns; status_code is in the
 // body because the Node SDK reads it from there.
-func errorBody(status int, requestID, errorType, message string) map[string]any {
-	return map[string]any{
-		"status_code":   status,
-		"request_id":    requestID,
-		"error_type":    errorType,
-		"error_message": message,
-		"error_url":     "https://stytch.com/docs/b2b/api/errors/" + strconv.Itoa(status) + "#" + errorType,
+func errorBody(status int, requestID, errorType, message string) wire.Error {
+	return wire.Error{
+		StatusCode:   status,
+		RequestID:    requestID,
+		ErrorType:    errorType,
+		ErrorMessage: message,
+		ErrorURL:     "https://stytch.com/docs/b2b/api/errors/" + strconv.Itoa(status) + "#" + errorType,
 	}
 }

@@ -1,6 +1,7 @@
 package localstytch
 
 import (
+	"encoding/json"
 	"io"
 	"math"
 	"net/http"
@@ -148,12 +149,21 @@ func dropConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// addExtraFields adds fields a newer Stytch API version might send, so tests
+// withExtraFields adds fields a newer Stytch API version might send, so tests
 // can check that clients ignore unknown fields.
-func addExtraFields(resp map[string]any) {
+func withExtraFields(body any) any {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return body
+	}
+	var resp map[string]any
+	if json.Unmarshal(b, &resp) != nil {
+		return body
+	}
 	resp["emulator_unknown_field"] = "ignored by well-behaved clients"
 	resp["emulator_unknown_object"] = map[string]any{"nested": []any{1, "two", nil}}
 	resp["intermediate_session_token_expires_at"] = time.Now().UTC().Format(time.RFC3339)
+	return resp
 }
 
 // faultJSON is the wire form of POST /emulator/faults.

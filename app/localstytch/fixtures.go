@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/mfacode"
+	"stytch-desktop/app/localstytch/store"
 )
 
 // OrganizationOptions are the optional settings of CreateOrganization.
@@ -64,12 +67,12 @@ func (s *Server) fixtureMember(op, org, rawEmail, status string) (Member, error)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.st.orgByIDOrSlug(org)
+	o := s.st.OrgByIDOrSlug(org)
 	if o == nil {
 		return Member{}, fmt.Errorf("%s: %w", op, newErr("organization_not_found"))
 	}
 	now := s.clock()
-	m := s.st.member(o.ID, email)
+	m := s.st.MemberOf(o.ID, email)
 	if m == nil {
 		m = s.newMemberLocked(o, email, status, now)
 	} else {
@@ -90,14 +93,14 @@ type orgSpec struct {
 }
 
 // createOrgLocked validates and stores a new organization. Caller holds s.mu.
-func (s *Server) createOrgLocked(spec orgSpec, now time.Time) (*orgRecord, *apiError) {
+func (s *Server) createOrgLocked(spec orgSpec, now time.Time) (*store.Org, *apiError) {
 	if !validOrgName(spec.name) {
 		return nil, newErr("invalid_organization_name")
 	}
 	if !validSlug(spec.slug) {
 		return nil, newErr("invalid_organization_slug")
 	}
-	if s.st.slugTaken(spec.slug) {
+	if s.st.SlugTaken(spec.slug) {
 		return nil, newErr("organization_slug_already_used")
 	}
 	switch spec.jit {
@@ -123,23 +126,23 @@ func (s *Server) createOrgLocked(spec orgSpec, now time.Time) (*orgRecord, *apiE
 	for _, d := range spec.domains {
 		domains = append(domains, strings.ToLower(strings.TrimSpace(d)))
 	}
-	o := &orgRecord{
-		ID: newID("organization"), Name: spec.name, Slug: spec.slug, LogoURL: spec.logoURL,
+	o := &store.Org{
+		ID: store.NewID("organization"), Name: spec.name, Slug: spec.slug, LogoURL: spec.logoURL,
 		EmailAllowedDomains: domains, EmailJITProvisioning: spec.jit, MFAPolicy: spec.mfa,
 		AllowedMFAMethods: append([]string(nil), spec.mfaMethods...),
 		ExternalID:        spec.externalID, TrustedMetadata: spec.trustedMetadata,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	s.st.addOrg(o)
+	s.st.AddOrg(o)
 	return o, nil
 }
 
-func (s *Server) newMemberLocked(o *orgRecord, email, status string, now time.Time) *memberRecord {
-	m := &memberRecord{
-		ID: newID("member"), OrgID: o.ID, Email: email, EmailID: newID("email"),
+func (s *Server) newMemberLocked(o *store.Org, email, status string, now time.Time) *store.Member {
+	m := &store.Member{
+		ID: store.NewID("member"), OrgID: o.ID, Email: email, EmailID: store.NewID("email"),
 		Status: status, EmailVerified: status == statusActive, CreatedAt: now, UpdatedAt: now,
 	}
-	s.st.addMember(m)
+	s.st.AddMember(m)
 	return m
 }
 
@@ -150,13 +153,13 @@ func (s *Server) ensureSandbox(now time.Time) {
 	defer s.mu.Unlock()
 	o, ok := s.st.Orgs[sandboxOrgID]
 	if !ok {
-		o = &orgRecord{
+		o = &store.Org{
 			ID: sandboxOrgID, Name: sandboxOrgName, Slug: sandboxOrgSlug,
 			EmailJITProvisioning: jitNotAllowed, MFAPolicy: mfaOptional, CreatedAt: now, UpdatedAt: now,
 		}
-		s.st.addOrg(o)
+		s.st.AddOrg(o)
 	}
-	if s.st.member(o.ID, sandboxEmail) == nil {
+	if s.st.MemberOf(o.ID, sandboxEmail) == nil {
 		m := s.newMemberLocked(o, sandboxEmail, statusActive, now)
 		m.Name = sandboxMemberName
 	}
@@ -208,7 +211,7 @@ func (s *Server) seedDemo(now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, so := range orgs {
-		if s.st.slugTaken(so.slug) {
+		if s.st.SlugTaken(so.slug) {
 			continue
 		}
 		o, err := s.createOrgLocked(orgSpec{name: so.name, slug: so.slug, logoURL: so.logo,
@@ -235,16 +238,16 @@ func (s *Server) SetMFAPhone(org, rawEmail, phone string) (Member, error) {
 	if apiErr != nil {
 		return Member{}, fmt.Errorf("%s: %w", op, apiErr)
 	}
-	if _, ok := parseE164(phone); !ok {
+	if _, ok := mfacode.ParseE164(phone); !ok {
 		return Member{}, fmt.Errorf("%s: %w", op, newErr("invalid_phone_number"))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.st.orgByIDOrSlug(org)
+	o := s.st.OrgByIDOrSlug(org)
 	if o == nil {
 		return Member{}, fmt.Errorf("%s: %w", op, newErr("organization_not_found"))
 	}
-	m := s.st.member(o.ID, email)
+	m := s.st.MemberOf(o.ID, email)
 	if m == nil {
 		return Member{}, fmt.Errorf("%s: %w", op, newErr("member_not_found"))
 	}
@@ -253,9 +256,9 @@ func (s *Server) SetMFAPhone(org, rawEmail, phone string) (Member, error) {
 	return Member{ID: m.ID, OrganizationID: o.ID, Email: m.Email, Status: m.Status}, nil
 }
 
-func setVerifiedPhone(m *memberRecord, phone string) {
+func setVerifiedPhone(m *store.Member, phone string) {
 	mfa := memberMFAOf(m)
-	mfa.Phone, mfa.PhoneID, mfa.PhoneVerified, mfa.Enrolled = phone, newID("mfa-phone-number"), true, true
+	mfa.Phone, mfa.PhoneID, mfa.PhoneVerified, mfa.Enrolled = phone, store.NewID("mfa-phone-number"), true, true
 	if mfa.DefaultMethod == "" {
 		mfa.DefaultMethod = mfaSMS
 	}
@@ -272,11 +275,11 @@ func (s *Server) EnrollTOTP(org, rawEmail string) (secret string, recoveryCodes 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.st.orgByIDOrSlug(org)
+	o := s.st.OrgByIDOrSlug(org)
 	if o == nil {
 		return "", nil, fmt.Errorf("%s: %w", op, newErr("organization_not_found"))
 	}
-	m := s.st.member(o.ID, email)
+	m := s.st.MemberOf(o.ID, email)
 	if m == nil {
 		return "", nil, fmt.Errorf("%s: %w", op, newErr("member_not_found"))
 	}

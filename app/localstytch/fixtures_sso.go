@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
 )
 
 // SSOConnection identifies an SSO connection created by AddSSOConnection.
@@ -25,7 +27,7 @@ func (s *Server) AddSSOConnection(org, displayName, identityProvider, protocol s
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.st.orgByIDOrSlug(org)
+	o := s.st.OrgByIDOrSlug(org)
 	if o == nil {
 		return SSOConnection{}, fmt.Errorf("%s: %w", op, newErr("organization_not_found"))
 	}
@@ -35,8 +37,8 @@ func (s *Server) AddSSOConnection(org, displayName, identityProvider, protocol s
 		IdentityProvider: c.IdentityProvider, Protocol: c.Protocol}, nil
 }
 
-func addConnection(o *orgRecord, displayName, idp, protocol string, makeDefault bool, now time.Time) ssoConnection {
-	c := ssoConnection{ID: newID(protocol + "-connection"), DisplayName: displayName,
+func addConnection(o *store.Org, displayName, idp, protocol string, makeDefault bool, now time.Time) store.SSOConnection {
+	c := store.SSOConnection{ID: store.NewID(protocol + "-connection"), DisplayName: displayName,
 		IdentityProvider: idp, Protocol: protocol}
 	o.Auth.SSOConnections = append(o.Auth.SSOConnections, c)
 	if makeDefault {
@@ -57,7 +59,7 @@ func (s *Server) RestrictAuthMethods(org string, allowed ...string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.st.orgByIDOrSlug(org)
+	o := s.st.OrgByIDOrSlug(org)
 	if o == nil {
 		return fmt.Errorf("%s: %w", op, newErr("organization_not_found"))
 	}
@@ -81,7 +83,7 @@ func (s *Server) AllowOAuthTenants(org, provider string, tenants ...string) erro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.st.orgByIDOrSlug(org)
+	o := s.st.OrgByIDOrSlug(org)
 	if o == nil {
 		return fmt.Errorf("%s: %w", op, newErr("organization_not_found"))
 	}
@@ -91,7 +93,7 @@ func (s *Server) AllowOAuthTenants(org, provider string, tenants ...string) erro
 	return nil
 }
 
-func allowOAuthTenants(o *orgRecord, provider string, tenants ...string) {
+func allowOAuthTenants(o *store.Org, provider string, tenants ...string) {
 	o.Auth.OAuthTenantJITProvisioning = jitRestricted
 	if o.Auth.AllowedOAuthTenants == nil {
 		o.Auth.AllowedOAuthTenants = map[string][]string{}
@@ -111,26 +113,26 @@ func allowOAuthTenants(o *orgRecord, provider string, tenants ...string) {
 func (s *Server) seedSSOLocked(now time.Time) error {
 	type seed struct {
 		name, slug string
-		setup      func(*orgRecord)
+		setup      func(*store.Org)
 		demo       bool
 	}
 	seeds := []seed{
-		{name: "Globex Corporation", slug: "globex", demo: true, setup: func(o *orgRecord) {
+		{name: "Globex Corporation", slug: "globex", demo: true, setup: func(o *store.Org) {
 			o.Auth.AuthMethods, o.Auth.AllowedAuthMethods = authMethodsRestricted, []string{methodSSO}
 			addConnection(o, "Okta", "okta", "saml", false, now)
 			addConnection(o, "Microsoft Entra ID", "microsoft-entra", "oidc", false, now)
 		}},
-		{name: "Umbrella Health", slug: "umbrella", demo: true, setup: func(o *orgRecord) {
+		{name: "Umbrella Health", slug: "umbrella", demo: true, setup: func(o *store.Org) {
 			o.Auth.AuthMethods, o.Auth.AllowedAuthMethods = authMethodsRestricted, []string{methodSSO}
 			addConnection(o, "Umbrella Okta", "okta", "saml", true, now)
 		}},
-		{name: "Initech", slug: "initech", setup: func(o *orgRecord) {
+		{name: "Initech", slug: "initech", setup: func(o *store.Org) {
 			allowOAuthTenants(o, "google", "example.com")
 			allowOAuthTenants(o, "microsoft", "example.com")
 		}},
 	}
 	for _, sd := range seeds {
-		if s.st.slugTaken(sd.slug) {
+		if s.st.SlugTaken(sd.slug) {
 			continue
 		}
 		o, err := s.createOrgLocked(orgSpec{name: sd.name, slug: sd.slug}, now)

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
 )
 
 // Placeholders a fuzz body may contain. Each is replaced, per input, with a
@@ -44,6 +46,7 @@ var apiFuzzSeeds = map[string]string{
 	"/v1/b2b/totp":                                     `{"organization_id":"` + sandboxOrgID + `","member_id":"$NEW_MEMBER","expiration_minutes":30}`,
 	"/v1/b2b/totp/authenticate":                        `{"organization_id":"` + sandboxOrgID + `","member_id":"$MFA_MEMBER","code":"$TOTP_CODE","intermediate_session_token":"$MFA_IST","set_mfa_enrollment":"enroll"}`,
 	"/v1/b2b/recovery_codes/recover":                   `{"organization_id":"` + sandboxOrgID + `","member_id":"$MFA_MEMBER","recovery_code":"$RECOVERY_CODE","intermediate_session_token":"$MFA_IST"}`,
+	"/v1/b2b/recovery_codes/rotate":                    `{"organization_id":"` + sandboxOrgID + `","member_id":"$MFA_MEMBER"}`,
 	"/v1/b2b/sso/authenticate":                         `{"sso_token":"$SSO_TOKEN","session_duration_minutes":60,"intermediate_session_token":"$IST"}`,
 	"/v1/b2b/oauth/authenticate":                       `{"oauth_token":"$OAUTH_TOKEN","session_duration_minutes":30,"session_custom_claims":{"team":"blue"}}`,
 	"/v1/b2b/oauth/discovery/authenticate":             `{"discovery_oauth_token":"$DISCOVERY_OAUTH_TOKEN"}`,
@@ -200,9 +203,8 @@ func (a *fuzzAPI) mintMFA(t *testing.T) map[string]string {
 	defer s.mu.Unlock()
 	now := s.clock()
 	o := s.st.Orgs[sandboxOrgID]
-	m := s.st.member(o.ID, email)
-	ist := newOpaqueToken()
-	s.st.ISTs[hashToken(ist)] = &istRecord{Email: email, EmailID: m.EmailID, OrgID: o.ID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)}
+	m := s.st.MemberOf(o.ID, email)
+	ist := s.st.NewIST(&store.IST{Email: email, EmailID: m.EmailID, OrgID: o.ID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)})
 	smsCode := s.sendSMSLocked(m, o, phone, now)
 	reg, secret, codes := s.newTOTPLocked(m, now, time.Hour)
 	reg.Verified, m.MFA.TOTPID = true, reg.ID

@@ -4,23 +4,26 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // discoveredOrgsLocked lists the organizations email can enter. With an IST
 // all membership types are listed; with a member session only existing
-// memberships (reference §1.5). factors are what the caller authenticated
+// memberships (docs/local-api.md §3). factors are what the caller authenticated
 // with (nil = an email magic link); they decide primary_required and
 // eligibility by OAuth tenant. Caller holds s.mu.
-func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factors ...authFactor) []map[string]any {
+func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factors ...store.AuthFactor) []wire.DiscoveredOrganization {
 	if len(factors) == 0 {
-		factors = []authFactor{magicLinkFactor(email, "", time.Time{})}
+		factors = []store.AuthFactor{store.MagicLinkFactor(email, "", time.Time{})}
 	}
-	out := []map[string]any{}
-	for _, o := range s.st.orgsInOrder() {
+	out := []wire.DiscoveredOrganization{}
+	for _, o := range s.st.OrgsInOrder() {
 		var typ string
-		var details map[string]any
-		var member any // null when no Member exists yet
-		m := s.st.member(o.ID, email)
+		var details map[string]string
+		var member *wire.Member // null when no Member exists yet
+		m := s.st.MemberOf(o.ID, email)
 		if m != nil {
 			switch m.Status {
 			case statusActive:
@@ -32,43 +35,41 @@ func (s *Server) discoveredOrgsLocked(email string, includeEligible bool, factor
 			default:
 				continue
 			}
-			member = memberJSON(m)
+			mj := memberJSON(m)
+			member = &mj
 		} else if domain, ok := eligibleByDomain(o, email); ok && includeEligible {
 			typ = "eligible_to_join_by_email_domain"
-			details = map[string]any{"domain": domain}
+			details = map[string]string{"domain": domain}
 		} else if provider, tenant, ok := eligibleByOAuthTenant(o, factors); ok && includeEligible {
 			typ = "eligible_to_join_by_oauth_tenant"
-			details = map[string]any{"provider": provider, "tenant_id": tenant}
+			details = map[string]string{"provider": provider, "tenant_id": tenant}
 		} else {
 			continue
 		}
 		// An organization restricting its methods (e.g. SSO only) asks for
 		// primary authentication first; otherwise only MFA leaves the member
 		// unauthenticated.
-		var primary, mfaRequired any
-		authenticated := true
-		if allowed := primaryRequired(o, factors); allowed != nil {
-			primary, authenticated = map[string]any{"allowed_auth_methods": allowed}, false
-		} else if needsMFA(o, m) {
-			mfaRequired, authenticated = mfaRequiredJSON(m, ""), false // listing never texts a code
+		d := wire.DiscoveredOrganization{
+			MemberAuthenticated: true,
+			Organization:        orgJSON(o),
+			Membership:          wire.Membership{Type: typ, Details: details, Member: member},
 		}
-		out = append(out, map[string]any{
-			"member_authenticated": authenticated,
-			"organization":         orgJSON(o),
-			"membership":           map[string]any{"type": typ, "details": details, "member": member},
-			"primary_required":     primary,
-			"mfa_required":         mfaRequired,
-		})
+		if allowed := primaryRequired(o, factors); allowed != nil {
+			d.PrimaryRequired, d.MemberAuthenticated = &wire.PrimaryRequired{AllowedAuthMethods: allowed}, false
+		} else if needsMFA(o, m) {
+			d.MFARequired, d.MemberAuthenticated = mfaRequiredJSON(m, ""), false // listing never texts a code
+		}
+		out = append(out, d)
 	}
 	return out
 }
 
 // lookupISTLocked returns a live, unused IST. Caller holds s.mu.
-func (s *Server) lookupISTLocked(token string, now time.Time) (*istRecord, *apiError) {
+func (s *Server) lookupISTLocked(token string, now time.Time) (*store.IST, *apiError) {
 	if token == "" {
 		return nil, missingField("intermediate_session_token")
 	}
-	ist, ok := s.st.ISTs[hashToken(token)]
+	ist, ok := s.st.ISTs[store.HashToken(token)]
 	if !ok || ist.Used || !now.Before(ist.ExpiresAt) {
 		return nil, newErr("intermediate_session_not_found")
 	}
@@ -86,7 +87,7 @@ type istExchangeReq struct {
 	TelemetryID            string         `json:"telemetry_id"`
 }
 
-func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleISTExchange(rc *reqCtx) (any, *apiError) {
 	var req istExchangeReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -112,12 +113,12 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	o := s.st.orgByIDOrSlug(req.OrganizationID)
+	o := s.st.OrgByIDOrSlug(req.OrganizationID)
 	if o == nil {
 		return nil, newErr("organization_not_found")
 	}
-	factors := ist.factors()
-	m := s.st.member(o.ID, ist.Email)
+	factors := ist.Factors()
+	m := s.st.MemberOf(o.ID, ist.Email)
 	if m == nil {
 		_, byDomain := eligibleByDomain(o, ist.Email)
 		_, _, byTenant := eligibleByOAuthTenant(o, factors)
@@ -130,26 +131,18 @@ func (s *Server) handleISTExchange(rc *reqCtx) (map[string]any, *apiError) {
 	// Invited/pending members are activated (the IST proves the address).
 	// This also happens when MFA is still required, so member_id is stable.
 	activateLocked(m, now)
-	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
-	if allowed := primaryRequired(o, factors); allowed != nil {
-		// Not consumed: the same IST carries on to SSO (or another method).
-		ist.OrgID = o.ID
-		s.persistLocked()
-		return withPrimaryRequired(resp, req.IST, allowed, ist.ExpiresAt), nil
-	}
-	if needsMFA(o, m) {
-		// Not consumed: Stytch returns the same IST for the MFA step.
-		ist.OrgID = o.ID
-		resp = s.mfaStepLocked(rc, resp, m, o, req.IST, ist.ExpiresAt, now)
-		s.persistLocked()
-		return resp, nil
-	}
-	s.st.consumeIST(req.IST, ist)
-	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
-	sess.Primary = ist.Primary
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	resp := sessionResult(m, o)
+	// Unless a session is issued the IST is not consumed: Stytch returns the
+	// same one for the MFA step, and it carries on to SSO (or another method).
+	s.concludeLocked(rc, &resp, istDone(o, m, ist, req.IST, dur, claims), now)
+	return &resp, nil
+}
+
+// istDone is the primary step finished by an IST (discovery exchange and
+// organization create): the IST's email and factors, the member's email id.
+func istDone(o *store.Org, m *store.Member, ist *store.IST, token string, dur time.Duration, claims map[string]any) primaryDone {
+	return primaryDone{o: o, m: m, email: ist.Email, emailID: m.EmailID, authenticatedAt: ist.AuthenticatedAt,
+		primary: ist.Primary, ist: ist, istToken: token, dur: dur, claims: claims}
 }
 
 // --- POST /v1/b2b/discovery/organizations/create ---
@@ -170,7 +163,7 @@ type orgCreateReq struct {
 	AllowedMFAMethods      []string       `json:"allowed_mfa_methods"`
 }
 
-func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleOrgCreate(rc *reqCtx) (any, *apiError) {
 	var req orgCreateReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -217,19 +210,9 @@ func (s *Server) handleOrgCreate(rc *reqCtx) (map[string]any, *apiError) {
 	}
 	m := s.newMemberLocked(o, ist.Email, statusActive, now)
 	m.IsAdmin = true // the creator gets stytch_admin
-	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o)}
-	if needsMFA(o, m) {
-		ist.OrgID = o.ID
-		resp = s.mfaStepLocked(rc, resp, m, o, req.IST, ist.ExpiresAt, now)
-		s.persistLocked()
-		return resp, nil
-	}
-	s.st.consumeIST(req.IST, ist)
-	sess, token := s.newSessionLocked(rc, m, o, ist.Email, m.EmailID, ist.AuthenticatedAt, now, dur, claims)
-	sess.Primary = ist.Primary
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	resp := sessionResult(m, o)
+	s.concludeLocked(rc, &resp, istDone(o, m, ist, req.IST, dur, claims), now)
+	return &resp, nil
 }
 
 // defaultOrgName derives a name from the email domain ("acme.io" → "Acme"),
@@ -264,7 +247,7 @@ func slugify(name string) string {
 
 func (s *Server) uniqueSlugLocked(base string) string {
 	slug := base
-	for i := 2; s.st.slugTaken(slug); i++ {
+	for i := 2; s.st.SlugTaken(slug); i++ {
 		slug = base + "-" + strconv.Itoa(i)
 	}
 	return slug
@@ -278,7 +261,7 @@ type orgListReq struct {
 	SessionJWT   string `json:"session_jwt"`
 }
 
-func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleOrgList(rc *reqCtx) (any, *apiError) {
 	var req orgListReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -311,7 +294,7 @@ func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
 		}
 		return map[string]any{
 			"email_address":            ist.Email,
-			"discovered_organizations": s.discoveredOrgsLocked(ist.Email, true, ist.factors()...),
+			"discovered_organizations": s.discoveredOrgsLocked(ist.Email, true, ist.Factors()...),
 			"organization_id_hint":     hint,
 		}, nil
 	}
@@ -320,12 +303,10 @@ func (s *Server) handleOrgList(rc *reqCtx) (map[string]any, *apiError) {
 		return nil, e
 	}
 	orgs := s.discoveredOrgsLocked(sess.Email, false, carriedFactors(sess)...)
-	for _, d := range orgs {
+	for i := range orgs {
 		// The session already satisfies its own organization's policy.
-		if d["organization"].(map[string]any)["organization_id"] == sess.OrgID {
-			d["member_authenticated"] = true
-			d["mfa_required"] = nil
-			d["primary_required"] = nil
+		if d := &orgs[i]; d.Organization.OrganizationID == sess.OrgID {
+			d.MemberAuthenticated, d.MFARequired, d.PrimaryRequired = true, nil, nil
 		}
 	}
 	return map[string]any{

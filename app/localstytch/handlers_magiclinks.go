@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // --- POST /v1/b2b/magic_links/email/discovery/send ---
@@ -18,7 +21,7 @@ type discoverySendReq struct {
 	DiscoveryExpirationMinutes int64  `json:"discovery_expiration_minutes"`
 }
 
-func (s *Server) handleDiscoverySend(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleDiscoverySend(rc *reqCtx) (any, *apiError) {
 	var req discoverySendReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -42,7 +45,7 @@ func (s *Server) handleDiscoverySend(rc *reqCtx) (map[string]any, *apiError) {
 	if e := s.rateLimitLocked(rc, email, now); e != nil {
 		return nil, e
 	}
-	s.issueLinkLocked(rc, &magicTokenRecord{
+	s.issueLinkLocked(rc, &store.MagicToken{
 		Kind: kindDiscovery, Email: email, PKCEChallenge: req.PKCECodeChallenge,
 		RedirectURL: redirect, CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}, "Your sign-in link", "")
@@ -67,10 +70,10 @@ func (s *Server) rateLimitLocked(rc *reqCtx, email string, now time.Time) *apiEr
 // email, whose link carries the raw token, in the in-memory outbox. The link
 // points at this server's redirect hop, like Stytch's
 // test.stytch.com/v1/magic_links/redirect. Caller holds s.mu.
-func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug string) {
+func (s *Server) issueLinkLocked(rc *reqCtx, t *store.MagicToken, subject, slug string) {
 	s.sweepLocked(t.CreatedAt)
-	token := newOpaqueToken()
-	s.st.addMagicToken(hashToken(token), t)
+	token := store.NewToken()
+	s.st.AddMagicToken(store.HashToken(token), t)
 	q := url.Values{}
 	q.Set("public_token", s.publicToken)
 	q.Set("stytch_token_type", t.Kind)
@@ -79,7 +82,7 @@ func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug 
 		q.Set("slug", slug)
 	}
 	s.addMessageLocked(&messageRecord{
-		ID: newID("message"), To: t.Email, Subject: subject, TokenType: t.Kind,
+		ID: store.NewID("message"), To: t.Email, Subject: subject, TokenType: t.Kind,
 		Origin: "http://" + rc.r.Host, PathQuery: "/v1/magic_links/redirect?" + q.Encode(),
 		SentAt: t.CreatedAt,
 	})
@@ -87,8 +90,8 @@ func (s *Server) issueLinkLocked(rc *reqCtx, t *magicTokenRecord, subject, slug 
 
 // lookupLinkLocked resolves a magic-link token of the given kind without
 // consuming it. A token of the other kind is reported as not found.
-func (s *Server) lookupLinkLocked(token, kind string, now time.Time) (*magicTokenRecord, *apiError) {
-	t, ok := s.st.MagicTokens[hashToken(token)]
+func (s *Server) lookupLinkLocked(token, kind string, now time.Time) (*store.MagicToken, *apiError) {
+	t, ok := s.st.MagicTokens[store.HashToken(token)]
 	if !ok || t.Kind != kind {
 		return nil, newErr("magic_link_not_found")
 	}
@@ -105,7 +108,7 @@ type discoveryAuthReq struct {
 	PKCECodeVerifier string `json:"pkce_code_verifier"`
 }
 
-func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req discoveryAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -143,17 +146,16 @@ func (s *Server) handleDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 		email = t.Email
 	}
 
-	ist := newOpaqueToken()
 	istExpires := now.Add(istLifetime)
-	s.st.addIST(hashToken(ist), &istRecord{
-		Email: email, EmailID: s.st.emailID(email), AuthenticatedAt: now, ExpiresAt: istExpires,
+	ist := s.st.NewIST(&store.IST{
+		Email: email, EmailID: s.st.EmailID(email), AuthenticatedAt: now, ExpiresAt: istExpires,
 	})
 	s.persistLocked()
-	return map[string]any{
-		"intermediate_session_token":            ist,
-		"intermediate_session_token_expires_at": ts(istExpires),
-		"email_address":                         email,
-		"discovered_organizations":              s.discoveredOrgsLocked(email, true),
+	return &wire.DiscoveryAuthenticateResponse{
+		IntermediateSessionToken:          ist,
+		IntermediateSessionTokenExpiresAt: ts(istExpires),
+		EmailAddress:                      email,
+		DiscoveredOrganizations:           s.discoveredOrgsLocked(email, true),
 	}, nil
 }
 
@@ -172,7 +174,7 @@ type loginOrSignupReq struct {
 	SignupExpirationMinutes int64  `json:"signup_expiration_minutes"`
 }
 
-func (s *Server) handleLoginOrSignup(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleLoginOrSignup(rc *reqCtx) (any, *apiError) {
 	var req loginOrSignupReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -204,11 +206,11 @@ func (s *Server) handleLoginOrSignup(rc *reqCtx) (map[string]any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock()
-	o := s.st.orgByIDOrSlug(req.OrganizationID)
+	o := s.st.OrgByIDOrSlug(req.OrganizationID)
 	if o == nil {
 		return nil, newErr("organization_not_found")
 	}
-	m := s.st.member(o.ID, email)
+	m := s.st.MemberOf(o.ID, email)
 	if m == nil {
 		if _, ok := eligibleByDomain(o, email); !ok {
 			return nil, newErr("email_jit_provisioning_not_allowed")
@@ -224,12 +226,12 @@ func (s *Server) handleLoginOrSignup(rc *reqCtx) (map[string]any, *apiError) {
 		created = true
 	}
 	// Active members get a login email; new, pending and invited members a
-	// signup email (reference §1.6).
+	// signup email (docs/local-api.md §3).
 	redirect, ttl, subject := loginURL, loginTTL, "Your login link for "+o.Name
 	if m.Status != statusActive {
 		redirect, ttl, subject = signupURL, signupTTL, "Finish signing up for "+o.Name
 	}
-	s.issueLinkLocked(rc, &magicTokenRecord{
+	s.issueLinkLocked(rc, &store.MagicToken{
 		Kind: kindMultiTenant, Email: email, OrgID: o.ID, MemberID: m.ID,
 		PKCEChallenge: req.PKCECodeChallenge, RedirectURL: redirect,
 		CreatedAt: now, ExpiresAt: now.Add(ttl),
@@ -256,7 +258,7 @@ type magicLinkAuthReq struct {
 	IntermediateSessionToken string         `json:"intermediate_session_token"`
 }
 
-func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req magicLinkAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -279,8 +281,8 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock()
-	var o *orgRecord
-	var m *memberRecord
+	var o *store.Org
+	var m *store.Member
 	switch req.Token {
 	case sandboxToken401:
 		return nil, newErr("unable_to_auth_magic_link")
@@ -291,7 +293,7 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 			return nil, e
 		}
 		o = s.st.Orgs[sandboxOrgID]
-		m = s.st.member(sandboxOrgID, sandboxEmail)
+		m = s.st.MemberOf(sandboxOrgID, sandboxEmail)
 	default:
 		t, e := s.lookupLinkLocked(req.Token, kindMultiTenant, now)
 		if e != nil {
@@ -309,73 +311,47 @@ func (s *Server) handleMagicLinkAuthenticate(rc *reqCtx) (map[string]any, *apiEr
 	// Clicking the link proves the address: pending/invited become active.
 	activateLocked(m, now)
 
-	resp := map[string]any{
-		"member_id":       m.ID,
-		"method_id":       m.EmailID,
-		"reset_sessions":  false,
-		"organization_id": o.ID,
-		"member":          memberJSON(m),
-		"organization":    orgJSON(o),
-	}
+	resp := &wire.MagicLinkAuthenticateResponse{SessionResult: sessionResult(m, o), MethodID: m.EmailID, OrganizationID: o.ID}
 	// An organization that doesn't accept email links (e.g. SSO only) asks
 	// for its method first, with an IST carrying the link (authpolicy.go).
-	if allowed := primaryRequired(o, []authFactor{magicLinkFactor(m.Email, m.EmailID, now)}); allowed != nil {
-		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
-			AuthenticatedAt: now, ExpiresAt: exp}
-		s.persistLocked()
-		return withPrimaryRequired(resp, ist, allowed, exp), nil
-	}
-	if needsMFA(o, m) {
-		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.addIST(hashToken(ist), &istRecord{Email: m.Email, EmailID: m.EmailID, OrgID: o.ID,
-			AuthenticatedAt: now, ExpiresAt: exp})
-		resp = s.mfaStepLocked(rc, resp, m, o, ist, exp, now)
-		s.persistLocked()
-		return resp, nil
-	}
-	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, now, now, dur, claims)
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	s.concludeLocked(rc, &resp.SessionResult, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
+		authenticatedAt: now, dur: dur, claims: claims}, now)
+	return resp, nil
 }
 
-func activateLocked(m *memberRecord, now time.Time) {
+func activateLocked(m *store.Member, now time.Time) {
 	if m.Status != statusActive || !m.EmailVerified {
 		m.Status, m.EmailVerified, m.UpdatedAt = statusActive, true, now
 	}
 }
 
-// withSession fills the fields of a fully authenticated response. token is
+// withSession fills the fields of a fully authenticated answer. token is
 // the raw session token just minted; the record only knows its hash. The
 // handler must also call rc.signLater: writeOK fills session_jwt.
-func withSession(resp map[string]any, sess *sessionRecord, token string, m *memberRecord, o *orgRecord) map[string]any {
-	resp["member_authenticated"] = true
-	resp["intermediate_session_token"] = ""
-	resp["session_token"] = token
-	resp["session_jwt"] = ""
-	resp["member_session"] = sessionJSON(sess, m, o)
-	resp["mfa_required"] = nil
-	resp["primary_required"] = nil
-	resp["member_device"] = nil // only with a telemetry_id and Fingerprint results
-	resp["intermediate_session_token_expires_at"] = nil
-	return resp
+// member_device stays null (only sent with device fingerprinting).
+func withSession(r *wire.SessionResult, sess *store.Session, token string, m *store.Member, o *store.Org) {
+	ms := sessionJSON(sess, m, o)
+	r.MemberAuthenticated = true
+	r.IntermediateSessionToken, r.IntermediateSessionTokenExpiresAt = "", nil
+	r.SessionToken, r.MemberSession = token, &ms
+	r.MFARequired, r.PrimaryRequired = nil, nil
 }
 
-// withMFARequired fills the fields of a 200 response whose member still
-// needs MFA (reference §1.12); mfaStepLocked (handlers_mfa.go) builds
+// notDoneYet fills the fields every "not done yet" answer shares
+// (docs/local-api.md §2): no session, the IST and its expiry.
+func notDoneYet(r *wire.SessionResult, ist string, istExpires time.Time) {
+	r.MemberAuthenticated = false
+	r.IntermediateSessionToken, r.IntermediateSessionTokenExpiresAt = ist, tsPtr(istExpires)
+	r.SessionToken, r.SessionJWT, r.MemberSession = "", "", nil
+	r.MFARequired, r.PrimaryRequired = nil, nil
+}
+
+// withMFARequired fills the answer of a member who still needs MFA
+// (docs/local-api.md §2); mfaStepLocked (handlers_mfa.go) builds
 // mfaRequired and texts a code when Stytch would.
-func withMFARequired(resp map[string]any, ist string, istExpires time.Time, mfaRequired map[string]any) map[string]any {
-	resp["member_authenticated"] = false
-	resp["intermediate_session_token"] = ist
-	resp["session_token"] = ""
-	resp["session_jwt"] = ""
-	resp["member_session"] = nil
-	resp["mfa_required"] = mfaRequired
-	resp["primary_required"] = nil
-	resp["member_device"] = nil
-	resp["intermediate_session_token_expires_at"] = ts(istExpires)
-	return resp
+func withMFARequired(r *wire.SessionResult, ist string, istExpires time.Time, mfaRequired *wire.MFARequired) {
+	notDoneYet(r, ist, istExpires)
+	r.MFARequired = mfaRequired
 }
 
 // --- GET /v1/magic_links/redirect (the email link hop) ---
@@ -395,7 +371,7 @@ func (s *Server) handleRedirectHop(rc *reqCtx) {
 	s.mu.Lock()
 	// Looked up by hash, so a link delivered before a restart still works
 	// although the outbox that held it is gone.
-	t, ok := s.st.MagicTokens[hashToken(token)]
+	t, ok := s.st.MagicTokens[store.HashToken(token)]
 	var redirect, kind, slug string
 	if ok {
 		redirect, kind = t.RedirectURL, t.Kind

@@ -3,9 +3,13 @@ package localstytch
 import (
 	"strconv"
 	"time"
+
+	"stytch-desktop/app/localstytch/mfacode"
+	"stytch-desktop/app/localstytch/store"
+	"stytch-desktop/app/localstytch/wire"
 )
 
-// MFA endpoints (reference stytch-b2b-mfa-sso-broker.md §2):
+// MFA endpoints (docs/local-api.md §5):
 //
 //	POST /v1/b2b/otps/sms/send            text a 6-digit code (2-minute life)
 //	POST /v1/b2b/otps/sms/authenticate
@@ -18,6 +22,23 @@ import (
 // (a signed-in member adding a factor). Success with an IST consumes it and
 // starts a session; with a session, the factor is added to that session.
 
+// memberRef is the organization (id, slug or external id) and member every
+// MFA request names; both are required.
+type memberRef struct {
+	OrganizationID string `json:"organization_id"`
+	MemberID       string `json:"member_id"`
+}
+
+func (r memberRef) missing() *apiError {
+	switch {
+	case r.OrganizationID == "":
+		return missingField("organization_id")
+	case r.MemberID == "":
+		return missingField("member_id")
+	}
+	return nil
+}
+
 // mfaTokens are the credential fields shared by every MFA request.
 type mfaTokens struct {
 	IST          string `json:"intermediate_session_token"`
@@ -27,8 +48,9 @@ type mfaTokens struct {
 
 // mfaCred is the resolved credential of an MFA request (all nil: none sent).
 type mfaCred struct {
-	ist       *istRecord
-	sess      *sessionRecord
+	ist       *store.IST
+	istToken  string // as presented, to consume it
+	sess      *store.Session
 	sessToken string // as presented; "" when a JWT was
 }
 
@@ -36,8 +58,8 @@ func (c *mfaCred) none() bool { return c.ist == nil && c.sess == nil }
 
 // orgMemberLocked resolves organization (id, slug or external id) and a
 // member of it. Caller holds s.mu.
-func (s *Server) orgMemberLocked(orgID, memberID string) (*orgRecord, *memberRecord, *apiError) {
-	o := s.st.orgByIDOrSlug(orgID)
+func (s *Server) orgMemberLocked(orgID, memberID string) (*store.Org, *store.Member, *apiError) {
+	o := s.st.OrgByIDOrSlug(orgID)
 	if o == nil {
 		return nil, nil, newErr("organization_not_found")
 	}
@@ -50,7 +72,7 @@ func (s *Server) orgMemberLocked(orgID, memberID string) (*orgRecord, *memberRec
 
 // mfaCredLocked checks that the token sent (if any) is live and belongs to
 // this member of this organization. Caller holds s.mu.
-func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now time.Time) (*mfaCred, *apiError) {
+func (s *Server) mfaCredLocked(t mfaTokens, o *store.Org, m *store.Member, now time.Time) (*mfaCred, *apiError) {
 	n := 0
 	for _, v := range []string{t.IST, t.SessionToken, t.SessionJWT} {
 		if v != "" {
@@ -74,10 +96,10 @@ func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now t
 		}
 		// MFA comes after primary authentication: an IST that still lacks
 		// the organization's required method (e.g. SSO) can't finish here.
-		if primaryRequired(o, ist.factors()) != nil {
+		if primaryRequired(o, ist.Factors()) != nil {
 			return nil, newErr("action_available_only_once_primary_authentication_is_met")
 		}
-		c.ist = ist
+		c.ist, c.istToken = ist, t.IST
 	case t.SessionToken != "" || t.SessionJWT != "":
 		sess, _, _, e := s.findSessionLocked(t.SessionToken, t.SessionJWT, now)
 		if e != nil {
@@ -93,8 +115,8 @@ func (s *Server) mfaCredLocked(t mfaTokens, o *orgRecord, m *memberRecord, now t
 
 // requireCred: once a member has an MFA factor, sends and authenticates need
 // an IST or session, so nobody can text or try codes with ids alone (SDK
-// doc comment of OTPs.Sms.Send; §2 "Refuse send/create without IST|session").
-func requireCred(c *mfaCred, m *memberRecord) *apiError {
+// doc comment of OTPs.Sms.Send; docs/local-api.md §5).
+func requireCred(c *mfaCred, m *store.Member) *apiError {
 	if c.none() && hasFactor(m) {
 		return newErr("no_associated_session_passed_in")
 	}
@@ -103,9 +125,9 @@ func requireCred(c *mfaCred, m *memberRecord) *apiError {
 
 // mfaStepLocked finishes a "not done yet" response for member m of o: it
 // texts a code first when Stytch would — the member has a verified phone,
-// SMS is allowed, and the default method is not TOTP (guess, §2 Emulation) —
+// SMS is allowed, and the default method is not TOTP (a guess; see the README) —
 // and reports that in secondary_auth_initiated. Caller holds s.mu.
-func (s *Server) mfaStepLocked(rc *reqCtx, resp map[string]any, m *memberRecord, o *orgRecord, ist string, istExpires, now time.Time) map[string]any {
+func (s *Server) mfaStepLocked(rc *reqCtx, r *wire.SessionResult, m *store.Member, o *store.Org, ist string, istExpires, now time.Time) {
 	initiated := ""
 	if hasSMS(m) && m.MFA.DefaultMethod != mfaTOTP && mfaAllowed(o, mfaSMS) {
 		// A send refused by the per-number limit is skipped: the app sees
@@ -115,7 +137,7 @@ func (s *Server) mfaStepLocked(rc *reqCtx, resp map[string]any, m *memberRecord,
 			initiated = mfaSMS
 		}
 	}
-	return withMFARequired(resp, ist, istExpires, mfaRequiredJSON(m, initiated))
+	withMFARequired(r, ist, istExpires, mfaRequiredJSON(m, initiated))
 }
 
 // smsRateLimitLocked allows one text per number per smsSendMinGap.
@@ -131,19 +153,19 @@ func (s *Server) smsRateLimitLocked(phone string, now time.Time) *apiError {
 // sendSMSLocked makes a new code the member's only live one (voiding any
 // earlier code), links phone to the member if it has none, and puts the text
 // in the outbox. The raw code lives only in the outbox. Caller holds s.mu.
-func (s *Server) sendSMSLocked(m *memberRecord, o *orgRecord, phone string, now time.Time) string {
+func (s *Server) sendSMSLocked(m *store.Member, o *store.Org, phone string, now time.Time) string {
 	st := s.mfaLocked()
 	s.pruneMFALocked(now)
 	mfa := memberMFAOf(m)
 	if mfa.Phone != phone {
-		mfa.Phone, mfa.PhoneID, mfa.PhoneVerified = phone, newID("mfa-phone-number"), false
+		mfa.Phone, mfa.PhoneID, mfa.PhoneVerified = phone, store.NewID("mfa-phone-number"), false
 		m.UpdatedAt = now
 	}
-	code := randomDigits(smsCodeDigits)
-	st.OTPs[m.ID] = &otpRecord{Hash: st.mac("sms", m.ID, code), Phone: phone, ExpiresAt: now.Add(smsCodeLifetime)}
+	code := mfacode.RandomDigits(mfacode.OTPDigits)
+	st.OTPs[m.ID] = &store.OTP{Hash: st.MAC("sms", m.ID, code), Phone: phone, ExpiresAt: now.Add(smsCodeLifetime)}
 	delete(s.mfaFailures, "sms\x00"+m.ID) // a new code gets a fresh set of tries
 	s.addMessageLocked(&messageRecord{
-		ID: newID("message"), To: phone, Channel: channelSMS, Code: code,
+		ID: store.NewID("message"), To: phone, Channel: channelSMS, Code: code,
 		Subject: "Your " + o.Name + " verification code",
 		Body:    "Your " + o.Name + " verification code is " + code + ". It expires in 2 minutes.",
 		SentAt:  now,
@@ -152,8 +174,7 @@ func (s *Server) sendSMSLocked(m *memberRecord, o *orgRecord, phone string, now 
 }
 
 type mfaAuthReq struct {
-	OrganizationID         string         `json:"organization_id"`
-	MemberID               string         `json:"member_id"`
+	memberRef
 	Code                   string         `json:"code"`
 	RecoveryCode           string         `json:"recovery_code"`
 	SessionDurationMinutes int64          `json:"session_duration_minutes"`
@@ -171,13 +192,11 @@ type mfaAuthReq struct {
 
 // authPrologue validates what every MFA authenticate shares and resolves
 // organization, member and credential. codeField names the required code.
-func (s *Server) authPrologue(req *mfaAuthReq, codeField, code string, now time.Time) (*orgRecord, *memberRecord, *mfaCred, *apiError) {
-	switch {
-	case req.OrganizationID == "":
-		return nil, nil, nil, missingField("organization_id")
-	case req.MemberID == "":
-		return nil, nil, nil, missingField("member_id")
-	case code == "":
+func (s *Server) authPrologue(req *mfaAuthReq, codeField, code string, now time.Time) (*store.Org, *store.Member, *mfaCred, *apiError) {
+	if e := req.missing(); e != nil {
+		return nil, nil, nil, e
+	}
+	if code == "" {
 		return nil, nil, nil, missingField(codeField)
 	}
 	switch req.SetMFAEnrollment {
@@ -210,8 +229,8 @@ func (s *Server) authPrologue(req *mfaAuthReq, codeField, code string, now time.
 // default method, then either a new session from the IST (consuming it) or
 // the factor added to the presented session. method is sms_otp/totp, or ""
 // for a recovery code (which never becomes the default). Caller holds s.mu.
-func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m *memberRecord, c *mfaCred,
-	f factorRecord, method string, now time.Time) (map[string]any, *apiError) {
+func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *store.Org, m *store.Member, c *mfaCred,
+	f store.MFAFactor, method string, now time.Time) *wire.MFAAuthenticateResponse {
 	dur, extend, claims := req.dur, req.extend, req.claims
 	mfa := memberMFAOf(m)
 	switch {
@@ -227,19 +246,20 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 	}
 	m.UpdatedAt = now
 
-	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o), "member_device": nil}
-	var sess *sessionRecord
+	resp := &wire.MFAAuthenticateResponse{MemberID: m.ID, Member: memberJSON(m), Organization: orgJSON(o)}
+	var sess *store.Session
 	var token string
 	switch {
 	case c.ist != nil:
-		c.ist.Used = true // a session is issued: the IST is spent
-		sess, token = s.newSessionLocked(rc, m, o, m.Email, m.EmailID, c.ist.AuthenticatedAt, now, dur, claims)
-		sess.Factors = []factorRecord{f}
-		sess.Primary = c.ist.Primary // e.g. SSO after discovery (authpolicy.go)
+		// The IST is spent; its primary factors (e.g. SSO after discovery,
+		// authpolicy.go) go to the session with the MFA factor.
+		sess, token = s.startSessionLocked(rc, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
+			authenticatedAt: c.ist.AuthenticatedAt, primary: c.ist.Primary, mfa: []store.MFAFactor{f},
+			ist: c.ist, istToken: c.istToken, dur: dur, claims: claims}, now)
 	case c.sess != nil:
 		sess, token = c.sess, c.sessToken
 		if token == "" {
-			token = s.st.issued[sess.ID]
+			token = s.st.Issued[sess.ID]
 		}
 		sess.Factors = addFactor(sess.Factors, f)
 		sess.LastAccessedAt = now
@@ -252,18 +272,20 @@ func (s *Server) completeMFALocked(rc *reqCtx, req *mfaAuthReq, o *orgRecord, m 
 	default:
 		// No token: the member's factor is recorded, but no session is
 		// minted — it would lack a primary factor (guess; Stytch is silent).
-		resp["session_token"], resp["session_jwt"], resp["member_session"] = "", "", nil
 		s.persistLocked()
-		return resp, nil
+		return resp
 	}
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now)) // writeOK fills session_jwt
-	resp["session_token"], resp["session_jwt"], resp["member_session"] = token, "", sessionJSON(sess, m, o)
+	if c.ist == nil { // startSessionLocked signed the new session already
+		rc.signLater(s.sessionClaimsLocked(sess, m, o, now)) // writeOK fills session_jwt
+	}
+	ms := sessionJSON(sess, m, o)
+	resp.SessionToken, resp.MemberSession = token, &ms
 	s.persistLocked()
-	return resp, nil
+	return resp
 }
 
 // addFactor replaces a factor of the same kind and id, else appends.
-func addFactor(fs []factorRecord, f factorRecord) []factorRecord {
+func addFactor(fs []store.MFAFactor, f store.MFAFactor) []store.MFAFactor {
 	for i, g := range fs {
 		if g.Type == f.Type && g.PhoneID == f.PhoneID && g.TOTPID == f.TOTPID {
 			fs[i] = f
@@ -276,27 +298,23 @@ func addFactor(fs []factorRecord, f factorRecord) []factorRecord {
 // --- POST /v1/b2b/otps/sms/send ---
 
 type smsSendReq struct {
-	OrganizationID string `json:"organization_id"`
-	MemberID       string `json:"member_id"`
+	memberRef
 	MFAPhoneNumber string `json:"mfa_phone_number"`
 	Locale         string `json:"locale"`
 	mfaTokens
 }
 
-func (s *Server) handleSMSSend(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSMSSend(rc *reqCtx) (any, *apiError) {
 	var req smsSendReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.OrganizationID == "":
-		return nil, missingField("organization_id")
-	case req.MemberID == "":
-		return nil, missingField("member_id")
+	if e := req.missing(); e != nil {
+		return nil, e
 	}
 	phone := ""
 	if req.MFAPhoneNumber != "" {
-		p, ok := parseE164(req.MFAPhoneNumber)
+		p, ok := mfacode.ParseE164(req.MFAPhoneNumber)
 		if !ok {
 			return nil, newErr("invalid_phone_number")
 		}
@@ -352,7 +370,7 @@ func (s *Server) handleSMSSend(rc *reqCtx) (map[string]any, *apiError) {
 
 // --- POST /v1/b2b/otps/sms/authenticate ---
 
-func (s *Server) handleSMSAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSMSAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req mfaAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -376,8 +394,8 @@ func (s *Server) handleSMSAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
 	if rec == nil {
 		return nil, newErr("otp_code_not_found")
 	}
-	code, ok := parseOTPCode(req.Code)
-	if !ok || st.mac("sms", m.ID, code) != rec.Hash {
+	code, ok := mfacode.ParseOTPCode(req.Code)
+	if !ok || st.MAC("sms", m.ID, code) != rec.Hash {
 		// Wrong code. Too many voids the live code: the member must ask for
 		// a new one (guess; Stytch documents no number).
 		s.recordFailureLocked(failKey, now)
@@ -397,29 +415,25 @@ func (s *Server) handleSMSAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
 		mfa.PhoneVerified = true
 	}
 	delete(s.mfaFailures, failKey)
-	f := factorRecord{Type: "otp", Delivery: "sms", Phone: rec.Phone, PhoneID: mfa.PhoneID, At: now}
-	return s.completeMFALocked(rc, &req, o, m, c, f, mfaSMS, now)
+	f := store.MFAFactor{Type: "otp", Delivery: "sms", Phone: rec.Phone, PhoneID: mfa.PhoneID, At: now}
+	return s.completeMFALocked(rc, &req, o, m, c, f, mfaSMS, now), nil
 }
 
 // --- POST /v1/b2b/totp (create) ---
 
 type totpCreateReq struct {
-	OrganizationID    string `json:"organization_id"`
-	MemberID          string `json:"member_id"`
-	ExpirationMinutes int64  `json:"expiration_minutes"`
+	memberRef
+	ExpirationMinutes int64 `json:"expiration_minutes"`
 	mfaTokens
 }
 
-func (s *Server) handleTOTPCreate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleTOTPCreate(rc *reqCtx) (any, *apiError) {
 	var req totpCreateReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
 	}
-	switch {
-	case req.OrganizationID == "":
-		return nil, missingField("organization_id")
-	case req.MemberID == "":
-		return nil, missingField("member_id")
+	if e := req.missing(); e != nil {
+		return nil, e
 	}
 	exp := int64(defaultTOTPExpiry)
 	if req.ExpirationMinutes != 0 {
@@ -462,7 +476,7 @@ func (s *Server) handleTOTPCreate(rc *reqCtx) (map[string]any, *apiError) {
 		}
 	}
 	reg, secret, codes := s.newTOTPLocked(m, now, time.Duration(exp)*time.Minute)
-	qr, err := qrDataURI(otpauthURI(o.Name, m.Email, secret))
+	qr, err := mfacode.QRDataURI(mfacode.OTPAuthURI(o.Name, m.Email, secret))
 	if err != nil {
 		delete(st.TOTPs, reg.ID)
 		return nil, newErr("internal_server_error")
@@ -481,29 +495,38 @@ func (s *Server) handleTOTPCreate(rc *reqCtx) (map[string]any, *apiError) {
 
 // newTOTPLocked stores an unverified registration with its recovery codes
 // (hashed) and returns the secret and codes, which exist only in the reply.
-func (s *Server) newTOTPLocked(m *memberRecord, now time.Time, life time.Duration) (*totpRecord, string, []string) {
+func (s *Server) newTOTPLocked(m *store.Member, now time.Time, life time.Duration) (*store.TOTP, string, []string) {
 	st := s.mfaLocked()
-	reg := &totpRecord{ID: newID("member-totp"), MemberID: m.ID, CreatedAt: now, ExpiresAt: now.Add(life)}
-	codes := make([]string, recoveryCodeCount)
-	for i := range codes {
-		codes[i] = newRecoveryCode()
-		reg.RecoveryCodes = append(reg.RecoveryCodes,
-			&recoveryCodeRecord{ID: newID("totp-recovery-code"), Hash: st.mac("recovery", reg.ID, codes[i])})
-	}
+	reg := &store.TOTP{ID: store.NewID("member-totp"), MemberID: m.ID, CreatedAt: now, ExpiresAt: now.Add(life)}
+	codes := s.newRecoveryCodesLocked(reg)
 	st.TOTPs[reg.ID] = reg
-	return reg, b32.EncodeToString(st.totpSecret(reg.ID)), codes
+	return reg, mfacode.B32.EncodeToString(st.TOTPSecret(reg.ID)), codes
+}
+
+// newRecoveryCodesLocked gives reg a fresh set of recovery codes (its
+// generation's) and returns them.
+func (s *Server) newRecoveryCodesLocked(reg *store.TOTP) []string {
+	st := s.mfaLocked()
+	codes := make([]string, recoveryCodeCount)
+	reg.RecoveryCodes = nil
+	for i := range codes {
+		codes[i] = mfacode.RecoveryCodeFrom(st.RecoveryCodeSeed(reg.ID, reg.Generation, i))
+		reg.RecoveryCodes = append(reg.RecoveryCodes,
+			&store.RecoveryCode{ID: store.NewID("totp-recovery-code"), Hash: st.MAC("recovery", reg.ID, codes[i])})
+	}
+	return codes
 }
 
 // totpForLocked returns the member's active registration, else its newest
 // unverified one; the error says why there is none.
-func (s *Server) totpForLocked(m *memberRecord, now time.Time) (*totpRecord, *apiError) {
+func (s *Server) totpForLocked(m *store.Member, now time.Time) (*store.TOTP, *apiError) {
 	st := s.mfaLocked()
 	if hasTOTP(m) {
 		if t := st.TOTPs[m.MFA.TOTPID]; t != nil {
 			return t, nil
 		}
 	}
-	var pending *totpRecord
+	var pending *store.TOTP
 	for _, t := range st.TOTPs {
 		if t.MemberID == m.ID && !t.Verified && (pending == nil || t.CreatedAt.After(pending.CreatedAt)) {
 			pending = t
@@ -520,7 +543,7 @@ func (s *Server) totpForLocked(m *memberRecord, now time.Time) (*totpRecord, *ap
 
 // --- POST /v1/b2b/totp/authenticate ---
 
-func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req mfaAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -543,15 +566,15 @@ func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (map[string]any, *apiError) 
 	if e != nil {
 		return nil, e
 	}
-	code, ok := parseOTPCode(req.Code)
+	code, ok := mfacode.ParseOTPCode(req.Code)
 	if !ok {
-		if _, isRecovery := parseRecoveryCode(req.Code); isRecovery {
+		if _, isRecovery := mfacode.ParseRecoveryCode(req.Code); isRecovery {
 			return nil, newErr("recovery_code_used_as_totp_code")
 		}
 		return nil, newErr("invalid_totp_code")
 	}
 	st := s.mfaLocked()
-	step := matchTOTP(st.totpSecret(reg.ID), code, now.Unix())
+	step := mfacode.MatchTOTP(st.TOTPSecret(reg.ID), code, now.Unix())
 	if step < 0 {
 		s.recordFailureLocked(failKey, now)
 		return nil, newErr("unable_to_authenticate_totp")
@@ -567,13 +590,13 @@ func (s *Server) handleTOTPAuthenticate(rc *reqCtx) (map[string]any, *apiError) 
 		memberMFAOf(m).TOTPID = reg.ID
 	}
 	delete(s.mfaFailures, failKey)
-	f := factorRecord{Type: "totp", Delivery: "authenticator_app", TOTPID: reg.ID, At: now}
-	return s.completeMFALocked(rc, &req, o, m, c, f, mfaTOTP, now)
+	f := store.MFAFactor{Type: "totp", Delivery: "authenticator_app", TOTPID: reg.ID, At: now}
+	return s.completeMFALocked(rc, &req, o, m, c, f, mfaTOTP, now), nil
 }
 
 // --- POST /v1/b2b/recovery_codes/recover ---
 
-func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (any, *apiError) {
 	var req mfaAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -590,16 +613,16 @@ func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (map[string]any, *apiErr
 		return nil, newErr("too_many_requests")
 	}
 	st := s.mfaLocked()
-	var reg *totpRecord
+	var reg *store.TOTP
 	if hasTOTP(m) {
 		reg = st.TOTPs[m.MFA.TOTPID]
 	}
 	if reg == nil {
 		return nil, newErr("recovery_codes_not_found")
 	}
-	var hit *recoveryCodeRecord
-	if code, ok := parseRecoveryCode(req.RecoveryCode); ok {
-		h := st.mac("recovery", reg.ID, code)
+	var hit *store.RecoveryCode
+	if code, ok := mfacode.ParseRecoveryCode(req.RecoveryCode); ok {
+		h := st.MAC("recovery", reg.ID, code)
 		for _, r := range reg.RecoveryCodes {
 			if r.Hash == h {
 				hit = r
@@ -618,11 +641,7 @@ func (s *Server) handleRecoveryCodesRecover(rc *reqCtx) (map[string]any, *apiErr
 		}
 	}
 	delete(s.mfaFailures, failKey)
-	f := factorRecord{Type: "recovery_codes", Delivery: "recovery_code", RecoveryCodeID: hit.ID, At: now}
-	resp, e := s.completeMFALocked(rc, &req, o, m, c, f, "", now)
-	if e != nil {
-		return nil, e
-	}
-	resp["recovery_codes_remaining"] = remaining
-	return resp, nil
+	f := store.MFAFactor{Type: "recovery_codes", Delivery: "recovery_code", RecoveryCodeID: hit.ID, At: now}
+	resp := s.completeMFALocked(rc, &req, o, m, c, f, "", now)
+	return &wire.RecoveryCodesRecoverResponse{MFAAuthenticateResponse: *resp, RecoveryCodesRemaining: remaining}, nil
 }

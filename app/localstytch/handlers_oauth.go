@@ -1,6 +1,11 @@
 package localstytch
 
-import "time"
+import (
+	"time"
+
+	"stytch-desktop/app/localstytch/store"
+	"stytch-desktop/app/localstytch/wire"
+)
 
 // --- POST /v1/b2b/oauth/discovery/authenticate ---
 
@@ -17,7 +22,7 @@ type oauthDiscoveryAuthReq struct {
 // token for an intermediate session carrying the OAuth factor, and lists the
 // organizations that email (or its OAuth tenant) can enter — the same list
 // as the discovery magic link, decided by the OAuth factor.
-func (s *Server) handleOAuthDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleOAuthDiscoveryAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req oauthDiscoveryAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -39,30 +44,32 @@ func (s *Server) handleOAuthDiscoveryAuthenticate(rc *reqCtx) (map[string]any, *
 		return nil, e
 	}
 	t.Used = true
-	emailID := s.st.emailID(t.Email)
+	emailID := s.st.EmailID(t.Email)
 	f := oauthFactor(t, emailID, now)
-	ist, exp := newOpaqueToken(), now.Add(istLifetime)
-	s.st.ISTs[hashToken(ist)] = &istRecord{Email: t.Email, EmailID: emailID, AuthenticatedAt: now,
-		ExpiresAt: exp, Primary: []authFactor{f}}
+	exp := now.Add(istLifetime)
+	ist := s.st.NewIST(&store.IST{Email: t.Email, EmailID: emailID, AuthenticatedAt: now,
+		ExpiresAt: exp, Primary: []store.AuthFactor{f}})
 	s.persistLocked()
 	tenant := tenantOf(t.Provider, t.Email)
-	return map[string]any{
-		"intermediate_session_token": ist,
-		"email_address":              t.Email,
-		"discovered_organizations":   s.discoveredOrgsLocked(t.Email, true, f),
-		"provider_type":              oauthProviders[t.Provider],
-		"provider_tenant_id":         tenant,
-		"provider_tenant_ids":        []string{tenant},
-		"full_name":                  t.Name,
-		// v17+ field; v16 ignores it (reference §0), as for magic links.
-		"intermediate_session_token_expires_at": ts(exp),
+	return &wire.OAuthDiscoveryAuthenticateResponse{
+		DiscoveryAuthenticateResponse: wire.DiscoveryAuthenticateResponse{
+			IntermediateSessionToken: ist,
+			// v17+ field; v16 ignores it (docs/local-api.md §1), as for magic links.
+			IntermediateSessionTokenExpiresAt: ts(exp),
+			EmailAddress:                      t.Email,
+			DiscoveredOrganizations:           s.discoveredOrgsLocked(t.Email, true, f),
+		},
+		ProviderType:      oauthProviders[t.Provider],
+		ProviderTenantID:  tenant,
+		ProviderTenantIDs: []string{tenant},
+		FullName:          t.Name,
 	}, nil
 }
 
 // oauthFactor is the session factor of an OAuth callback token.
-func oauthFactor(t *idpTokenRecord, emailID string, now time.Time) authFactor {
+func oauthFactor(t *store.IdPToken, emailID string, now time.Time) store.AuthFactor {
 	sub := providerSubject(t.Provider, t.Email)
-	return authFactor{Type: "oauth", DeliveryMethod: "oauth_" + t.Provider, Email: t.Email, EmailID: emailID,
+	return store.AuthFactor{Type: "oauth", DeliveryMethod: "oauth_" + t.Provider, Email: t.Email, EmailID: emailID,
 		Provider: t.Provider, Subject: sub, RegistrationID: "oauth-member-registration-test-" + sub, At: now}
 }
 
@@ -84,7 +91,7 @@ type oauthAuthReq struct {
 // organization-specific OAuth flow). A new member may join by email domain
 // or OAuth tenant; an organization that does not allow this provider answers
 // with primary_required, one that requires MFA with mfa_required.
-func (s *Server) handleOAuthAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleOAuthAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req oauthAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -117,11 +124,11 @@ func (s *Server) handleOAuthAuthenticate(rc *reqCtx) (map[string]any, *apiError)
 	if e := s.checkSessionArgLocked(p, now); e != nil {
 		return nil, e
 	}
-	m := s.st.member(o.ID, t.Email)
+	m := s.st.MemberOf(o.ID, t.Email)
 	f := oauthFactor(t, "", now)
 	if m == nil {
 		_, byDomain := eligibleByDomain(o, t.Email)
-		_, _, byTenant := eligibleByOAuthTenant(o, []authFactor{f})
+		_, _, byTenant := eligibleByOAuthTenant(o, []store.AuthFactor{f})
 		if !byDomain && !byTenant {
 			return nil, newErr("email_jit_provisioning_not_allowed")
 		}
@@ -131,22 +138,18 @@ func (s *Server) handleOAuthAuthenticate(rc *reqCtx) (map[string]any, *apiError)
 	t.Used = true
 	activateLocked(m, now)
 	f.EmailID = m.EmailID
-	resp := map[string]any{
-		"member_id":        m.ID,
-		"provider_subject": f.Subject,
-		"provider_type":    oauthProviders[t.Provider],
-		"organization_id":  o.ID,
-		"reset_sessions":   false,
+	resp := &wire.OAuthAuthenticateResponse{
+		OrganizationID:  o.ID,
+		ProviderSubject: f.Subject,
+		ProviderType:    oauthProviders[t.Provider],
 		// Local stand-ins for the provider's tokens: opaque, useless
 		// anywhere else, and never persisted.
-		"provider_values": map[string]any{
-			"access_token":  "local-access-" + newOpaqueToken(),
-			"refresh_token": "",
-			"id_token":      "",
-			"expires_at":    ts(now.Add(time.Hour)),
-			"scopes":        []string{"openid", "email", "profile"},
+		ProviderValues: wire.ProviderValues{
+			AccessToken: "local-access-" + store.NewToken(),
+			ExpiresAt:   tsPtr(now.Add(time.Hour)),
+			Scopes:      []string{"openid", "email", "profile"},
 		},
-		"member_device": nil,
 	}
-	return s.finishRoundTripLocked(rc, resp, o, m, ist, req.IntermediateSessionToken, f, p, now)
+	s.finishRoundTripLocked(rc, &resp.SessionResult, o, m, ist, req.IntermediateSessionToken, f, p, now)
+	return resp, nil
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
 )
 
 // Stytch's public, browser-facing start endpoints for SSO and OAuth. The
@@ -147,7 +149,7 @@ func (s *Server) handlePublicStart(rc *reqCtx) {
 		s.writeError(rc, e)
 		return
 	}
-	req.ID = newOpaqueToken()
+	req.ID = store.NewToken()
 	req.CreatedAt, req.ExpiresAt = now, now.Add(idpRequestLifetime)
 	s.addIdPRequestLocked(req, now)
 
@@ -222,19 +224,19 @@ func (s *Server) locateSSOConnectionLocked(req *idpRequest, connectionID, orgID 
 	case connectionID == "" && orgID == "":
 		return newErr("missing_sso_connection_locator")
 	case connectionID != "":
-		for _, o := range s.st.orgsInOrder() {
-			if o.Auth.connection(connectionID) != nil {
+		for _, o := range s.st.OrgsInOrder() {
+			if o.Auth.Connection(connectionID) != nil {
 				req.OrgID, req.ConnectionID = o.ID, connectionID
 				return nil
 			}
 		}
 		return newErr("sso_connection_not_found")
 	}
-	o := s.st.orgByIDOrSlug(orgID)
+	o := s.st.OrgByIDOrSlug(orgID)
 	if o == nil {
 		return newErr("organization_not_found")
 	}
-	if o.Auth.SSODefaultConnectionID == "" || o.Auth.connection(o.Auth.SSODefaultConnectionID) == nil {
+	if o.Auth.SSODefaultConnectionID == "" || o.Auth.Connection(o.Auth.SSODefaultConnectionID) == nil {
 		return newErr("no_sso_connection_exists_for_organization")
 	}
 	req.OrgID, req.ConnectionID = o.ID, o.Auth.SSODefaultConnectionID
@@ -249,14 +251,14 @@ func (s *Server) locateOAuthOrgLocked(req *idpRequest, orgID, slug string) *apiE
 	case orgID == "" && slug == "":
 		return newErr("missing_oauth_organization_locator")
 	}
-	var o *orgRecord
+	var o *store.Org
 	if orgID != "" {
 		o = s.st.Orgs[orgID]
 		if o == nil {
-			o = s.st.orgByIDOrSlug(orgID) // external id, as Stytch accepts
+			o = s.st.OrgByIDOrSlug(orgID) // external id, as Stytch accepts
 		}
 	} else {
-		for _, c := range s.st.orgsInOrder() {
+		for _, c := range s.st.OrgsInOrder() {
 			if strings.EqualFold(c.Slug, slug) {
 				o = c
 				break

@@ -3,29 +3,32 @@ package localstytch
 import (
 	"net/http"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // newSessionLocked creates a member session and returns it with its raw
 // token, which exists only to be put in this one response: the record keeps
 // just the hash. Caller holds s.mu.
-func (s *Server) newSessionLocked(rc *reqCtx, m *memberRecord, o *orgRecord, email, emailID string,
-	authenticatedAt, now time.Time, dur time.Duration, claims map[string]any) (*sessionRecord, string) {
-	token := newOpaqueToken()
-	sess := &sessionRecord{
-		ID: newID("member-session"), TokenHash: hashToken(token), MemberID: m.ID, OrgID: o.ID,
+func (s *Server) newSessionLocked(rc *reqCtx, m *store.Member, o *store.Org, email, emailID string,
+	authenticatedAt, now time.Time, dur time.Duration, claims map[string]any) (*store.Session, string) {
+	token := store.NewToken()
+	sess := &store.Session{
+		ID: store.NewID("member-session"), TokenHash: store.HashToken(token), MemberID: m.ID, OrgID: o.ID,
 		Email: email, EmailID: emailID, StartedAt: now, LastAccessedAt: now,
 		ExpiresAt: now.Add(dur), AuthenticatedAt: authenticatedAt, CustomClaims: claims,
 	}
 	s.sweepLocked(now)
-	s.st.addSession(sess)
-	s.st.issued[sess.ID] = token
+	s.st.AddSession(sess)
+	s.st.Issued[sess.ID] = token
 	return sess, token
 }
 
 // sessionJWTLocked signs a session JWT at once (under s.mu). Handlers use
 // rc.signLater(s.sessionClaimsLocked(…)) instead, so the RSA signature —
 // the most expensive step of a flow — is computed after s.mu is released.
-func (s *Server) sessionJWTLocked(sess *sessionRecord, m *memberRecord, o *orgRecord, now time.Time) (string, error) {
+func (s *Server) sessionJWTLocked(sess *store.Session, m *store.Member, o *store.Org, now time.Time) (string, error) {
 	return s.signer.sign(s.sessionClaimsLocked(sess, m, o, now))
 }
 
@@ -36,9 +39,9 @@ func (s *Server) sessionJWTLocked(sess *sessionRecord, m *memberRecord, o *orgRe
 func (rc *reqCtx) signLater(claims map[string]any) { rc.jwtClaims = claims }
 
 // sessionClaimsLocked builds a 5-minute session JWT's claims with Stytch's
-// layout (reference §1.11): stytch-go and the Node SDK both parse them.
+// layout (docs/local-api.md §4): stytch-go and the Node SDK both parse them.
 // Caller holds s.mu (the records are read).
-func (s *Server) sessionClaimsLocked(sess *sessionRecord, m *memberRecord, o *orgRecord, now time.Time) map[string]any {
+func (s *Server) sessionClaimsLocked(sess *store.Session, m *store.Member, o *store.Org, now time.Time) map[string]any {
 	claims := map[string]any{}
 	for k, v := range sess.CustomClaims {
 		claims[k] = v
@@ -67,11 +70,11 @@ func (s *Server) sessionClaimsLocked(sess *sessionRecord, m *memberRecord, o *or
 // same as revoked or unknown ones. A JWT that does not verify is also
 // reported as session_not_found (Stytch's exact type for a forged JWT is
 // unknown; to the app both mean "sign in again").
-func (s *Server) findSessionLocked(token, jwt string, now time.Time) (*sessionRecord, *memberRecord, *orgRecord, *apiError) {
-	var sess *sessionRecord
+func (s *Server) findSessionLocked(token, jwt string, now time.Time) (*store.Session, *store.Member, *store.Org, *apiError) {
+	var sess *store.Session
 	switch {
 	case token != "":
-		sess = s.st.sessionByToken[hashToken(token)]
+		sess = s.st.SessionByToken[store.HashToken(token)]
 	case jwt != "":
 		claims, err := s.signer.verify(jwt)
 		if err == nil {
@@ -86,7 +89,7 @@ func (s *Server) findSessionLocked(token, jwt string, now time.Time) (*sessionRe
 		return nil, nil, nil, newErr("session_not_found")
 	}
 	if !now.Before(sess.ExpiresAt) {
-		s.st.deleteSession(sess)
+		s.st.DeleteSession(sess)
 		return nil, nil, nil, newErr("session_not_found")
 	}
 	m, o := s.st.Members[sess.MemberID], s.st.Orgs[sess.OrgID]
@@ -122,14 +125,14 @@ func mergeClaims(old, claims map[string]any) map[string]any {
 // --- POST /v1/b2b/sessions/authenticate ---
 
 type sessionAuthReq struct {
-	SessionToken           string         `json:"session_token"`
-	SessionJWT             string         `json:"session_jwt"`
-	SessionDurationMinutes int64          `json:"session_duration_minutes"`
-	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
-	AuthorizationCheck     map[string]any `json:"authorization_check"` // accepted, not evaluated (no RBAC here)
+	SessionToken           string              `json:"session_token"`
+	SessionJWT             string              `json:"session_jwt"`
+	SessionDurationMinutes int64               `json:"session_duration_minutes"`
+	SessionCustomClaims    map[string]any      `json:"session_custom_claims"`
+	AuthorizationCheck     *authorizationCheck `json:"authorization_check"` // rbac.go
 }
 
-func (s *Server) handleSessionAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSessionAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req sessionAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -153,6 +156,13 @@ func (s *Server) handleSessionAuthenticate(rc *reqCtx) (map[string]any, *apiErro
 		s.persistLocked() // an expired session may have been deleted
 		return nil, e
 	}
+	// Checked before anything changes: a refused check touches nothing.
+	var verdict *wire.AuthorizationVerdict
+	if req.AuthorizationCheck != nil {
+		if verdict, e = authorize(req.AuthorizationCheck, o.ID, roleIDs(m)); e != nil {
+			return nil, e
+		}
+	}
 	sess.LastAccessedAt = now
 	// Stytch extends the session only when a duration is passed.
 	if extend {
@@ -167,15 +177,12 @@ func (s *Server) handleSessionAuthenticate(rc *reqCtx) (map[string]any, *apiErro
 	if token == "" {
 		// JWT-only: Stytch answers with the session token too. Only hashes
 		// are persisted, so this works for sessions issued since the start.
-		token = s.st.issued[sess.ID]
+		token = s.st.Issued[sess.ID]
 	}
-	return map[string]any{
-		"member_session": sessionJSON(sess, m, o),
-		"session_token":  token,
-		"session_jwt":    "", // signed by writeOK after s.mu is released
-		"member":         memberJSON(m),
-		"organization":   orgJSON(o),
-		"verdict":        nil,
+	// session_jwt is signed by writeOK after s.mu is released.
+	return &wire.SessionsAuthenticateResponse{
+		MemberSession: sessionJSON(sess, m, o), SessionToken: token, Member: memberJSON(m), Organization: orgJSON(o),
+		Verdict: verdict,
 	}, nil
 }
 
@@ -188,7 +195,7 @@ type sessionRevokeReq struct {
 	MemberID        string `json:"member_id"`
 }
 
-func (s *Server) handleSessionRevoke(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSessionRevoke(rc *reqCtx) (any, *apiError) {
 	var req sessionRevokeReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -215,7 +222,7 @@ func (s *Server) handleSessionRevoke(rc *reqCtx) (map[string]any, *apiError) {
 		}
 		for _, sess := range s.st.Sessions {
 			if sess.MemberID == req.MemberID {
-				s.st.deleteSession(sess)
+				s.st.DeleteSession(sess)
 			}
 		}
 	case req.MemberSessionID != "":
@@ -223,13 +230,13 @@ func (s *Server) handleSessionRevoke(rc *reqCtx) (map[string]any, *apiError) {
 		if sess == nil || !now.Before(sess.ExpiresAt) {
 			return nil, newErr("session_not_found")
 		}
-		s.st.deleteSession(sess)
+		s.st.DeleteSession(sess)
 	default:
 		sess, _, _, e := s.findSessionLocked(req.SessionToken, req.SessionJWT, now)
 		if e != nil {
 			return nil, e
 		}
-		s.st.deleteSession(sess)
+		s.st.DeleteSession(sess)
 	}
 	s.persistLocked()
 	return map[string]any{}, nil

@@ -3,6 +3,9 @@ package localstytch
 import (
 	"strings"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // --- POST /v1/b2b/sso/authenticate ---
@@ -24,7 +27,7 @@ type ssoAuthReq struct {
 // discovery magic link), so both count towards the organization's policy.
 // Result: a member session, or the 200 "not done yet" shape with the IST and
 // mfa_required when the organization requires MFA.
-func (s *Server) handleSSOAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSSOAuthenticate(rc *reqCtx) (any, *apiError) {
 	var req ssoAuthReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -51,7 +54,7 @@ func (s *Server) handleSSOAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
 	if o == nil {
 		return nil, newErr("organization_not_found")
 	}
-	conn := o.Auth.connection(t.ConnectionID)
+	conn := o.Auth.Connection(t.ConnectionID)
 	if conn == nil {
 		return nil, newErr("sso_connection_not_found")
 	}
@@ -62,7 +65,7 @@ func (s *Server) handleSSOAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
 	if e := s.checkSessionArgLocked(p, now); e != nil {
 		return nil, e
 	}
-	m := s.st.member(o.ID, t.Email)
+	m := s.st.MemberOf(o.ID, t.Email)
 	if m == nil {
 		// SSO JIT provisioning: ALL_ALLOWED (the default) creates the
 		// member; RESTRICTED is treated as not allowed here (the emulator
@@ -79,19 +82,15 @@ func (s *Server) handleSSOAuthenticate(rc *reqCtx) (map[string]any, *apiError) {
 	if conn.Protocol == "oidc" {
 		delivery = "sso_oidc"
 	}
-	f := authFactor{Type: "sso", DeliveryMethod: delivery, Email: m.Email, EmailID: m.EmailID,
+	f := store.AuthFactor{Type: "sso", DeliveryMethod: delivery, Email: m.Email, EmailID: m.EmailID,
 		ConnectionID: conn.ID, Subject: m.Email, RegistrationID: ssoRegistrationID(m, conn), At: now}
-	resp := map[string]any{
-		"member_id":       m.ID,
-		"organization_id": o.ID,
-		"reset_session":   false,
-		"member_device":   nil,
-	}
-	return s.finishRoundTripLocked(rc, resp, o, m, ist, req.IntermediateSessionToken, f, p, now)
+	resp := &wire.SSOAuthenticateResponse{OrganizationID: o.ID}
+	s.finishRoundTripLocked(rc, &resp.SessionResult, o, m, ist, req.IntermediateSessionToken, f, p, now)
+	return resp, nil
 }
 
 // ssoRegistrationID is stable per member and connection.
-func ssoRegistrationID(m *memberRecord, c *ssoConnection) string {
+func ssoRegistrationID(m *store.Member, c *store.SSOConnection) string {
 	return "member-sso-registration-test-" + providerSubject(c.ID, m.ID)
 }
 
@@ -99,12 +98,12 @@ func ssoRegistrationID(m *memberRecord, c *ssoConnection) string {
 // consuming it. Unknown, used, expired and wrong-kind tokens all answer
 // <kind>_token_not_found: Stytch has no separate "already used" type for
 // these (unlike unable_to_auth_magic_link). Caller holds s.mu.
-func (s *Server) lookupIdPTokenLocked(token, kind string, now time.Time) (*idpTokenRecord, *apiError) {
+func (s *Server) lookupIdPTokenLocked(token, kind string, now time.Time) (*store.IdPToken, *apiError) {
 	notFound := "sso_token_not_found"
 	if kind != kindSSO {
 		notFound = "oauth_token_not_found"
 	}
-	t, ok := s.st.IdPTokens[hashToken(token)]
+	t, ok := s.st.IdPTokens[store.HashToken(token)]
 	if !ok || t.Kind != kind || t.Used || !now.Before(t.ExpiresAt) {
 		return nil, newErr(notFound)
 	}
@@ -148,7 +147,7 @@ func (s *Server) checkSessionArgLocked(p roundTripParams, now time.Time) *apiErr
 // roundTripISTLocked resolves the optional IST of an SSO/OAuth
 // authenticate: it must be live, of the same email, and not tied to another
 // organization. Caller holds s.mu.
-func (s *Server) roundTripISTLocked(token string, o *orgRecord, email string, now time.Time) (*istRecord, *apiError) {
+func (s *Server) roundTripISTLocked(token string, o *store.Org, email string, now time.Time) (*store.IST, *apiError) {
 	if token == "" {
 		return nil, nil
 	}
@@ -166,42 +165,16 @@ func (s *Server) roundTripISTLocked(token string, o *orgRecord, email string, no
 // answers with a session, or with the IST when the organization's primary
 // or MFA requirements are still unmet (the same IST when one was passed, as
 // Stytch documents, else a new one). Caller holds s.mu.
-func (s *Server) finishRoundTripLocked(rc *reqCtx, resp map[string]any, o *orgRecord, m *memberRecord,
-	ist *istRecord, istToken string, f authFactor, p roundTripParams, now time.Time) (map[string]any, *apiError) {
-	var factors []authFactor
+func (s *Server) finishRoundTripLocked(rc *reqCtx, r *wire.SessionResult, o *store.Org, m *store.Member,
+	ist *store.IST, istToken string, f store.AuthFactor, p roundTripParams, now time.Time) {
+	var factors []store.AuthFactor
 	authenticatedAt := now
 	if ist != nil {
-		factors = ist.factors()
+		factors = ist.Factors()
 		authenticatedAt = ist.AuthenticatedAt
 	}
-	factors = withFactor(factors, f)
-	resp["member"] = memberJSON(m)
-	resp["organization"] = orgJSON(o)
-
-	allowed := primaryRequired(o, factors)
-	if allowed != nil || needsMFA(o, m) {
-		if ist == nil {
-			istToken = newOpaqueToken()
-			ist = &istRecord{Email: m.Email, EmailID: m.EmailID, AuthenticatedAt: now, ExpiresAt: now.Add(istLifetime)}
-			s.st.ISTs[hashToken(istToken)] = ist
-		}
-		// A passed IST keeps its expiry: adding a factor does not extend it.
-		ist.OrgID, ist.Primary = o.ID, factors
-		if allowed != nil {
-			resp = withPrimaryRequired(resp, istToken, allowed, ist.ExpiresAt)
-		} else {
-			// Texts a code first when Stytch would (handlers_mfa.go).
-			resp = s.mfaStepLocked(rc, resp, m, o, istToken, ist.ExpiresAt, now)
-		}
-		s.persistLocked()
-		return resp, nil
-	}
-	if ist != nil {
-		ist.Used = true
-	}
-	sess, token := s.newSessionLocked(rc, m, o, m.Email, m.EmailID, authenticatedAt, now, p.dur, p.claims)
-	sess.Primary = factors
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	*r = sessionResult(m, o)
+	s.concludeLocked(rc, r, primaryDone{o: o, m: m, email: m.Email, emailID: m.EmailID,
+		authenticatedAt: authenticatedAt, primary: withFactor(factors, f), ist: ist, istToken: istToken,
+		dur: p.dur, claims: p.claims}, now)
 }

@@ -12,7 +12,7 @@ type sessionExchangeReq struct {
 	TelemetryID            string         `json:"telemetry_id"`
 }
 
-// handleSessionExchange switches organization (reference §3). Like Stytch it
+// handleSessionExchange switches organization (docs/local-api.md §6). Like Stytch it
 // can accept an invite but cannot JIT-create a member (→ member_not_found).
 // Only the magic-link factor moves, and an SMS factor when the target member
 // has the same verified phone — which alone can satisfy the target's MFA;
@@ -20,7 +20,7 @@ type sessionExchangeReq struct {
 // as after any primary authentication). The original session is left valid:
 // Stytch does not document revoking it, and the app revokes it itself once
 // the new one is stored.
-func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
+func (s *Server) handleSessionExchange(rc *reqCtx) (any, *apiError) {
 	var req sessionExchangeReq
 	if e := decodeBody(rc, &req); e != nil {
 		return nil, e
@@ -46,39 +46,22 @@ func (s *Server) handleSessionExchange(rc *reqCtx) (map[string]any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	o := s.st.orgByIDOrSlug(req.OrganizationID)
+	o := s.st.OrgByIDOrSlug(req.OrganizationID)
 	if o == nil {
 		return nil, newErr("organization_not_found")
 	}
-	m := s.st.member(o.ID, old.Email)
+	m := s.st.MemberOf(o.ID, old.Email)
 	if m == nil {
 		return nil, newErr("member_not_found")
 	}
 	activateLocked(m, now)
-	resp := map[string]any{"member_id": m.ID, "member": memberJSON(m), "organization": orgJSON(o), "member_device": nil}
+	resp := sessionResult(m, o)
 	carried := exchangeFactors(old, m)
 	// Primary factors move too, except SSO (bound to its organization's
 	// connection); an organization they don't satisfy (e.g. SSO only) asks
 	// for primary authentication first, with a new IST (authpolicy.go).
-	primary := carriedFactors(old)
-	if allowed := primaryRequired(o, primary); allowed != nil {
-		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
-			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: exp, Primary: primary}
-		s.persistLocked()
-		return withPrimaryRequired(resp, ist, allowed, exp), nil
-	}
-	if needsMFA(o, m) && !hasMFAFactor(carried) {
-		ist, exp := newOpaqueToken(), now.Add(istLifetime)
-		s.st.ISTs[hashToken(ist)] = &istRecord{Email: m.Email, EmailID: old.EmailID, OrgID: o.ID,
-			AuthenticatedAt: old.AuthenticatedAt, ExpiresAt: exp, Primary: primary}
-		resp = s.mfaStepLocked(rc, resp, m, o, ist, exp, now)
-		s.persistLocked()
-		return resp, nil
-	}
-	sess, token := s.newSessionLocked(rc, m, o, old.Email, old.EmailID, old.AuthenticatedAt, now, dur, claims)
-	sess.Factors, sess.Primary = carried, primary
-	rc.signLater(s.sessionClaimsLocked(sess, m, o, now))
-	s.persistLocked()
-	return withSession(resp, sess, token, m, o), nil
+	s.concludeLocked(rc, &resp, primaryDone{o: o, m: m, email: old.Email, emailID: old.EmailID,
+		authenticatedAt: old.AuthenticatedAt, primary: carriedFactors(old), mfa: carried,
+		dur: dur, claims: claims}, now)
+	return &resp, nil
 }

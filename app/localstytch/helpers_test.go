@@ -75,6 +75,11 @@ func newEnv(t *testing.T, opts Options) *env {
 		if err := srv.Close(ctx); err != nil {
 			t.Errorf("Close: %v", err)
 		}
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		if bypass := srv.st.Unqueued(); len(bypass) > 0 {
+			t.Errorf("records not in their eviction queue (made without the store's add helpers): %v", bypass)
+		}
 	})
 	client, err := b2bstytchapi.NewClient(srv.ProjectID(), srv.Secret(), b2bstytchapi.WithBaseURI(base))
 	if err != nil {

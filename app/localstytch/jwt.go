@@ -10,6 +10,8 @@ import (
 	"math/big"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"stytch-desktop/app/localstytch/store"
 )
 
 // signer holds the RSA key that signs session JWTs (RS256), as Stytch does.
@@ -27,7 +29,7 @@ func newSigner() (*signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate session signing key: %w", err)
 	}
-	return &signer{key: key, kid: newID("jwk")}, nil
+	return &signer{key: key, kid: store.NewID("jwk")}, nil
 }
 
 func signerFromPKCS8(der []byte, kid string) (*signer, error) {

@@ -1,15 +1,15 @@
 package localstytch
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
+
+	"stytch-desktop/app/localstytch/mfacode"
+	"stytch-desktop/app/localstytch/store"
 )
 
 // MFA model of the emulator: SMS one-time passcodes, TOTP registrations and
-// their recovery codes (reference stytch-b2b-mfa-sso-broker.md §2).
+// their recovery codes (docs/local-api.md §5).
 //
 // Nothing secret is stored in the clear, in memory or in the state file:
 // SMS codes and recovery codes are kept as HMAC-SHA256 under the server's own
@@ -29,75 +29,20 @@ const (
 // the others are the emulator's choices, kept here.
 const (
 	smsCodeLifetime   = 2 * time.Minute // SDK doc comment: "OTP codes expire after two minutes"
-	smsCodeDigits     = 6               // Stytch's UI input length
 	smsSendMinGap     = time.Second     // guess: like email, one send per second per number
 	maxCodeFailures   = 5               // guess: wrong codes per live SMS code / per TOTP window
 	mfaFailureWindow  = 10 * time.Minute
-	totpPeriod        = 30 // seconds; RFC 6238 default, what authenticator apps assume
-	totpDigits        = 6
-	totpSkewSteps     = 1  // Stytch's TOTP docs accept the previous and next window
-	totpSecretBytes   = 20 // 160 bits → 32 base32 characters
 	recoveryCodeCount = 10
 	defaultTOTPExpiry = 60 // minutes; SDK: expiration_minutes default
 	minTOTPExpiry     = 5
 	maxTOTPExpiry     = 1440
 )
 
-// memberMFA is one member's MFA state, persisted inside memberRecord.
-type memberMFA struct {
-	Phone         string // E.164; may be unverified (linked by a send)
-	PhoneID       string
-	PhoneVerified bool
-	TOTPID        string // the verified (active) registration; "" = none
-	DefaultMethod string // sms_otp | totp | ""
-	Enrolled      bool   // mfa_enrolled
-}
-
-// factorRecord is one authentication factor on a session beyond the primary
-// email factor that sessionRecord has always carried.
-type factorRecord struct {
-	Type, Delivery string
-	Phone, PhoneID string `json:",omitempty"`
-	TOTPID         string `json:",omitempty"`
-	RecoveryCodeID string `json:",omitempty"`
-	At             time.Time
-}
-
-// mfaState is the MFA part of the persisted state.
-type mfaState struct {
-	Key   []byte                 // HMAC key for codes and TOTP secrets (server-owned)
-	TOTPs map[string]*totpRecord // by registration id
-	OTPs  map[string]*otpRecord  // by member id: one live SMS code per member
-}
-
-type totpRecord struct {
-	ID, MemberID  string
-	Verified      bool
-	CreatedAt     time.Time
-	ExpiresAt     time.Time // for an unverified registration
-	LastStep      int64     // last accepted time step: a code is accepted once
-	RecoveryCodes []*recoveryCodeRecord
-}
-
-type recoveryCodeRecord struct {
-	ID   string
-	Hash string // HMAC of the code
-	Used bool
-}
-
-type otpRecord struct {
-	Hash      string // HMAC of member id + code
-	Phone     string
-	ExpiresAt time.Time
-	Used      bool
-	Failures  int
-}
-
 // mfaLocked returns the MFA state, creating it (and its key) on first use,
 // which also covers state files written before MFA existed. Caller holds s.mu.
-func (s *Server) mfaLocked() *mfaState {
+func (s *Server) mfaLocked() *store.MFAState {
 	if s.st.MFA == nil {
-		s.st.MFA = &mfaState{}
+		s.st.MFA = &store.MFAState{}
 	}
 	m := s.st.MFA
 	if len(m.Key) == 0 {
@@ -105,54 +50,36 @@ func (s *Server) mfaLocked() *mfaState {
 		_, _ = rand.Read(m.Key)
 	}
 	if m.TOTPs == nil {
-		m.TOTPs = map[string]*totpRecord{}
+		m.TOTPs = map[string]*store.TOTP{}
 	}
 	if m.OTPs == nil {
-		m.OTPs = map[string]*otpRecord{}
+		m.OTPs = map[string]*store.OTP{}
 	}
 	return m
 }
 
-// mac is HMAC-SHA256(key, label 0 parts...) in hex.
-func (m *mfaState) mac(label string, parts ...string) string {
-	h := hmac.New(sha256.New, m.Key)
-	h.Write([]byte(label))
-	for _, p := range parts {
-		h.Write([]byte{0})
-		h.Write([]byte(p))
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// totpSecret derives a registration's secret: never stored, recomputable.
-func (m *mfaState) totpSecret(regID string) []byte {
-	h := hmac.New(sha256.New, m.Key)
-	h.Write([]byte("totp-secret\x00" + regID))
-	return h.Sum(nil)[:totpSecretBytes]
-}
-
-func memberMFAOf(m *memberRecord) *memberMFA {
+func memberMFAOf(m *store.Member) *store.MemberMFA {
 	if m.MFA == nil {
-		m.MFA = &memberMFA{}
+		m.MFA = &store.MemberMFA{}
 	}
 	return m.MFA
 }
 
 // hasSMS / hasTOTP say whether the member has that factor enrolled (the same
 // test Stytch's UI makes: verified phone; a TOTP registration id).
-func hasSMS(m *memberRecord) bool  { return m.MFA != nil && m.MFA.PhoneVerified }
-func hasTOTP(m *memberRecord) bool { return m.MFA != nil && m.MFA.TOTPID != "" }
-func hasFactor(m *memberRecord) bool {
+func hasSMS(m *store.Member) bool  { return m.MFA != nil && m.MFA.PhoneVerified }
+func hasTOTP(m *store.Member) bool { return m.MFA != nil && m.MFA.TOTPID != "" }
+func hasFactor(m *store.Member) bool {
 	return hasSMS(m) || hasTOTP(m)
 }
 
 // needsMFA: the organization requires MFA of everyone, or this member opted in.
-func needsMFA(o *orgRecord, m *memberRecord) bool {
+func needsMFA(o *store.Org, m *store.Member) bool {
 	return o.MFAPolicy == mfaRequiredForAll || (m != nil && m.MFA != nil && m.MFA.Enrolled)
 }
 
 // mfaAllowed reports whether the organization permits method.
-func mfaAllowed(o *orgRecord, method string) bool {
+func mfaAllowed(o *store.Org, method string) bool {
 	if len(o.AllowedMFAMethods) == 0 {
 		return true
 	}
@@ -166,9 +93,9 @@ func mfaAllowed(o *orgRecord, method string) bool {
 
 // primaryFactorsOK is a session's factors that move with sessions.exchange
 // (magic link always; SMS only when the target member has the same verified
-// phone). TOTP and recovery codes never move (reference §3).
-func exchangeFactors(old *sessionRecord, target *memberRecord) []factorRecord {
-	var out []factorRecord
+// phone). TOTP and recovery codes never move (docs/local-api.md §6).
+func exchangeFactors(old *store.Session, target *store.Member) []store.MFAFactor {
+	var out []store.MFAFactor
 	for _, f := range old.Factors {
 		if f.Type == "otp" && hasSMS(target) && target.MFA.Phone == f.Phone {
 			out = append(out, f)
@@ -177,7 +104,7 @@ func exchangeFactors(old *sessionRecord, target *memberRecord) []factorRecord {
 	return out
 }
 
-func hasMFAFactor(fs []factorRecord) bool {
+func hasMFAFactor(fs []store.MFAFactor) bool {
 	for _, f := range fs {
 		switch f.Type {
 		case "otp", "totp", "recovery_codes":
@@ -228,4 +155,11 @@ func (s *Server) recordFailureLocked(key string, now time.Time) {
 		s.mfaFailures[key] = f
 	}
 	f.n++
+}
+
+// TOTPCode returns the RFC 6238 code of a base32 secret at unix time t
+// (seconds), what an authenticator app shows (mfacode.TOTPCode). Exported
+// for the tests and tools that drive the local API.
+func TOTPCode(secretBase32 string, unix int64) (string, error) {
+	return mfacode.TOTPCode(secretBase32, unix)
 }

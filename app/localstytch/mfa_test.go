@@ -16,6 +16,8 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/recoverycodes"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/totps"
+
+	"stytch-desktop/app/localstytch/mfacode"
 )
 
 var reRecoveryCode = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$`)
@@ -288,7 +290,7 @@ func TestTOTPEnrollmentAndRecoveryCodes(t *testing.T) {
 	_, err = auth(code(now), y.IntermediateSessionToken)
 	wantStytchErr(t, err, 400, "totp_code_already_authenticated")
 	e.clock.Advance(time.Minute)
-	if _, err := auth(code(e.clock.Now().Add(-totpPeriod*time.Second)), y.IntermediateSessionToken); err != nil {
+	if _, err := auth(code(e.clock.Now().Add(-mfacode.Period*time.Second)), y.IntermediateSessionToken); err != nil {
 		t.Fatalf("previous-step code: %v", err)
 	}
 

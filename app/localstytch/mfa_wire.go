@@ -1,23 +1,24 @@
 package localstytch
 
+import (
+	"stytch-desktop/app/localstytch/wire"
+
+	"stytch-desktop/app/localstytch/mfacode"
+	"stytch-desktop/app/localstytch/store"
+)
+
 // mfaFactorJSON encodes an MFA session factor with the names of stytch-go's
 // consumer/sessions.AuthenticationFactor (type/delivery pairs from its doc
 // comment: otp→sms, totp→authenticator_app, recovery_codes→recovery_code).
-func mfaFactorJSON(f factorRecord) map[string]any {
-	out := map[string]any{
-		"type":                  f.Type,
-		"delivery_method":       f.Delivery,
-		"last_authenticated_at": ts(f.At),
-		"created_at":            ts(f.At),
-		"updated_at":            ts(f.At),
-	}
+func mfaFactorJSON(f store.MFAFactor) wire.AuthenticationFactor {
+	out := factorJSON(f.Type, f.Delivery, f.At)
 	switch f.Type {
 	case "otp":
-		out["phone_number_factor"] = map[string]any{"phone_id": f.PhoneID, "phone_number": f.Phone}
+		out.PhoneNumberFactor = &wire.PhoneNumberFactor{PhoneID: f.PhoneID, PhoneNumber: f.Phone}
 	case "totp":
-		out["authenticator_app_factor"] = map[string]any{"totp_id": f.TOTPID}
+		out.AuthenticatorAppFactor = &wire.AuthenticatorAppFactor{TOTPID: f.TOTPID}
 	case "recovery_codes":
-		out["recovery_code_factor"] = map[string]any{"totp_recovery_code_id": f.RecoveryCodeID}
+		out.RecoveryCodeFactor = &wire.RecoveryCodeFactor{TOTPRecoveryCodeID: f.RecoveryCodeID}
 	}
 	return out
 }
@@ -25,21 +26,20 @@ func mfaFactorJSON(f factorRecord) map[string]any {
 // mfaRequiredJSON is mfa_required for member m (nil when no Member exists
 // yet): the masked verified phone, the active TOTP registration, and
 // whether a code was already texted ("sms_otp") or not (null).
-func mfaRequiredJSON(m *memberRecord, initiated string) map[string]any {
-	var options any
+func mfaRequiredJSON(m *store.Member, initiated string) *wire.MFARequired {
+	out := &wire.MFARequired{}
 	if m != nil {
-		phone, totp := "", ""
+		opts := &wire.MemberOptions{}
 		if hasSMS(m) {
-			phone = maskPhone(m.MFA.Phone)
+			opts.MFAPhoneNumber = mfacode.MaskPhone(m.MFA.Phone)
 		}
 		if hasTOTP(m) {
-			totp = m.MFA.TOTPID
+			opts.TOTPRegistrationID = m.MFA.TOTPID
 		}
-		options = map[string]any{"mfa_phone_number": phone, "totp_registration_id": totp}
+		out.MemberOptions = opts
 	}
-	var sec any
 	if initiated != "" {
-		sec = initiated
+		out.SecondaryAuthInitiated = &initiated
 	}
-	return map[string]any{"member_options": options, "secondary_auth_initiated": sec}
+	return out
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
 )
 
 // Persistence is batched. A mutation only marks the state dirty
@@ -100,7 +102,7 @@ func (p *persister) write() error {
 	if !dirty {
 		return nil
 	}
-	err = writeFileAtomic(p.path, b)
+	err = store.WriteFileAtomic(p.path, b)
 	p.lastDur = time.Since(start)
 	if err != nil {
 		p.restore() // keep it dirty so the next round retries

@@ -16,6 +16,8 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email"
 	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
+
+	"stytch-desktop/app/localstytch/store"
 )
 
 // flushedState writes the running server's pending changes (the state
@@ -57,7 +59,7 @@ func assertNoSecrets(t *testing.T, stage, file string, secrets map[string]string
 func assertHashesPresent(t *testing.T, stage, file string, tokens map[string]string) {
 	t.Helper()
 	for name, v := range tokens {
-		if !strings.Contains(file, string(hashToken(v))) {
+		if !strings.Contains(file, string(store.HashToken(v))) {
 			t.Errorf("%s: state file lacks the hash of the %s", stage, name)
 		}
 	}
@@ -278,7 +280,7 @@ func TestRestartKeepsSessionsAndDeliveredLinks(t *testing.T) {
 	wantStytchErr(t, err, 401, "unable_to_auth_magic_link")
 
 	// A token that was never issued is still unknown at the hop.
-	resp, err := e2.http.Get(e2.base + "/v1/magic_links/redirect?token=" + url.QueryEscape(newOpaqueToken()))
+	resp, err := e2.http.Get(e2.base + "/v1/magic_links/redirect?token=" + url.QueryEscape(store.NewToken()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +367,7 @@ func TestMigrateV1State(t *testing.T) {
 	unhash := func(field string, raws ...string) {
 		m := doc[field].(map[string]any)
 		for _, raw := range raws {
-			h := string(hashToken(raw))
+			h := string(store.HashToken(raw))
 			rec, ok := m[h]
 			if !ok {
 				t.Fatalf("%s: no record for hash", field)

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/localstytch/store"
 	"stytch-desktop/app/openpage"
 )
 
@@ -92,11 +93,12 @@ type Server struct {
 	allowAnyHost      bool
 	writeThrough      bool
 
-	mu       sync.Mutex // guards st, outbox, lastSend and dirty (the signer is immutable)
-	st       *state
-	outbox   outboxRing // newest maxMessages emails; in memory only (links embed raw tokens)
-	signer   *signer
-	lastSend map[string]time.Time // email -> last email-sending request (rate limit)
+	mu        sync.Mutex // guards st, outbox, lastSend and dirty (the signer is immutable)
+	st        *store.State
+	outbox    outboxRing // newest maxMessages emails; in memory only (links embed raw tokens)
+	signer    *signer
+	lastSend  map[string]time.Time // email -> last email-sending request (rate limit)
+	lastSweep time.Time            // sweep.go
 	// mfaFailures counts wrong MFA codes per member and method (mfa_store.go).
 	mfaFailures map[string]*failureLimiter
 	// idpRequests are SSO/OAuth round trips waiting on the local identity
@@ -158,16 +160,16 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("localstytch.New: project id %q must not contain / ? #", s.projectID)
 	}
 
-	var st *state
+	var st *store.State
 	if s.statePath != "" {
-		loaded, err := loadState(s.statePath)
+		loaded, err := store.Load(s.statePath)
 		if err != nil {
 			return nil, fmt.Errorf("localstytch.New: %w", err)
 		}
 		st = loaded
 	}
 	if st == nil {
-		st = newState()
+		st = store.New()
 	}
 	if len(st.SigningKey) > 0 {
 		sg, err := signerFromPKCS8(st.SigningKey, st.KeyID)
@@ -197,7 +199,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	if s.statePath != "" {
-		if err := s.st.save(s.statePath); err != nil {
+		if err := s.st.Save(s.statePath); err != nil {
 			return nil, fmt.Errorf("localstytch.New: %w", err)
 		}
 		s.startPersister()
@@ -291,7 +293,9 @@ type reqCtx struct {
 	jwtClaims map[string]any // set by signLater: writeOK signs them into session_jwt
 }
 
-type apiHandler func(*Server, *reqCtx) (map[string]any, *apiError)
+// apiHandler answers one endpoint: a body of package wire, or a map for the
+// endpoints without a session (sends, listings, revoke).
+type apiHandler func(*Server, *reqCtx) (any, *apiError)
 
 // postRoutes are the Basic-auth protected POST endpoints.
 var postRoutes = map[string]apiHandler{
@@ -310,9 +314,32 @@ var postRoutes = map[string]apiHandler{
 	"/v1/b2b/totp":                                     (*Server).handleTOTPCreate,
 	"/v1/b2b/totp/authenticate":                        (*Server).handleTOTPAuthenticate,
 	"/v1/b2b/recovery_codes/recover":                   (*Server).handleRecoveryCodesRecover,
+	"/v1/b2b/recovery_codes/rotate":                    (*Server).handleRecoveryCodesRotate,
 	"/v1/b2b/sso/authenticate":                         (*Server).handleSSOAuthenticate,
 	"/v1/b2b/oauth/authenticate":                       (*Server).handleOAuthAuthenticate,
 	"/v1/b2b/oauth/discovery/authenticate":             (*Server).handleOAuthDiscoveryAuthenticate,
+}
+
+// getRoutes are the Basic-auth protected GET endpoints; recoveryCodesGetPrefix
+// is followed by {organization_id}/{member_id}.
+var getRoutes = map[string]apiHandler{
+	"/v1/b2b/rbac/policy": (*Server).handleRBACPolicy,
+}
+
+const recoveryCodesGetPrefix = "/v1/b2b/recovery_codes/"
+
+// routeFor finds an API path's handler and the method it takes.
+func routeFor(path string) (apiHandler, string, bool) {
+	if h, ok := postRoutes[path]; ok {
+		return h, http.MethodPost, true
+	}
+	if h, ok := getRoutes[path]; ok {
+		return h, http.MethodGet, true
+	}
+	if rest, ok := strings.CutPrefix(path, recoveryCodesGetPrefix); ok && strings.Count(rest, "/") == 1 {
+		return (*Server).handleRecoveryCodesGet, http.MethodGet, true
+	}
+	return nil, "", false
 }
 
 const jwksPrefix = "/v1/b2b/sessions/jwks/"
@@ -349,7 +376,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	rc := &reqCtx{w: w, r: r, requestID: newID("request-id")}
+	rc := &reqCtx{w: w, r: r, requestID: store.NewID("request-id")}
 	path := r.URL.Path
 
 	// Every path, the API included, refuses a Host header that is not a
@@ -397,7 +424,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveAPI(rc *reqCtx) {
-	h, ok := postRoutes[rc.r.URL.Path]
+	h, method, ok := routeFor(rc.r.URL.Path)
 	if !ok {
 		s.writeError(rc, newErr("route_not_found"))
 		return
@@ -406,7 +433,7 @@ func (s *Server) serveAPI(rc *reqCtx) {
 		s.writeError(rc, newErr("unauthorized_credentials"))
 		return
 	}
-	if rc.r.Method != http.MethodPost {
+	if rc.r.Method != method {
 		s.writeError(rc, newErr("method_not_allowed"))
 		return
 	}
@@ -466,7 +493,7 @@ func decodeBody(rc *reqCtx, dst any) *apiError {
 	return nil
 }
 
-func (s *Server) writeOK(rc *reqCtx, resp map[string]any) {
+func (s *Server) writeOK(rc *reqCtx, resp any) {
 	if resp == nil {
 		resp = map[string]any{}
 	}
@@ -474,16 +501,25 @@ func (s *Server) writeOK(rc *reqCtx, resp map[string]any) {
 		// Signed here, after the handler released s.mu: RSA signing is the
 		// costliest step of a flow and must not serialize the server.
 		jwt, err := s.signer.sign(rc.jwtClaims)
-		if err != nil {
+		r, ok := resp.(interface{ SetSessionJWT(string) })
+		if err != nil || !ok {
 			s.writeError(rc, newErr("internal_server_error"))
 			return
 		}
-		resp["session_jwt"] = jwt
+		r.SetSessionJWT(jwt)
 	}
-	resp["request_id"] = rc.requestID
-	resp["status_code"] = http.StatusOK
+	switch r := resp.(type) {
+	case interface{ Stamp(string) }:
+		r.Stamp(rc.requestID)
+	case map[string]any:
+		r["request_id"] = rc.requestID
+		r["status_code"] = http.StatusOK
+	default: // a body without the envelope: a programming error
+		s.writeError(rc, newErr("internal_server_error"))
+		return
+	}
 	if rc.extra {
-		addExtraFields(resp)
+		resp = withExtraFields(resp)
 	}
 	writeJSON(rc.w, http.StatusOK, resp)
 }

@@ -13,7 +13,7 @@ import (
 	"stytch-desktop/app/openpage"
 )
 
-// Limits from Stytch's SDK documentation (reference §8).
+// Limits from Stytch's SDK documentation (docs/local-api.md §9).
 const (
 	defaultLinkExpiry      = 60 // minutes
 	minLinkExpiry          = 5
@@ -153,7 +153,7 @@ func customClaims(in map[string]any) (map[string]any, *apiError) {
 	return out, nil
 }
 
-// Stytch's B2B sandbox values (reference §5), mirrored so code written
+// Stytch's B2B sandbox values (docs/local-api.md §8), mirrored so code written
 // against Stytch's test environment behaves the same here. The success token
 // is reusable, like Stytch's.
 //

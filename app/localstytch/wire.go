@@ -2,14 +2,21 @@ package localstytch
 
 import (
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
+	"stytch-desktop/app/localstytch/wire"
 )
 
-// Wire encoders. Responses are built as maps rather than with the SDK's
-// structs: every SDK field is `omitempty`, so encoding them would drop
-// fields Stytch always sends (member_authenticated:false, an empty
-// intermediate_session_token, null member_session) — see reference §9.5.
+// Encoders from the emulator's records to the answer types of package wire
+// (field by field as Stytch documents them; docs/local-api.md §1).
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// tsPtr is a timestamp field Stytch sends as null when unset.
+func tsPtr(t time.Time) *string {
+	s := ts(t)
+	return &s
+}
 
 func orEmpty(s []string) []string {
 	if s == nil {
@@ -25,7 +32,7 @@ func orEmptyMap(m map[string]any) map[string]any {
 	return m
 }
 
-func orgJSON(o *orgRecord) map[string]any {
+func orgJSON(o *store.Org) wire.Organization {
 	jit := o.EmailJITProvisioning
 	if jit == "" {
 		jit = jitNotAllowed
@@ -38,119 +45,112 @@ func orgJSON(o *orgRecord) map[string]any {
 	if len(o.AllowedMFAMethods) > 0 {
 		mfaMethods = jitRestricted // "RESTRICTED"
 	}
-	out := map[string]any{
-		"organization_id":                          o.ID,
-		"organization_name":                        o.Name,
-		"organization_logo_url":                    o.LogoURL,
-		"organization_slug":                        o.Slug,
-		"organization_external_id":                 o.ExternalID,
-		"sso_jit_provisioning":                     allAllowed,
-		"sso_jit_provisioning_allowed_connections": []string{},
-		"sso_active_connections":                   []any{},
-		"sso_default_connection_id":                nil,
-		"scim_active_connection":                   nil,
-		"email_allowed_domains":                    orEmpty(o.EmailAllowedDomains),
-		"email_jit_provisioning":                   jit,
-		"email_invites":                            allAllowed,
-		"auth_methods":                             allAllowed,
-		"allowed_auth_methods":                     []string{},
-		"mfa_policy":                               mfa,
-		"mfa_methods":                              mfaMethods,
-		"allowed_mfa_methods":                      orEmpty(o.AllowedMFAMethods),
-		"rbac_email_implicit_role_assignments":     []any{},
-		"oauth_tenant_jit_provisioning":            jitNotAllowed,
-		"allowed_oauth_tenants":                    map[string]any{},
-		"claimed_email_domains":                    []string{},
-		"first_party_connected_apps_allowed_type":  allAllowed,
-		"allowed_first_party_connected_apps":       []string{},
-		"third_party_connected_apps_allowed_type":  allAllowed,
-		"allowed_third_party_connected_apps":       []string{},
-		"custom_roles":                             []any{}, // required by Stytch's Node and Python SDKs
-		"trusted_metadata":                         orEmptyMap(o.TrustedMetadata),
-		"created_at":                               ts(o.CreatedAt),
-		"updated_at":                               ts(o.UpdatedAt),
+	out := wire.Organization{
+		OrganizationID:                       o.ID,
+		OrganizationName:                     o.Name,
+		OrganizationLogoURL:                  o.LogoURL,
+		OrganizationSlug:                     o.Slug,
+		OrganizationExternalID:               o.ExternalID,
+		SSOJITProvisioningAllowedConnections: []string{},
+		EmailAllowedDomains:                  orEmpty(o.EmailAllowedDomains),
+		EmailJITProvisioning:                 jit,
+		EmailInvites:                         allAllowed,
+		MFAPolicy:                            mfa,
+		MFAMethods:                           mfaMethods,
+		AllowedMFAMethods:                    orEmpty(o.AllowedMFAMethods),
+		RBACEmailImplicitRoleAssignments:     []wire.EmailImplicitRoleAssignment{},
+		ClaimedEmailDomains:                  []string{},
+		FirstPartyConnectedAppsAllowedType:   allAllowed,
+		AllowedFirstPartyConnectedApps:       []string{},
+		ThirdPartyConnectedAppsAllowedType:   allAllowed,
+		AllowedThirdPartyConnectedApps:       []string{},
+		CustomRoles:                          []wire.CustomRole{},
+		TrustedMetadata:                      orEmptyMap(o.TrustedMetadata),
+		CreatedAt:                            ts(o.CreatedAt),
+		UpdatedAt:                            ts(o.UpdatedAt),
 	}
-	addAuthPolicyJSON(out, o)
+	addAuthPolicyJSON(&out, o)
 	return out
 }
 
 // roleIDs is the flat list used in member_session.roles and the JWT.
-func roleIDs(m *memberRecord) []string {
+func roleIDs(m *store.Member) []string {
 	if m.IsAdmin {
-		return []string{"stytch_member", "stytch_admin"}
+		return []string{roleMember, roleAdmin}
 	}
-	return []string{"stytch_member"}
+	return []string{roleMember}
 }
 
-func memberJSON(m *memberRecord) map[string]any {
-	roles := []map[string]any{}
+func memberJSON(m *store.Member) wire.Member {
+	roles := []wire.MemberRole{}
 	for _, id := range roleIDs(m) {
-		roles = append(roles, map[string]any{
-			"role_id": id,
-			"sources": []map[string]any{{"type": "direct_assignment", "details": map[string]any{}}},
+		roles = append(roles, wire.MemberRole{
+			RoleID:  id,
+			Sources: []wire.MemberRoleSource{{Type: "direct_assignment", Details: map[string]any{}}},
 		})
 	}
-	var mfa memberMFA
+	var mfa store.MemberMFA
 	if m.MFA != nil {
 		mfa = *m.MFA
 	}
-	return map[string]any{
-		"organization_id":           m.OrgID,
-		"member_id":                 m.ID,
-		"email_address":             m.Email,
-		"status":                    m.Status,
-		"name":                      m.Name,
-		"sso_registrations":         []any{},
-		"oauth_registrations":       []any{},
-		"retired_email_addresses":   []any{},
-		"is_breakglass":             false,
-		"is_admin":                  m.IsAdmin,
-		"is_locked":                 false,
-		"member_password_id":        "",
-		"email_address_verified":    m.EmailVerified,
-		"mfa_enrolled":              mfa.Enrolled,
-		"mfa_phone_number":          mfa.Phone,
-		"mfa_phone_number_verified": mfa.PhoneVerified,
-		"totp_registration_id":      mfa.TOTPID,
-		"default_mfa_method":        mfa.DefaultMethod,
-		"roles":                     roles,
-		"trusted_metadata":          map[string]any{},
-		"untrusted_metadata":        map[string]any{},
-		"external_id":               "",
-		"scim_registration":         nil,
-		"lock_created_at":           nil,
-		"lock_expires_at":           nil,
-		"created_at":                ts(m.CreatedAt),
-		"updated_at":                ts(m.UpdatedAt),
+	return wire.Member{
+		OrganizationID:         m.OrgID,
+		MemberID:               m.ID,
+		EmailAddress:           m.Email,
+		Status:                 m.Status,
+		Name:                   m.Name,
+		SSORegistrations:       []wire.SSORegistration{},
+		OAuthRegistrations:     []wire.OAuthRegistration{},
+		RetiredEmailAddresses:  []wire.RetiredEmail{},
+		IsAdmin:                m.IsAdmin,
+		EmailAddressVerified:   m.EmailVerified,
+		MFAEnrolled:            mfa.Enrolled,
+		MFAPhoneNumber:         mfa.Phone,
+		MFAPhoneNumberVerified: mfa.PhoneVerified,
+		TOTPRegistrationID:     mfa.TOTPID,
+		DefaultMFAMethod:       mfa.DefaultMethod,
+		Roles:                  roles,
+		TrustedMetadata:        map[string]any{},
+		UntrustedMetadata:      map[string]any{},
+		CreatedAt:              ts(m.CreatedAt),
+		UpdatedAt:              ts(m.UpdatedAt),
 	}
 }
 
-func factorJSON(email, emailID string, at time.Time) map[string]any {
-	return authFactorJSON(magicLinkFactor(email, emailID, at))
-}
-
-func sessionJSON(s *sessionRecord, m *memberRecord, o *orgRecord) map[string]any {
-	return map[string]any{
-		"member_session_id":      s.ID,
-		"member_id":              s.MemberID,
-		"organization_id":        s.OrgID,
-		"organization_slug":      o.Slug,
-		"started_at":             ts(s.StartedAt),
-		"last_accessed_at":       ts(s.LastAccessedAt),
-		"expires_at":             ts(s.ExpiresAt),
-		"authentication_factors": factorsJSON(s),
-		"roles":                  roleIDs(m),
-		"custom_claims":          orEmptyMap(s.CustomClaims),
+func sessionJSON(s *store.Session, m *store.Member, o *store.Org) wire.MemberSession {
+	return wire.MemberSession{
+		MemberSessionID:       s.ID,
+		MemberID:              s.MemberID,
+		OrganizationID:        s.OrgID,
+		OrganizationSlug:      o.Slug,
+		StartedAt:             ts(s.StartedAt),
+		LastAccessedAt:        ts(s.LastAccessedAt),
+		ExpiresAt:             ts(s.ExpiresAt),
+		AuthenticationFactors: factorsJSON(s),
+		Roles:                 roleIDs(m),
+		CustomClaims:          orEmptyMap(s.CustomClaims),
 	}
 }
 
 // factorsJSON lists a session's factors: the primary factors (email magic
 // link, OAuth, SSO; authpolicy.go), then the MFA factors it gained
 // (mfa_wire.go).
-func factorsJSON(s *sessionRecord) []map[string]any {
-	out := authFactorsJSON(s.primaryFactors())
+func factorsJSON(s *store.Session) []wire.AuthenticationFactor {
+	out := authFactorsJSON(s.PrimaryFactors())
 	for _, f := range s.Factors {
 		out = append(out, mfaFactorJSON(f))
 	}
 	return out
+}
+
+// factorJSON starts an authentication factor: a factor is created, and last
+// authenticated, when it is proven (the local API keeps one time per factor).
+func factorJSON(typ, delivery string, at time.Time) wire.AuthenticationFactor {
+	return wire.AuthenticationFactor{Type: typ, DeliveryMethod: delivery,
+		LastAuthenticatedAt: ts(at), CreatedAt: ts(at), UpdatedAt: ts(at)}
+}
+
+// sessionResult starts the shared body of an authenticate answer.
+func sessionResult(m *store.Member, o *store.Org) wire.SessionResult {
+	return wire.SessionResult{MemberID: m.ID, Member: memberJSON(m), Organization: orgJSON(o)}
 }

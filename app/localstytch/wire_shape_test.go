@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"stytch-desktop/app/localstytch/store"
+	"stytch-desktop/app/localstytch/wire"
 )
 
 // wireShapes is THE list of every object the local API returns, field by
@@ -86,6 +90,7 @@ var wireShapes = map[string]map[string]string{
 		"authenticator_app_factor": "?object:authenticator_app_factor", "recovery_code_factor": "?object:recovery_code_factor",
 		"saml_sso_factor": "?object", "oidc_sso_factor": "?object",
 		"google_oauth_factor": "?object", "microsoft_oauth_factor": "?object",
+		"hubspot_oauth_factor": "?object", "slack_oauth_factor": "?object", "github_oauth_factor": "?object",
 	},
 	"email_factor": {"email_id": "string", "email_address": "string"},
 	// b2c/sessions.d.ts PhoneNumberFactor, AuthenticatorAppFactor, RecoveryCodeFactor.
@@ -126,7 +131,7 @@ var wireShapes = map[string]map[string]string{
 	"sessions_authenticate_response": {
 		"request_id": "string", "status_code": "number", "member_session": "object:member_session",
 		"session_token": "string", "session_jwt": "string", "member": "object:member",
-		"organization": "object:organization", "verdict": "null|object",
+		"organization": "object:organization", "verdict": "null|object:authorization_verdict",
 	},
 	// intermediate_sessions.exchange, discovery.organizations.create and
 	// sessions.exchange share one response shape.
@@ -164,6 +169,23 @@ var wireShapes = map[string]map[string]string{
 		"member": "object:member", "organization": "object:organization",
 	},
 	"recovery_codes_recover_response": mfaAuthenticateShape(map[string]string{"recovery_codes_remaining": "number"}),
+
+	// recovery_codes.get and .rotate (node types/lib/b2b/recovery_codes.d.ts
+	// B2BRecoveryCodesGetResponse, B2BRecoveryCodesRotateResponse; the same
+	// fields) and rbac.policy (rbac.d.ts B2BRBACPolicyResponse, Policy,
+	// PolicyRole, PolicyResource, PolicyScope, PolicyRolePermission):
+	// exercised by TestRBACAndRecoveryCodesShapes (rbac_test.go).
+	"recovery_codes_response": {
+		"request_id": "string", "status_code": "number", "member_id": "string",
+		"member": "object:member", "organization": "object:organization", "recovery_codes": "array",
+	},
+	"rbac_policy_response":  {"request_id": "string", "status_code": "number", "policy": "object:policy"},
+	"policy":                {"roles": "array:policy_role", "resources": "array:policy_resource", "scopes": "array:policy_scope"},
+	"policy_role":           {"role_id": "string", "description": "string", "permissions": "array:permission"},
+	"policy_resource":       {"resource_id": "string", "description": "string", "actions": "array"},
+	"policy_scope":          {"scope": "string", "description": "string", "permissions": "array:permission"},
+	"permission":            {"resource_id": "string", "actions": "array"},
+	"authorization_verdict": {"authorized": "bool", "granting_roles": "array"},
 }
 
 // routeShapes names the success envelope of every POST endpoint, so a new
@@ -184,6 +206,7 @@ var routeShapes = map[string]string{
 	"/v1/b2b/totp":                                     "totp_create_response",
 	"/v1/b2b/totp/authenticate":                        "mfa_authenticate_response",
 	"/v1/b2b/recovery_codes/recover":                   "recovery_codes_recover_response",
+	"/v1/b2b/recovery_codes/rotate":                    "recovery_codes_response",
 	"/v1/b2b/sso/authenticate":                         "sso_authenticate_response",
 	"/v1/b2b/oauth/authenticate":                       "oauth_authenticate_response",
 	"/v1/b2b/oauth/discovery/authenticate":             "oauth_discovery_authenticate_response",
@@ -343,7 +366,7 @@ func (c *shapeChecker) must(t *testing.T, name, what string, obj any) {
 // an extra and a mistyped field (so a green TestWireShapes means something).
 func TestShapeCheckerCatchesDifferences(t *testing.T) {
 	now := time.Now()
-	org := orgJSON(&orgRecord{ID: "organization-test-x", Name: "N", Slug: "n", CreatedAt: now, UpdatedAt: now})
+	org := orgJSON(&store.Org{ID: "organization-test-x", Name: "N", Slug: "n", CreatedAt: now, UpdatedAt: now})
 	var c shapeChecker
 	if p := c.check("organization", "org", roundTrip(t, org)); len(p) != 0 {
 		t.Fatalf("orgJSON does not match the reference: %v", p)
@@ -369,7 +392,7 @@ func TestShapeCheckerCatchesDifferences(t *testing.T) {
 		})
 	}
 	// Nested shapes are checked: a member's role without sources.
-	mem := roundTrip(t, memberJSON(&memberRecord{ID: "member-test-x", OrgID: "organization-test-x", Status: statusActive})).(map[string]any)
+	mem := roundTrip(t, memberJSON(&store.Member{ID: "member-test-x", OrgID: "organization-test-x", Status: statusActive})).(map[string]any)
 	delete(mem["roles"].([]any)[0].(map[string]any), "sources")
 	if p := c.check("member", "m", mem); len(p) != 1 || !strings.Contains(p[0], "m.roles[0].sources: missing") {
 		t.Fatalf("nested problems = %v", p)
@@ -496,10 +519,100 @@ func TestWireShapes(t *testing.T) {
 		// MFA envelopes and factors: TestWireShapesMFA.
 		"sms_send_response": true, "mfa_authenticate_response": true, "totp_create_response": true,
 		"recovery_codes_recover_response": true, "phone_number_factor": true,
-		"authenticator_app_factor": true, "recovery_code_factor": true}
+		"authenticator_app_factor": true, "recovery_code_factor": true,
+		// RBAC and recovery codes: TestRBACAndRecoveryCodesShapes.
+		"recovery_codes_response": true, "rbac_policy_response": true, "policy": true, "policy_role": true,
+		"policy_resource": true, "policy_scope": true, "permission": true, "authorization_verdict": true}
 	for name := range wireShapes {
 		if c.seen[name] == 0 && !notYet[name] {
 			t.Errorf("shape %q was never checked", name)
+		}
+	}
+}
+
+// wireTypeShapes names the documented shape each answer type of package
+// wire encodes.
+var wireTypeShapes = map[string]any{
+	"organization":                          wire.Organization{},
+	"member":                                wire.Member{},
+	"sso_active_connection":                 wire.SSOActiveConnection{},
+	"member_role":                           wire.MemberRole{},
+	"member_role_source":                    wire.MemberRoleSource{},
+	"member_session":                        wire.MemberSession{},
+	"authentication_factor":                 wire.AuthenticationFactor{},
+	"email_factor":                          wire.EmailFactor{},
+	"phone_number_factor":                   wire.PhoneNumberFactor{},
+	"authenticator_app_factor":              wire.AuthenticatorAppFactor{},
+	"recovery_code_factor":                  wire.RecoveryCodeFactor{},
+	"discovered_organization":               wire.DiscoveredOrganization{},
+	"membership":                            wire.Membership{},
+	"mfa_required":                          wire.MFARequired{},
+	"member_options":                        wire.MemberOptions{},
+	"primary_required":                      wire.PrimaryRequired{},
+	"error":                                 wire.Error{},
+	"provider_values":                       wire.ProviderValues{},
+	"discovery_authenticate_response":       wire.DiscoveryAuthenticateResponse{},
+	"oauth_discovery_authenticate_response": wire.OAuthDiscoveryAuthenticateResponse{},
+	"session_exchange_response":             wire.SessionResult{},
+	"magic_links_authenticate_response":     wire.MagicLinkAuthenticateResponse{},
+	"sso_authenticate_response":             wire.SSOAuthenticateResponse{},
+	"oauth_authenticate_response":           wire.OAuthAuthenticateResponse{},
+	"sessions_authenticate_response":        wire.SessionsAuthenticateResponse{},
+	"mfa_authenticate_response":             wire.MFAAuthenticateResponse{},
+	"recovery_codes_recover_response":       wire.RecoveryCodesRecoverResponse{},
+	"recovery_codes_response":               wire.RecoveryCodesResponse{},
+	"rbac_policy_response":                  wire.RBACPolicyResponse{},
+	"policy":                                wire.Policy{},
+	"policy_role":                           wire.PolicyRole{},
+	"policy_resource":                       wire.PolicyResource{},
+	"policy_scope":                          wire.PolicyScope{},
+	"permission":                            wire.Permission{},
+	"authorization_verdict":                 wire.AuthorizationVerdict{},
+}
+
+// jsonFields lists the JSON names of a struct's fields (embedded structs
+// flattened, as encoding/json does) and whether each is omitempty.
+func jsonFields(t reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if f.Anonymous && tag == "" {
+			for k, v := range jsonFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		out[name] = strings.Contains(opts, "omitempty")
+	}
+	return out
+}
+
+// TestWireTypesMatchDocumentedShapes holds every answer type to the
+// documented field set in wireShapes: the same fields, and omitempty exactly
+// on the fields Stytch leaves out when they do not apply ("?").
+func TestWireTypesMatchDocumentedShapes(t *testing.T) {
+	for name, v := range wireTypeShapes {
+		spec, ok := wireShapes[name]
+		if !ok {
+			t.Errorf("%s: no documented shape", name)
+			continue
+		}
+		got := jsonFields(reflect.TypeOf(v))
+		for k, omit := range got {
+			kinds, documented := spec[k]
+			switch {
+			case !documented:
+				t.Errorf("%T: field %q is not in the documented %s", v, k, name)
+			case omit != strings.HasPrefix(kinds, "?"):
+				t.Errorf("%T: field %q omitempty=%v, documented as %q", v, k, omit, kinds)
+			}
+		}
+		for k := range spec {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%T: documented field %q of %s is missing", v, k, name)
+			}
 		}
 	}
 }

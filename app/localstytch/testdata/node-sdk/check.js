@@ -4,7 +4,9 @@
 // authenticateJwtLocal → revoke (→ session_not_found); then MFA: an org
 // requiring MFA → otps.sms.send/authenticate (code from the outbox) →
 // totps.create/authenticate (RFC 6238 computed here) → recoveryCodes.recover
-// → sessions.exchange both ways, with Stytch's error types on the way.
+// → recoveryCodes.get/rotate → sessions.exchange both ways, with Stytch's
+// error types on the way; and RBAC: rbac.policy, the creator's roles and
+// sessions.authenticate's authorization_check (not through the broker).
 //
 // Then the browser round trips through the public start endpoints and the
 // local identity-provider page: OAuth discovery → oauth.discovery.authenticate
@@ -88,6 +90,10 @@ async function main() {
   const local = await client.sessions.authenticateJwtLocal({ session_jwt: sess.session_jwt });
   assert.equal(local.member_session_id, sess.member_session.member_session_id);
   assert.equal(local.organization_id, created.organization.organization_id);
+
+  // RBAC (backend calls; the broker serves sign-in only): Stytch's default
+  // policy, the creator's stytch_admin role, authorization_check.
+  if (!process.env.BROKER) await rbacChecks(created);
 
   await client.sessions.revoke({ session_token: created.session_token });
   try {
@@ -213,10 +219,48 @@ async function mfaChecks(plainOrgID) {
   assert.equal(rec.recovery_codes_remaining, 9);
   await expectError(client.recoveryCodes.recover({ ...ids, recovery_code: reg.recovery_codes[0], session_token: smsAuth.session_token }), "invalid_recovery_code", 401);
 
+  // recovery_codes.get shows the unused codes; rotate replaces them all.
+  if (!process.env.BROKER) {
+    const got = await client.recoveryCodes.get(ids);
+    assert.deepEqual(got.recovery_codes, reg.recovery_codes.slice(1), "recoveryCodes.get: the nine unused codes");
+    assert.equal(got.member.member_id, ids.member_id);
+    const rotated = await client.recoveryCodes.rotate(ids);
+    assert.equal(rotated.recovery_codes.length, 10);
+    assert.ok(!rotated.recovery_codes.includes(reg.recovery_codes[1]), "rotate replaces every code");
+    await expectError(client.recoveryCodes.recover({ ...ids, recovery_code: reg.recovery_codes[1], session_token: smsAuth.session_token }), "invalid_recovery_code", 401);
+    assert.deepEqual((await client.recoveryCodes.get(ids)).recovery_codes, rotated.recovery_codes);
+  }
+
   // Switching: not a member of the first check's org; a member of this one.
   await expectError(client.sessions.exchange({ organization_id: plainOrgID, session_token: smsAuth.session_token }), "member_not_found", 404);
   const again = await client.sessions.exchange({ organization_id: ids.organization_id, session_token: smsAuth.session_token });
   assert.equal(again.member_authenticated, true);
+}
+
+// rbacChecks: the project's policy, the creator's roles, and
+// sessions.authenticate's authorization_check (verdict, or 403).
+async function rbacChecks(created) {
+  const orgID = created.organization.organization_id;
+  const { policy } = await client.rbac.policy();
+  const adminRole = policy.roles.find((r) => r.role_id === "stytch_admin");
+  const memberRole = policy.roles.find((r) => r.role_id === "stytch_member");
+  assert.deepEqual(adminRole.permissions.map((p) => p.resource_id).sort(), ["stytch.member", "stytch.organization", "stytch.scim", "stytch.sso"]);
+  assert.deepEqual(memberRole.permissions, [{ resource_id: "stytch.self", actions: ["*"] }]);
+  assert.ok(policy.resources.find((r) => r.resource_id === "stytch.member").actions.includes("update.settings.roles"));
+  assert.deepEqual(policy.scopes, []);
+
+  const token = created.session_token;
+  const plain = await client.sessions.authenticate({ session_token: token });
+  assert.deepEqual(plain.member_session.roles, ["stytch_member", "stytch_admin"]);
+  assert.equal(plain.verdict, null, "no check, verdict null");
+  const ok = await client.sessions.authenticate({ session_token: token,
+    authorization_check: { organization_id: orgID, resource_id: "stytch.member", action: "delete" } });
+  assert.deepEqual(ok.verdict, { authorized: true, granting_roles: ["stytch_admin"] });
+  await expectError(client.sessions.authenticate({ session_token: token,
+    authorization_check: { organization_id: orgID, resource_id: "documents", action: "read" } }), "session_authorization_error", 403);
+  await expectError(client.sessions.authenticate({ session_token: token,
+    authorization_check: { organization_id: "organization-test-00000000-0000-4000-8000-000000000000", resource_id: "stytch.self", action: "delete" } }),
+    "session_authorization_tenancy_error", 403);
 }
 
 const publicToken = process.env.PUBLIC_TOKEN;

@@ -1,4 +1,8 @@
-package localstytch
+// Package mfacode makes and checks the codes of the local API's MFA: TOTP
+// (RFC 6238, with the defaults every authenticator app assumes), the
+// otpauth:// URI and its QR code as a PNG data: URI, SMS codes, recovery
+// codes, and E.164 phone numbers. Pure functions; no state.
+package mfacode
 
 import (
 	"crypto/hmac"
@@ -18,16 +22,25 @@ import (
 // TOTP per RFC 6238 with the parameters every authenticator app assumes when
 // an otpauth:// URI names none: HMAC-SHA1, 6 digits, 30-second steps.
 
-var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+// TOTP parameters (RFC 6238 defaults) and the SMS code length.
+const (
+	Period    = 30 // seconds; what authenticator apps assume
+	Digits    = 6
+	SkewSteps = 1 // Stytch's TOTP docs accept the previous and next window
+	OTPDigits = 6 // SMS codes; Stytch's UI input length
+)
+
+// B32 is the base32 form of TOTP secrets (no padding, as otpauth URIs use).
+var B32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // TOTPCode returns the RFC 6238 code of a base32 secret at unix time t
 // (seconds). Exported so tests and tools compute what an authenticator shows.
 func TOTPCode(secretBase32 string, unix int64) (string, error) {
-	key, err := b32.DecodeString(strings.ToUpper(strings.TrimRight(secretBase32, "=")))
+	key, err := B32.DecodeString(strings.ToUpper(strings.TrimRight(secretBase32, "=")))
 	if err != nil {
-		return "", fmt.Errorf("localstytch.TOTPCode: secret is not base32: %w", err)
+		return "", fmt.Errorf("mfacode.TOTPCode: secret is not base32: %w", err)
 	}
-	return hotp(key, unix/totpPeriod), nil
+	return hotp(key, unix/Period), nil
 }
 
 // hotp is RFC 4226 HOTP with SHA-1 and 6 digits.
@@ -39,15 +52,15 @@ func hotp(key []byte, counter int64) string {
 	sum := h.Sum(nil)
 	off := sum[len(sum)-1] & 0x0f
 	bin := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
-	return fmt.Sprintf("%0*d", totpDigits, bin%1_000_000)
+	return fmt.Sprintf("%0*d", Digits, bin%1_000_000)
 }
 
-// matchTOTP returns the time step a code matches within ±totpSkewSteps of
+// MatchTOTP returns the time step a code matches within ±SkewSteps of
 // unix, preferring the current step, or -1.
-func matchTOTP(key []byte, code string, unix int64) int64 {
-	step := unix / totpPeriod
+func MatchTOTP(key []byte, code string, unix int64) int64 {
+	step := unix / Period
 	for _, d := range []int64{0, -1, 1} {
-		if d < -totpSkewSteps || d > totpSkewSteps {
+		if d < -SkewSteps || d > SkewSteps {
 			continue
 		}
 		if hmac.Equal([]byte(hotp(key, step+d)), []byte(code)) {
@@ -57,9 +70,9 @@ func matchTOTP(key []byte, code string, unix int64) int64 {
 	return -1
 }
 
-// otpauthURI is the key URI authenticator apps scan (Google Authenticator's
+// OTPAuthURI is the key URI authenticator apps scan (Google Authenticator's
 // "Key Uri Format"): otpauth://totp/Issuer:account?secret=…&issuer=…
-func otpauthURI(issuer, account, secretBase32 string) string {
+func OTPAuthURI(issuer, account, secretBase32 string) string {
 	q := url.Values{}
 	q.Set("secret", secretBase32)
 	q.Set("issuer", issuer)
@@ -70,9 +83,9 @@ func otpauthURI(issuer, account, secretBase32 string) string {
 	return "otpauth://totp/" + label + "?" + q.Encode()
 }
 
-// qrDataURI renders text as a PNG QR code in a data: URI, the form Stytch's
+// QRDataURI renders text as a PNG QR code in a data: URI, the form Stytch's
 // qr_code field takes (usable directly as an <img src>).
-func qrDataURI(text string) (string, error) {
+func QRDataURI(text string) (string, error) {
 	q, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {
 		return "", fmt.Errorf("qr code: %w", err)
@@ -84,10 +97,10 @@ func qrDataURI(text string) (string, error) {
 
 // --- codes typed by people (outside input) ---
 
-// parseOTPCode accepts exactly six ASCII digits (Stytch's UI input; a pasted
+// ParseOTPCode accepts exactly six ASCII digits (Stytch's UI input; a pasted
 // code with surrounding spaces is trimmed by the app, not here).
-func parseOTPCode(code string) (string, bool) {
-	if len(code) != smsCodeDigits {
+func ParseOTPCode(code string) (string, bool) {
+	if len(code) != OTPDigits {
 		return "", false
 	}
 	for i := 0; i < len(code); i++ {
@@ -100,9 +113,9 @@ func parseOTPCode(code string) (string, bool) {
 
 const recoveryAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
-// parseRecoveryCode normalizes a recovery code "xxxx-xxxx-xxxx" (lowercase
+// ParseRecoveryCode normalizes a recovery code "xxxx-xxxx-xxxx" (lowercase
 // letters and digits; case-insensitive, as people retype them).
-func parseRecoveryCode(code string) (string, bool) {
+func ParseRecoveryCode(code string) (string, bool) {
 	code = strings.ToLower(code)
 	if len(code) != 14 || code[4] != '-' || code[9] != '-' {
 		return "", false
@@ -118,7 +131,7 @@ func parseRecoveryCode(code string) (string, bool) {
 	return code, true
 }
 
-func randomDigits(n int) string {
+func RandomDigits(n int) string {
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		d, _ := rand.Int(rand.Reader, big.NewInt(10))
@@ -127,7 +140,22 @@ func randomDigits(n int) string {
 	return b.String()
 }
 
-func newRecoveryCode() string {
+// RecoveryCodeFrom spells 12 bytes of seed (an HMAC output) as a recovery
+// code xxxx-xxxx-xxxx, so a server can derive a member's codes again from its
+// key instead of storing them.
+func RecoveryCodeFrom(seed []byte) string {
+	var b strings.Builder
+	for i := 0; i < 12; i++ {
+		if i == 4 || i == 8 {
+			b.WriteByte('-')
+		}
+		b.WriteByte(recoveryAlphabet[int(seed[i])%len(recoveryAlphabet)])
+	}
+	return b.String()
+}
+
+// NewRecoveryCode is a random recovery code.
+func NewRecoveryCode() string {
 	var b strings.Builder
 	for i := 0; i < 12; i++ {
 		if i == 4 || i == 8 {
@@ -141,11 +169,11 @@ func newRecoveryCode() string {
 
 // --- phone numbers ---
 
-// parseE164 validates an E.164 number: "+", a country code not starting
+// ParseE164 validates an E.164 number: "+", a country code not starting
 // with 0, 8 to 15 digits in all (ITU-T E.164 allows at most 15; fewer than 8
 // is no real subscriber number). No spaces or punctuation: Stytch wants the
 // canonical form, and the app normalizes before sending.
-func parseE164(phone string) (string, bool) {
+func ParseE164(phone string) (string, bool) {
 	if len(phone) < 9 || len(phone) > 16 || phone[0] != '+' || phone[1] == '0' {
 		return "", false
 	}
@@ -157,9 +185,9 @@ func parseE164(phone string) (string, bool) {
 	return phone, true
 }
 
-// maskPhone is how mfa_required.member_options shows a number: every digit
+// MaskPhone is how mfa_required.member_options shows a number: every digit
 // but the last four as X, no "+" (Stytch's docs sample: XXXXXXX1234).
-func maskPhone(phone string) string {
+func MaskPhone(phone string) string {
 	digits := strings.TrimPrefix(phone, "+")
 	if len(digits) <= 4 {
 		return digits

@@ -1,4 +1,4 @@
-package localstytch
+package mfacode
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package localstytch
+package mfacode
 
 import (
 	"bytes"
@@ -13,8 +13,8 @@ import (
 // The TOTP QR code is a PNG any decoder reads, pixel for pixel the QR matrix
 // (go-qrcode's), 256 px or so square like Stytch's.
 func TestQRCodeIsAValidPNGOfTheMatrix(t *testing.T) {
-	text := otpauthURI("Example Co", "demo@example.com", "JBSWY3DPEHPK3PXP")
-	uri, err := qrDataURI(text)
+	text := OTPAuthURI("Example Co", "demo@example.com", "JBSWY3DPEHPK3PXP")
+	uri, err := QRDataURI(text)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,13 @@
-package localstytch
+// Package store is the local API's memory: organizations, members,
+// sessions, intermediate sessions, magic-link and identity-provider callback
+// tokens, and MFA state, kept under token hashes (never a raw bearer token),
+// persisted as one JSON document, and bounded (bounds.go: hard caps that
+// evict the oldest record, and Sweep). Every record enters through the add
+// helpers (AddSession, AddMagicToken, NewIST), which queue it for eviction.
+//
+// A State is not safe for concurrent use: its owner (the local API server)
+// holds one lock around every call.
+package store
 
 import (
 	"encoding/json"
@@ -12,33 +21,11 @@ import (
 	"time"
 )
 
-// Token kinds double as the stytch_token_type put on the redirect URL.
-const (
-	kindDiscovery   = "discovery"
-	kindMultiTenant = "multi_tenant_magic_links"
-)
+// The records below are the local API's own model. Their fields are exported
+// for encoding/json (persistence) and for the server; they are never sent on
+// the wire as they are (the server encodes answers with package wire).
 
-// Member statuses as Stytch names them.
-const (
-	statusActive  = "active"
-	statusInvited = "invited"
-	statusPending = "pending"
-)
-
-// Organization policy values.
-const (
-	mfaRequiredForAll = "REQUIRED_FOR_ALL"
-	mfaOptional       = "OPTIONAL"
-	jitRestricted     = "RESTRICTED"
-	jitNotAllowed     = "NOT_ALLOWED"
-	allAllowed        = "ALL_ALLOWED"
-)
-
-// The records below are the emulator's own model. Their exported fields exist
-// only so encoding/json can persist them; they are never sent on the wire
-// (wire.go builds responses).
-
-type orgRecord struct {
+type Org struct {
 	ID                   string
 	Seq                  int64 // creation order, for stable listings
 	Name                 string
@@ -50,31 +37,34 @@ type orgRecord struct {
 	AllowedMFAMethods    []string // non-empty = mfa_methods RESTRICTED to these
 	ExternalID           string
 	TrustedMetadata      map[string]any
-	Auth                 orgAuth // authentication methods, SSO, OAuth tenants (authpolicy.go)
+	Auth                 OrgAuth // authentication methods, SSO, OAuth tenants (records.go)
 	CreatedAt, UpdatedAt time.Time
 }
 
-type memberRecord struct {
+// Member is a member of one organization.
+type Member struct {
 	ID, OrgID, Email, EmailID, Name, Status string
 	EmailVerified, IsAdmin                  bool
 	CreatedAt, UpdatedAt                    time.Time
-	MFA                                     *memberMFA `json:",omitempty"` // mfa_store.go
+	MFA                                     *MemberMFA `json:",omitempty"` // records.go
 }
 
-type sessionRecord struct {
+// Session is a member session, stored under its token's hash.
+type Session struct {
 	ID                         string
-	TokenHash                  tokenHash // never the raw session token
+	TokenHash                  TokenHash // never the raw session token
 	MemberID, OrgID            string
 	Email, EmailID             string
 	StartedAt, LastAccessedAt  time.Time
 	ExpiresAt, AuthenticatedAt time.Time
 	CustomClaims               map[string]any
 	IPAddress, UserAgent       string
-	Factors                    []factorRecord `json:",omitempty"` // beyond the primary email factor (MFA)
-	Primary                    []authFactor   `json:",omitempty"` // primary factors (SSO, OAuth, magic link); nil in older records: the email magic link
+	Factors                    []MFAFactor  `json:",omitempty"` // beyond the primary email factor (MFA)
+	Primary                    []AuthFactor `json:",omitempty"` // primary factors (SSO, OAuth, magic link); nil in older records: the email magic link
 }
 
-type magicTokenRecord struct {
+// MagicToken is an email magic link, stored under its token's hash.
+type MagicToken struct {
 	Kind          string
 	Email         string
 	OrgID         string // multi_tenant only
@@ -86,95 +76,96 @@ type magicTokenRecord struct {
 	Used          bool
 }
 
-type istRecord struct {
+// IST is an intermediate session, stored under its token's hash.
+type IST struct {
 	Email, EmailID  string
 	OrgID           string // set when the IST stands for an unfinished MFA step in one org
 	AuthenticatedAt time.Time
 	ExpiresAt       time.Time
 	Used            bool
-	Primary         []authFactor `json:",omitempty"` // primary factors; nil in older records: the email magic link
+	Primary         []AuthFactor `json:",omitempty"` // primary factors; nil in older records: the email magic link
 }
 
-// factors returns the IST's primary authentication factors.
-func (i *istRecord) factors() []authFactor {
-	return factorsOr(i.Primary, i.Email, i.EmailID, i.AuthenticatedAt)
+// Factors returns the IST's primary authentication factors.
+func (i *IST) Factors() []AuthFactor {
+	return FactorsOr(i.Primary, i.Email, i.EmailID, i.AuthenticatedAt)
 }
 
-// state is everything the emulator remembers that must survive a restart;
+// State is everything the local API remembers that must survive a restart;
 // it is persisted as one JSON document when Options.StatePath is set.
 //
 // It holds no raw bearer token: sessions, ISTs and magic-link tokens are
-// stored under their tokenHash (see tokenhash.go), and the outbox — whose
-// links necessarily embed magic-link tokens — lives on Server, in memory
+// stored under their TokenHash (see tokenhash.go), and the outbox — whose
+// links necessarily embed magic-link tokens — lives on the server, in memory
 // only. Session JWTs are never stored; they are signed on demand. The RSA
 // signing key is stored: it is the server's own key, not a user's secret.
-type state struct {
+type State struct {
 	Version     int
 	OrgSeq      int64
-	Orgs        map[string]*orgRecord
-	Members     map[string]*memberRecord
-	Sessions    map[string]*sessionRecord       // by member_session_id
-	MagicTokens map[tokenHash]*magicTokenRecord // by hash of the token
-	ISTs        map[tokenHash]*istRecord        // by hash of the token
-	EmailIDs    map[string]string               // email -> email-test-<uuid>, for discovery factors
-	IdPTokens   map[tokenHash]*idpTokenRecord   // sso / oauth / discovery_oauth callback tokens, by hash
-	SigningKey  []byte                          // PKCS#8 DER
+	Orgs        map[string]*Org
+	Members     map[string]*Member
+	Sessions    map[string]*Session       // by member_session_id
+	MagicTokens map[TokenHash]*MagicToken // by hash of the token
+	ISTs        map[TokenHash]*IST        // by hash of the token
+	EmailIDs    map[string]string         // email -> email-test-<uuid>, for discovery factors
+	IdPTokens   map[TokenHash]*IdPToken   // sso / oauth / discovery_oauth callback tokens, by hash
+	SigningKey  []byte                    // PKCS#8 DER
 	KeyID       string
-	MFA         *mfaState `json:",omitempty"` // SMS codes, TOTP registrations (mfa_store.go)
+	MFA         *MFAState `json:",omitempty"` // SMS codes, TOTP registrations (records.go)
 
 	// Indexes rebuilt after load; not persisted.
-	sessionByToken map[tokenHash]*sessionRecord
-	memberByKey    map[string]*memberRecord // orgID + "\x00" + email
+	SessionByToken map[TokenHash]*Session `json:"-"` // index of Sessions by token hash
+	memberByKey    map[string]*Member     // orgID + "\x00" + email
 
 	// Insertion order of the token stores, so the hard caps evict the
 	// oldest record in O(1) (see bounds.go); rebuilt after load.
-	magicOrder   fifo[tokenHash]
-	istOrder     fifo[tokenHash]
+	magicOrder   fifo[TokenHash]
+	istOrder     fifo[TokenHash]
 	sessionOrder fifo[string]
-	lastSweep    time.Time
 
 	// issued maps a session id to its raw token, in memory only, so that a
 	// JWT-only sessions.authenticate can answer with the session_token as
 	// Stytch does. After a restart only the hash remains (then "" is sent).
 	// Entries leave with their session (deleteSession).
-	issued map[string]string
+	Issued map[string]string `json:"-"`
 }
 
 // stateVersion 2 stores token hashes instead of raw tokens and no outbox.
 // Version 1 files (raw tokens as map keys / Session.Token, plus Messages) are
 // migrated on load by hashing the tokens and dropping the outbox; the next
-// save (New saves right after loading) replaces the old file, so the raw
+// Save (New saves right after loading) replaces the old file, so the raw
 // tokens do not outlive the first start of the new version.
 const (
 	stateVersion       = 2
 	stateVersionLegacy = 1
 )
 
-func newState() *state {
-	st := &state{
+// New returns an empty state.
+func New() *State {
+	st := &State{
 		Version:     stateVersion,
-		Orgs:        map[string]*orgRecord{},
-		Members:     map[string]*memberRecord{},
-		Sessions:    map[string]*sessionRecord{},
-		MagicTokens: map[tokenHash]*magicTokenRecord{},
-		ISTs:        map[tokenHash]*istRecord{},
+		Orgs:        map[string]*Org{},
+		Members:     map[string]*Member{},
+		Sessions:    map[string]*Session{},
+		MagicTokens: map[TokenHash]*MagicToken{},
+		ISTs:        map[TokenHash]*IST{},
 		EmailIDs:    map[string]string{},
-		IdPTokens:   map[tokenHash]*idpTokenRecord{},
+		IdPTokens:   map[TokenHash]*IdPToken{},
 	}
 	st.reindex()
 	return st
 }
 
-func (st *state) reindex() {
-	st.sessionByToken = make(map[tokenHash]*sessionRecord, len(st.Sessions))
+func (st *State) reindex() {
+	st.SessionByToken = make(map[TokenHash]*Session, len(st.Sessions))
 	for _, s := range st.Sessions {
-		st.sessionByToken[s.TokenHash] = s
+		st.SessionByToken[s.TokenHash] = s
 	}
-	if st.issued == nil {
-		st.issued = map[string]string{}
+	if st.Issued == nil {
+		st.Issued = map[string]string{}
 	}
 	st.rebuildOrders()
-	st.memberByKey = make(map[string]*memberRecord, len(st.Members))
+	st.memberByKey = make(map[string]*Member, len(st.Members))
 	for _, m := range st.Members {
 		st.memberByKey[memberKey(m.OrgID, m.Email)] = m
 	}
@@ -182,10 +173,10 @@ func (st *state) reindex() {
 
 func memberKey(orgID, email string) string { return orgID + "\x00" + email }
 
-// loadState reads a persisted state file. A missing file is not an error
+// Load reads a persisted state file. A missing file is not an error
 // (first run); a corrupt file is, so a user's sessions are never silently
 // thrown away.
-func loadState(path string) (*state, error) {
+func Load(path string) (*State, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -193,7 +184,7 @@ func loadState(path string) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load emulator state: %w", err)
 	}
-	st := newState()
+	st := New()
 	if err := json.Unmarshal(b, st); err != nil {
 		return nil, fmt.Errorf("load emulator state %s: %w", path, err)
 	}
@@ -208,25 +199,25 @@ func loadState(path string) (*state, error) {
 	}
 	// Maps may be null in a hand-edited file.
 	if st.Orgs == nil {
-		st.Orgs = map[string]*orgRecord{}
+		st.Orgs = map[string]*Org{}
 	}
 	if st.Members == nil {
-		st.Members = map[string]*memberRecord{}
+		st.Members = map[string]*Member{}
 	}
 	if st.Sessions == nil {
-		st.Sessions = map[string]*sessionRecord{}
+		st.Sessions = map[string]*Session{}
 	}
 	if st.MagicTokens == nil {
-		st.MagicTokens = map[tokenHash]*magicTokenRecord{}
+		st.MagicTokens = map[TokenHash]*MagicToken{}
 	}
 	if st.ISTs == nil {
-		st.ISTs = map[tokenHash]*istRecord{}
+		st.ISTs = map[TokenHash]*IST{}
 	}
 	if st.EmailIDs == nil {
 		st.EmailIDs = map[string]string{}
 	}
 	if st.IdPTokens == nil {
-		st.IdPTokens = map[tokenHash]*idpTokenRecord{}
+		st.IdPTokens = map[TokenHash]*IdPToken{}
 	}
 	st.reindex()
 	return st, nil
@@ -237,7 +228,7 @@ func loadState(path string) (*state, error) {
 // raw session token in Sessions[].Token, a field the current record no longer
 // has, so it is read from the original bytes. The v1 outbox (Messages) is
 // simply not decoded. Callers reindex afterwards.
-func (st *state) migrateV1(raw []byte) error {
+func (st *State) migrateV1(raw []byte) error {
 	var legacy struct {
 		Sessions map[string]struct{ Token string }
 	}
@@ -251,35 +242,35 @@ func (st *state) migrateV1(raw []byte) error {
 			delete(st.Sessions, id)
 			continue
 		}
-		s.TokenHash = hashToken(tok)
+		s.TokenHash = HashToken(tok)
 	}
-	magic := make(map[tokenHash]*magicTokenRecord, len(st.MagicTokens))
+	magic := make(map[TokenHash]*MagicToken, len(st.MagicTokens))
 	for raw, t := range st.MagicTokens {
-		magic[hashToken(string(raw))] = t
+		magic[HashToken(string(raw))] = t
 	}
-	ists := make(map[tokenHash]*istRecord, len(st.ISTs))
+	ists := make(map[TokenHash]*IST, len(st.ISTs))
 	for raw, i := range st.ISTs {
-		ists[hashToken(string(raw))] = i
+		ists[HashToken(string(raw))] = i
 	}
 	st.MagicTokens, st.ISTs, st.Version = magic, ists, stateVersion
 	return nil
 }
 
-// save writes the state atomically; see writeFileAtomic.
-func (st *state) save(path string) error {
+// Save writes the state atomically; see WriteFileAtomic.
+func (st *State) Save(path string) error {
 	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("save emulator state: %w", err)
 	}
-	return writeFileAtomic(path, b)
+	return WriteFileAtomic(path, b)
 }
 
-// writeFileAtomic writes b to path atomically (temp file + fsync + rename)
+// WriteFileAtomic writes b to path atomically (temp file + fsync + rename)
 // with 0600 permissions set before any byte is written: the file holds the
 // signing key (tokens only as hashes). The fsync matters because a torn or
-// empty file is refused at the next start (see loadState) rather than
+// empty file is refused at the next start (see Load) rather than
 // silently reset.
-func writeFileAtomic(path string, b []byte) error {
+func WriteFileAtomic(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("save emulator state: %w", err)
@@ -311,9 +302,9 @@ func writeFileAtomic(path string, b []byte) error {
 	return nil
 }
 
-// --- queries (caller holds Server.mu) ---
+// --- queries ---
 
-func (st *state) orgByIDOrSlug(idOrSlug string) *orgRecord {
+func (st *State) OrgByIDOrSlug(idOrSlug string) *Org {
 	if o, ok := st.Orgs[idOrSlug]; ok {
 		return o
 	}
@@ -325,7 +316,8 @@ func (st *state) orgByIDOrSlug(idOrSlug string) *orgRecord {
 	return nil
 }
 
-func (st *state) slugTaken(slug string) bool {
+// SlugTaken reports whether an organization uses slug (any case).
+func (st *State) SlugTaken(slug string) bool {
 	for _, o := range st.Orgs {
 		if strings.EqualFold(o.Slug, slug) {
 			return true
@@ -334,8 +326,9 @@ func (st *state) slugTaken(slug string) bool {
 	return false
 }
 
-func (st *state) orgsInOrder() []*orgRecord {
-	out := make([]*orgRecord, 0, len(st.Orgs))
+// OrgsInOrder lists the organizations in creation order.
+func (st *State) OrgsInOrder() []*Org {
+	out := make([]*Org, 0, len(st.Orgs))
 	for _, o := range st.Orgs {
 		out = append(out, o)
 	}
@@ -343,79 +336,75 @@ func (st *state) orgsInOrder() []*orgRecord {
 	return out
 }
 
-func (st *state) member(orgID, email string) *memberRecord {
+// MemberOf finds the member of an organization with an email address.
+func (st *State) MemberOf(orgID, email string) *Member {
 	return st.memberByKey[memberKey(orgID, email)]
 }
 
-func (st *state) emailID(email string) string {
+// EmailID is the stable email id of an address (for discovery factors).
+func (st *State) EmailID(email string) string {
 	id, ok := st.EmailIDs[email]
 	if !ok {
-		id = newID("email")
+		id = NewID("email")
 		st.EmailIDs[email] = id
 	}
 	return id
 }
 
-// eligibleByDomain reports whether email may JIT-join org by email domain.
-func eligibleByDomain(o *orgRecord, email string) (string, bool) {
-	if o.EmailJITProvisioning != jitRestricted {
-		return "", false
-	}
-	at := strings.LastIndexByte(email, '@')
-	if at < 0 {
-		return "", false
-	}
-	domain := email[at+1:]
-	for _, d := range o.EmailAllowedDomains {
-		if strings.EqualFold(d, domain) {
-			return strings.ToLower(d), true
-		}
-	}
-	return "", false
-}
+// --- mutations ---
 
-// --- mutations (caller holds Server.mu) ---
-
-func (st *state) addOrg(o *orgRecord) {
+func (st *State) AddOrg(o *Org) {
 	st.OrgSeq++
 	o.Seq = st.OrgSeq
 	st.Orgs[o.ID] = o
 }
 
-func (st *state) addMember(m *memberRecord) {
+// AddMember stores a new member and indexes it.
+func (st *State) AddMember(m *Member) {
 	st.Members[m.ID] = m
 	st.memberByKey[memberKey(m.OrgID, m.Email)] = m
 }
 
-func (st *state) addSession(s *sessionRecord) {
+// AddSession stores a new session, indexes and queues it (the cap may evict the oldest).
+func (st *State) AddSession(s *Session) {
 	st.Sessions[s.ID] = s
-	st.sessionByToken[s.TokenHash] = s
+	st.SessionByToken[s.TokenHash] = s
 	st.sessionOrder.push(s.ID)
 	st.enforceSessionCap()
 }
 
-func (st *state) deleteSession(s *sessionRecord) {
+// DeleteSession forgets a session, its index entry and its raw token.
+func (st *State) DeleteSession(s *Session) {
 	delete(st.Sessions, s.ID)
-	delete(st.sessionByToken, s.TokenHash)
-	delete(st.issued, s.ID)
+	delete(st.SessionByToken, s.TokenHash)
+	delete(st.Issued, s.ID)
 }
 
-// addMagicToken stores a magic-link token record under its hash.
-func (st *state) addMagicToken(h tokenHash, t *magicTokenRecord) {
+// AddMagicToken stores a magic-link token record under its hash.
+func (st *State) AddMagicToken(h TokenHash, t *MagicToken) {
 	st.MagicTokens[h] = t
 	st.magicOrder.push(h)
 	st.enforceMagicCap()
 }
 
-// consumeIST marks an intermediate session used and drops it (a used IST
+// ConsumeIST marks an intermediate session used and drops it (a used IST
 // is never valid again, so there is nothing to keep).
-func (st *state) consumeIST(token string, i *istRecord) {
+func (st *State) ConsumeIST(token string, i *IST) {
 	i.Used = true
-	delete(st.ISTs, hashToken(token))
+	delete(st.ISTs, HashToken(token))
 }
 
-// addIST stores an intermediate session under its token's hash.
-func (st *state) addIST(h tokenHash, i *istRecord) {
+// NewIST stores a new intermediate session and returns its raw token (the
+// store keeps only the hash). Every IST is made here, so the insertion-order
+// queue that the cap evicts from holds all of them.
+func (st *State) NewIST(i *IST) string {
+	token := NewToken()
+	st.AddIST(HashToken(token), i)
+	return token
+}
+
+// AddIST stores an intermediate session under its token's hash.
+func (st *State) AddIST(h TokenHash, i *IST) {
 	st.ISTs[h] = i
 	st.istOrder.push(h)
 	st.enforceISTCap()

@@ -1,10 +1,13 @@
-package localstytch
+package mfacode
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
+
+var reRecoveryCode = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$`)
 
 // Fuzz targets for the MFA parsers of outside input: phone numbers, codes
 // and TOTP secrets. Each checks the parser's contract, not just "no panic".
@@ -15,7 +18,7 @@ func FuzzParseE164(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		p, ok := parseE164(s)
+		p, ok := ParseE164(s)
 		if !ok {
 			if p != "" {
 				t.Fatalf("rejected %q but returned %q", s, p)
@@ -25,7 +28,7 @@ func FuzzParseE164(f *testing.F) {
 		if p != s || len(p) < 9 || len(p) > 16 || p[0] != '+' || p[1] == '0' || strings.Trim(p[1:], "0123456789") != "" {
 			t.Fatalf("accepted %q as %q", s, p)
 		}
-		m := maskPhone(p)
+		m := MaskPhone(p)
 		if len(m) != len(p)-1 || m[len(m)-4:] != p[len(p)-4:] || strings.Trim(m[:len(m)-4], "X") != "" {
 			t.Fatalf("mask(%q) = %q", p, m)
 		}
@@ -38,12 +41,12 @@ func FuzzParseCodes(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if c, ok := parseOTPCode(s); ok {
+		if c, ok := ParseOTPCode(s); ok {
 			if c != s || len(c) != 6 || strings.Trim(c, "0123456789") != "" {
 				t.Fatalf("OTP code %q accepted as %q", s, c)
 			}
 		}
-		if c, ok := parseRecoveryCode(s); ok {
+		if c, ok := ParseRecoveryCode(s); ok {
 			if !utf8.ValidString(c) || !reRecoveryCode.MatchString(c) || c != strings.ToLower(s) {
 				t.Fatalf("recovery code %q accepted as %q", s, c)
 			}
@@ -63,9 +66,9 @@ func FuzzTOTPCode(f *testing.F) {
 		if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 			t.Fatalf("TOTPCode(%q, %d) = %q", secret, unix, code)
 		}
-		key, _ := b32.DecodeString(strings.ToUpper(strings.TrimRight(secret, "=")))
-		if step := matchTOTP(key, code, unix); step != unix/totpPeriod {
-			t.Fatalf("matchTOTP(own code) = %d, want %d", step, unix/totpPeriod)
+		key, _ := B32.DecodeString(strings.ToUpper(strings.TrimRight(secret, "=")))
+		if step := MatchTOTP(key, code, unix); step != unix/Period {
+			t.Fatalf("MatchTOTP(own code) = %d, want %d", step, unix/Period)
 		}
 	})
 }
@@ -73,7 +76,7 @@ func FuzzTOTPCode(f *testing.F) {
 // TestTOTPRFC6238Vectors checks the SHA-1 test vectors of RFC 6238
 // Appendix B (8-digit values; the 6-digit code is their last six digits).
 func TestTOTPRFC6238Vectors(t *testing.T) {
-	secret := b32.EncodeToString([]byte("12345678901234567890"))
+	secret := B32.EncodeToString([]byte("12345678901234567890"))
 	for _, v := range []struct {
 		unix int64
 		want string

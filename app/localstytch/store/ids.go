@@ -1,4 +1,4 @@
-package localstytch
+package store
 
 import (
 	"crypto/rand"
@@ -17,13 +17,13 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// newID returns a Stytch-style test-environment id such as
+// NewID returns a Stytch-style test-environment id such as
 // "member-test-<uuid>".
-func newID(prefix string) string { return prefix + "-test-" + newUUID() }
+func NewID(prefix string) string { return prefix + "-test-" + newUUID() }
 
-// newOpaqueToken returns a 44-character base64url secret (33 random bytes),
+// NewToken returns a 44-character base64url secret (33 random bytes),
 // the same length as Stytch's session tokens and magic-link tokens.
-func newOpaqueToken() string {
+func NewToken() string {
 	var b [33]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
