@@ -16,8 +16,8 @@ import (
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/deeplink"
-	"stytch-desktop/app/openpage"
 	"stytch-desktop/app/schemereg"
+	"stytch-desktop/app/signcode"
 	"stytch-desktop/app/signin"
 )
 
@@ -280,7 +280,7 @@ func (l *Lifecycle) Do(action func(ctx context.Context, f *signin.Flows) error) 
 // through the same door as a link from the OS, waiting for the outcome.
 // A code, or the page's "Copy link" (a link carrying a code), is redeemed.
 func (l *Lifecycle) Paste(raw string) signin.View {
-	if code, ok := openpage.CodeFromPaste(l.cfg.Scheme, raw); ok {
+	if code, ok := signcode.CodeFromPaste(l.cfg.Scheme, raw); ok {
 		return l.RedeemCode(code)
 	}
 	ctx, cancel := context.WithTimeout(l.ctx, linkWait)
