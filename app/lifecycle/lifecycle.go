@@ -326,16 +326,16 @@ func (l *Lifecycle) SaveRecoveryCodes() signin.View {
 	saver, ok := l.win.(FileSaver)
 	l.mu.Unlock()
 	if !ok {
-		return f.View()
+		return l.decorate(f.View())
 	}
 	path, err := saver.SaveFileDialog("Save your backup codes", "stytch-desktop-backup-codes.txt")
 	if err != nil {
 		l.log.Warn("save dialog failed", "error", err.Error())
-		return f.View()
+		return l.decorate(f.View())
 	}
 	if path == "" {
-		return f.View()
+		return l.decorate(f.View())
 	}
 	_ = f.SaveRecoveryCodes(l.ctx, path)
-	return f.View()
+	return l.decorate(f.View())
 }
