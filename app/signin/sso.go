@@ -346,13 +346,6 @@ func (f *Flows) ssoOnly(org Organization) bool {
 	return f.cfg.Browser.enabled() && org.SSORequired && len(org.SSOConnections) > 0
 }
 
-// wantsSSO reports whether a "not done yet" answer asks for SSO that this
-// app can do: primary authentication by SSO, and connections to use.
-func (f *Flows) wantsSSO(auth Authentication) bool {
-	return !auth.Authenticated && f.cfg.Browser.enabled() && slices.Contains(auth.PrimaryRequired, "sso") &&
-		(len(auth.Organization.SSOConnections) > 0 || auth.Organization.SSODefaultConnectionID != "")
-}
-
 // continueWithSSO keeps the intermediate session and starts SSO for the
 // organization that asked for it, inside action a.
 func (f *Flows) continueWithSSO(a Action, auth Authentication) error {

@@ -93,16 +93,17 @@ func (f *Flows) SwitchOrganization(ctx context.Context, organizationID string) e
 		f.showSignedIn(a, rec, false, false)
 		return f.fail(a, withOp(op, err))
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return back(err)
-	case auth.Authenticated && auth.SessionToken != "":
-		if err := f.finish(ctx, a, auth); err != nil {
+	}
+	switch nextStep(auth) {
+	case nextSignedIn:
+		if err := f.signIn(ctx, a, auth); err != nil {
 			return err // stored nowhere: keep the old session alive (not revoked)
 		}
 		f.revokeSwitchedFrom(rec.Token)
 		return nil
-	case auth.MFARequired && len(auth.PrimaryRequired) == 0 && auth.IntermediateSessionToken != "":
+	case nextMFA:
 		return f.startMFA(ctx, a, auth)
 	default:
 		// Another primary method (SSO, OAuth…) that this app can't do from here.
