@@ -336,6 +336,8 @@ func (l *Lifecycle) SaveRecoveryCodes() signin.View {
 	if path == "" {
 		return l.decorate(f.View())
 	}
-	_ = f.SaveRecoveryCodes(l.ctx, path)
+	_ = f.SaveRecoveryCodes(l.ctx, func(c signin.BackupCodes) (string, error) {
+		return path, writeBackupCodes(path, c)
+	})
 	return l.decorate(f.View())
 }

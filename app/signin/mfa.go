@@ -3,8 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
-	"os"
-	"strings"
+	"slices"
 	"time"
 )
 
@@ -421,10 +420,18 @@ func (f *Flows) revokeSwitchedFrom(token string) {
 	f.revokeLater(token, 0) // retried on transient failures (session.go)
 }
 
-// SaveRecoveryCodes writes the backup codes on screen to path, a file the
-// user chose in the save dialog (the only place they are written outside the
-// screen), readable by the user only. The screen then says where they went.
-func (f *Flows) SaveRecoveryCodes(ctx context.Context, path string) error {
+// BackupCodes are the backup codes on screen, with whose they are, for
+// saving outside the app.
+type BackupCodes struct {
+	Organization string
+	Email        string
+	Codes        []string `json:"-"`
+}
+
+// SaveRecoveryCodes hands the backup codes on screen to save (the app's
+// lifecycle writes them to a file the user chose; the domain writes no
+// files), which answers where they went; the screen then says so.
+func (f *Flows) SaveRecoveryCodes(ctx context.Context, save func(BackupCodes) (savedTo string, err error)) error {
 	const a, op = ActSaveRecoveryCodes, "save backup codes"
 	end, err := f.begin(a)
 	if err != nil {
@@ -437,38 +444,16 @@ func (f *Flows) SaveRecoveryCodes(ctx context.Context, path string) error {
 	if st == nil || st.totp == nil || len(st.totp.RecoveryCodes) == 0 {
 		return f.fail(a, E(op, KindSaveFailed, errors.New("no backup codes on screen")))
 	}
-	var b strings.Builder
-	b.WriteString("Backup codes for " + st.org.Name + " (" + st.member.Email + ")\n")
-	b.WriteString("Each code signs you in once when you can't use your authenticator app.\n\n")
-	for _, c := range st.totp.RecoveryCodes {
-		b.WriteString(c + "\n")
-	}
-	if err := writePrivateFile(path, []byte(b.String())); err != nil {
-		// The error names the path and the OS reason, never the codes.
+	to, err := save(BackupCodes{Organization: st.org.Name, Email: st.member.Email, Codes: slices.Clone(st.totp.RecoveryCodes)})
+	if err != nil {
+		// The saver's error names the place and the reason, never the codes.
 		return f.fail(a, E(op, KindSaveFailed, err))
 	}
-	f.log.Info("backup codes saved to a file the user chose")
+	f.log.Info("backup codes saved where the user chose")
 	f.update(a, func(v *View) {
 		if v.MFA != nil {
-			v.MFA.SavedTo = path
+			v.MFA.SavedTo = to
 		}
 	})
 	return nil
-}
-
-// writePrivateFile creates or replaces path with mode 0600.
-func writePrivateFile(path string, data []byte) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := fh.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
-		fh.Close()
-		return err
-	}
-	if _, err := fh.Write(data); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
 }
