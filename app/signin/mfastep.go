@@ -17,7 +17,7 @@ import (
 // Screen choice follows Stytch's own B2B UI: a code already texted first;
 // else the member's default method if enrolled and allowed, else the first
 // enrolled and allowed one; else enrollment — straight to the only allowed
-// method, or a choice (docs/stytch-b2b-notes.md, "MFA").
+// method, or a choice (docs/stytch-notes.md, "MFA").
 
 // Limits of the SMS step. Stytch's code lives two minutes; the resend gap
 // and count are the app's own, so a user can't run up texts by clicking.

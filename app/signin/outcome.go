@@ -28,7 +28,7 @@ func (n next) String() string {
 }
 
 // nextStep reads Stytch's answer (member_authenticated, mfa_required,
-// primary_required; see docs/stytch-b2b-notes.md, "After an authenticate
+// primary_required; see docs/stytch-notes.md, "After an authenticate
 // call"). A session token wins; SSO is next when primary_required names it
 // and the organization has a connection to start; MFA is next only when no
 // primary method is missing and the intermediate session came with it.

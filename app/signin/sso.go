@@ -329,7 +329,7 @@ func (f *Flows) completeBrowser(ctx context.Context, a Action, link deeplink.Lin
 		auth, err := f.api.AuthenticateSSO(cctx, link.Token, b.verifier, ist, f.sessionMinutes())
 		if ist != "" && KindOf(err) == KindIntermediateExpired {
 			// It ran out during the identity provider's round trip: SSO
-			// alone may still satisfy the organization (guess, §4).
+			// alone may still satisfy the organization (our reading: docs/stytch-notes.md, "SSO").
 			auth, err = f.api.AuthenticateSSO(cctx, link.Token, b.verifier, "", f.sessionMinutes())
 		}
 		if err != nil {

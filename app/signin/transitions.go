@@ -89,8 +89,9 @@ func screens(groups ...[]Screen) []Screen {
 
 // transitions is the whole state machine. An action is refused (KindBusy,
 // ErrNotNow, nothing changes) on any screen not in its From, and a screen
-// change not in its To is a bug the tests catch (see moveAllowed).
-// New steps (MFA, organization switching, SSO) add their rows here.
+// change not in its To is a bug the tests catch (see moveAllowed). A new
+// step adds its rows here, and the walk in transitions_test.go makes it
+// list what it does on every screen.
 var transitions = []Transition{
 	{Action: ActRestore, From: []Screen{ScreenRestoring, ScreenSignedOut},
 		To: []Screen{ScreenRestoring, ScreenSignedIn, ScreenLinkSent, ScreenSignedOut}},
