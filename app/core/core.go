@@ -1,7 +1,7 @@
 // Package core assembles the sign-in backend for one configuration: the
 // Stytch port (over the local Stytch-compatible API, Stytch itself, or the
-// company's Stytch broker), the
-// keychain, the flows and the deep-link inbox. It holds no flow logic.
+// company's Stytch broker), the keychain, the flows and the deep-link inbox.
+// It holds no flow logic.
 package core
 
 import (
