@@ -10,6 +10,7 @@ import (
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain/keychaintest"
+	"stytch-desktop/app/lifecycle/lifecycletest"
 	"stytch-desktop/app/signin"
 )
 
@@ -20,7 +21,7 @@ var copiedLink = regexp.MustCompile(`id="copy" data-link="([^"]+)"`)
 // returns the /open page's HTML (local mode's default redirect URL).
 func openPageFor(t *testing.T, inboxURL, to, userAgent string) string {
 	t.Helper()
-	emailLink, _ := appLink(t, inboxURL, to)
+	emailLink, _ := lifecycletest.AppLink(t, inboxURL, to)
 	req, _ := http.NewRequest(http.MethodGet, emailLink, nil)
 	req.Header.Set("User-Agent", userAgent)
 	page, err := http.DefaultClient.Do(req) // follows the hop to /open
@@ -47,7 +48,7 @@ func TestLocalModeSignInCodeThroughTheBoundMethods(t *testing.T) {
 	win := &recorder{}
 	lc.Start(win)
 	defer lc.Shutdown(context.Background())
-	v := win.waitScreen(t, signin.ScreenSignedOut)
+	v := win.WaitScreen(t, signin.ScreenSignedOut)
 
 	if v := a.SendLink("demo@example.com"); v.Screen != signin.ScreenLinkSent || !v.CodeEntry {
 		t.Fatalf("after SendLink: %+v", v)

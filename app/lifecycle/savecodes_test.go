@@ -2,37 +2,20 @@ package lifecycle_test
 
 import (
 	"context"
-	"sync"
 	"testing"
-	"time"
 
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain/keychaintest"
 	"stytch-desktop/app/lifecycle"
+	"stytch-desktop/app/lifecycle/lifecycletest"
 	"stytch-desktop/app/signin"
 )
-
-// window is a lifecycle.Window that records the views it is sent.
-type window struct {
-	mu    sync.Mutex
-	views []signin.View
-}
-
-func (w *window) Emit(_ string, data any) {
-	if v, ok := data.(signin.View); ok {
-		w.mu.Lock()
-		w.views = append(w.views, v)
-		w.mu.Unlock()
-	}
-}
-func (w *window) BringToFront()  {}
-func (w *window) OpenURL(string) {}
 
 // saver is a window with a save dialog (lifecycle.FileSaver) that answers
 // path ("" = the user cancelled).
 type saver struct {
-	window
+	lifecycletest.Recorder
 	path string
 }
 
@@ -48,13 +31,7 @@ func started(t *testing.T, win lifecycle.Window) *lifecycle.Lifecycle {
 	lc.Warn(signin.KindSingleInstanceUnavailable)
 	lc.Start(win)
 	t.Cleanup(func() { lc.Shutdown(context.Background()) })
-	deadline := time.Now().Add(10 * time.Second)
-	for lc.State().Screen != signin.ScreenSignedOut {
-		if time.Now().After(deadline) {
-			t.Fatalf("never signed out: %+v", lc.State())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	lifecycletest.WaitFor(t, func() bool { return lc.State().Screen == signin.ScreenSignedOut })
 	return lc
 }
 
@@ -64,7 +41,7 @@ func started(t *testing.T, win lifecycle.Window) *lifecycle.Lifecycle {
 func TestSaveRecoveryCodesKeepsTheWarning(t *testing.T) {
 	for name, win := range map[string]lifecycle.Window{
 		"dialog cancelled":    &saver{},
-		"no dialog":           &window{},
+		"no dialog":           &lifecycletest.Recorder{},
 		"codes not on screen": &saver{path: t.TempDir() + "/codes.txt"},
 	} {
 		t.Run(name, func(t *testing.T) {
