@@ -303,7 +303,12 @@ func TestMFAIntermediateSessionExpires(t *testing.T) {
 // checkToken asks the local API whether a session token is still valid.
 func checkToken(t *testing.T, h *harness, token string) signin.Kind {
 	t.Helper()
-	c, err := stytchclient.New(context.Background(), stytchclient.Config{ProjectID: h.srv.ProjectID(), Secret: h.srv.Secret(), BaseURL: h.baseURL})
+	// The client fetches the signing keys in the background until its
+	// context ends: end it with the test, or a fetch still retrying when the
+	// local API closes outlives the test.
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	c, err := stytchclient.New(ctx, stytchclient.Config{ProjectID: h.srv.ProjectID(), Secret: h.srv.Secret(), BaseURL: h.baseURL})
 	if err != nil {
 		t.Fatal(err)
 	}

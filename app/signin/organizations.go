@@ -55,7 +55,7 @@ func (f *Flows) ChooseOrganization(ctx context.Context, organizationID string) e
 	if f.ssoOnly(*org) {
 		// SSO only: straight to the identity provider, the intermediate
 		// session joining the SSO factor on the way back (sso.go).
-		return f.ssoStep(a, op, *org, "", ScreenChoosingOrganization)
+		return f.ssoStep(a, op, *org, "", ssoReturn{screen: ScreenChoosingOrganization})
 	}
 	return f.enter(ctx, a, op, *org, func(cctx context.Context) (Authentication, error) {
 		return f.api.ExchangeIntermediateSession(cctx, ist, organizationID, f.sessionMinutes())

@@ -120,7 +120,7 @@ var transitions = []Transition{
 	{Action: ActStartSSO, From: []Screen{ScreenSignedOut, ScreenChoosingOrganization, ScreenNeedsMoreAuth, ScreenChoosingSSOConnection},
 		To: append([]Screen{ScreenSignedOut}, ssoNext...)},
 	{Action: ActCancelBrowser, From: ssoNext,
-		To: []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth}},
+		To: []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth, ScreenSignedIn}},
 	// From the "needs more verification" screen back to the discovered
 	// organizations, with the same intermediate session (Stytch's answer
 	// renewed it; it may still enter another organization). To signed_out
@@ -152,7 +152,7 @@ var transitions = []Transition{
 	// Switching organizations: the current session stays until the new one is stored.
 	{Action: ActListOrganizations, From: []Screen{ScreenSignedIn}},
 	{Action: ActSwitchOrganization, From: []Screen{ScreenSignedIn},
-		To: screens([]Screen{ScreenEntering}, afterPrimary)},
+		To: screens([]Screen{ScreenEntering}, afterPrimary, ssoNext)},
 	{Action: ActDismissNotice, From: allScreens},
 
 	{Action: EvSessionChecked, From: []Screen{ScreenSignedIn}, Background: true},
