@@ -67,6 +67,19 @@ func wrongCode(right ...string) string {
 	return "444444"
 }
 
+// signedInListing signs in to slug and lists the other organizations: the
+// stored session token, and the view with the list.
+func signedInListing(t *testing.T, h *harness, slug string) (string, signin.View) {
+	t.Helper()
+	enter(t, h, slug)
+	wantScreen(t, h.flows, signin.ScreenSignedIn)
+	token, _ := h.storedSession()
+	if err := h.flows.ListOrganizations(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return token, h.flows.View()
+}
+
 func enter(t *testing.T, h *harness, slug string) {
 	t.Helper()
 	h.signInDiscovery(h.flows, demo)
@@ -324,13 +337,7 @@ func TestSwitchOrganizationWithMFA(t *testing.T) {
 	eachPort(t, func(t *testing.T, port portFactory) {
 		ctx := context.Background()
 		h := newHarness(t, port)
-		enter(t, h, "northwind")
-		wantScreen(t, h.flows, signin.ScreenSignedIn)
-		oldToken, _ := h.storedSession()
-		if err := h.flows.ListOrganizations(ctx); err != nil {
-			t.Fatal(err)
-		}
-		v := h.flows.View()
+		oldToken, v := signedInListing(t, h, "northwind")
 		slugs := map[string]signin.Membership{}
 		for _, o := range v.OtherOrganizations {
 			slugs[o.Slug] = o.Membership

@@ -381,13 +381,7 @@ func TestBrowserUnavailable(t *testing.T) {
 func TestSwitchIntoSSOOnlyOrganization(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, ports["stytch-go"])
-	enter(t, h, "northwind")
-	wantScreen(t, h.flows, signin.ScreenSignedIn)
-	oldToken, _ := h.storedSession()
-	if err := h.flows.ListOrganizations(ctx); err != nil {
-		t.Fatal(err)
-	}
-	v := h.flows.View()
+	oldToken, v := signedInListing(t, h, "northwind")
 	globex, umbrella := otherBySlug(t, v, "globex"), otherBySlug(t, v, "umbrella")
 	if !umbrella.SSORequired || !globex.SSORequired {
 		t.Fatalf("listed as SSO only: umbrella %v, globex %v", umbrella.SSORequired, globex.SSORequired)
