@@ -13,6 +13,7 @@ import (
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain/keychaintest"
 	"stytch-desktop/app/lifecycle"
+	"stytch-desktop/app/lifecycle/lifecycletest"
 	"stytch-desktop/app/signin"
 )
 
@@ -23,7 +24,7 @@ var copiedLink = regexp.MustCompile(`id="copy" data-link="([^"]+)"`)
 // returns the /open page's HTML (local mode's default redirect URL).
 func openPageFor(t *testing.T, inboxURL, to, userAgent string) string {
 	t.Helper()
-	emailLink, _ := appLink(t, inboxURL, to)
+	emailLink, _ := lifecycletest.AppLink(t, inboxURL, to)
 	req, _ := http.NewRequest(http.MethodGet, emailLink, nil)
 	req.Header.Set("User-Agent", userAgent)
 	page, err := http.DefaultClient.Do(req) // follows the hop to /open
@@ -51,7 +52,7 @@ func startLocalApp(t *testing.T) (*app.App, *lifecycle.Lifecycle, *recorder, sig
 	win := &recorder{}
 	lc.Start(win)
 	t.Cleanup(func() { lc.Shutdown(context.Background()) })
-	return a, lc, win, win.waitScreen(t, signin.ScreenSignedOut)
+	return a, lc, win, win.WaitScreen(t, signin.ScreenSignedOut)
 }
 
 // Local mode uses the local API's /open page: the code typed into the app
@@ -104,7 +105,7 @@ func TestRedeemedCodeGoesThroughTheLinkInbox(t *testing.T) {
 	if m == nil {
 		t.Fatal("no code on the phone page")
 	}
-	_, appURL := appLink(t, v.InboxURL, "demo@example.com") // the same email's link, as the OS would hand it over
+	_, appURL := lifecycletest.AppLink(t, v.InboxURL, "demo@example.com") // the same email's link, as the OS would hand it over
 	if v := a.RedeemCode(m[1]); v.Screen != signin.ScreenChoosingOrganization {
 		t.Fatalf("after RedeemCode: screen %s notice %+v", v.Screen, v.Notice)
 	}

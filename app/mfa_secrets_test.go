@@ -19,6 +19,7 @@ import (
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain/keychaintest"
+	"stytch-desktop/app/lifecycle/lifecycletest"
 	"stytch-desktop/app/localstytch"
 	"stytch-desktop/app/signin"
 )
@@ -76,14 +77,14 @@ func noMFASecretAnywhere(t *testing.T, local bool) {
 	var returned []signin.View
 	keep := func(v signin.View) signin.View { returned = append(returned, v); return v }
 
-	inbox := win.waitScreen(t, signin.ScreenSignedOut).InboxURL
+	inbox := win.WaitScreen(t, signin.ScreenSignedOut).InboxURL
 	if !local {
 		inbox = base + "/"
 	}
 	signIn := func(slug string) signin.View {
 		t.Helper()
 		keep(a.SendLink(localstytch.DemoEmail))
-		_, link := appLink(t, inbox, localstytch.DemoEmail)
+		_, link := lifecycletest.AppLink(t, inbox, localstytch.DemoEmail)
 		v := keep(a.SubmitLink(link))
 		for _, o := range v.Organizations {
 			if o.Slug == slug {
@@ -162,11 +163,11 @@ func noMFASecretAnywhere(t *testing.T, local bool) {
 			elsewhere = append(elsewhere, string(b))
 		}
 	}
-	win.mu.Lock()
-	for _, v := range win.views {
+	win.Mu.Lock()
+	for _, v := range win.Views {
 		split(v)
 	}
-	win.mu.Unlock()
+	win.Mu.Unlock()
 	for _, v := range returned {
 		split(v)
 	}

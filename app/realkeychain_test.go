@@ -15,6 +15,7 @@ import (
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain"
 	"stytch-desktop/app/lifecycle"
+	"stytch-desktop/app/lifecycle/lifecycletest"
 	"stytch-desktop/app/signin"
 )
 
@@ -38,9 +39,9 @@ func TestRealKeychain(t *testing.T) {
 		return a, win, lc
 	}
 	signIn := func(a *app.App, win *recorder) signin.View {
-		inbox := win.waitScreen(t, signin.ScreenSignedOut).InboxURL
+		inbox := win.WaitScreen(t, signin.ScreenSignedOut).InboxURL
 		a.SendLink("real-keychain@example.com")
-		_, link := appLink(t, inbox, "real-keychain@example.com")
+		_, link := lifecycletest.AppLink(t, inbox, "real-keychain@example.com")
 		a.SubmitLink(link)
 		v := a.State()
 		for _, o := range v.Organizations {
@@ -74,7 +75,7 @@ func TestRealKeychain(t *testing.T) {
 		}
 		lc.Shutdown(context.Background())
 		a2, win2, _ := start() // restart: restored from the real keychain
-		v = win2.waitScreen(t, signin.ScreenSignedIn)
+		v = win2.WaitScreen(t, signin.ScreenSignedIn)
 		if v.Member == nil || v.Member.Email != "real-keychain@example.com" {
 			t.Fatalf("restored: %+v", v)
 		}
@@ -92,7 +93,7 @@ func TestRealKeychain(t *testing.T) {
 		}
 	case "locked":
 		a, win, _ := start()
-		v := win.waitScreen(t, signin.ScreenSignedOut)
+		v := win.WaitScreen(t, signin.ScreenSignedOut)
 		if v.Notice == nil || v.Notice.Kind != signin.KindKeychainLocked {
 			t.Fatalf("a locked keychain at start should say so: %+v", v.Notice)
 		}
@@ -102,7 +103,7 @@ func TestRealKeychain(t *testing.T) {
 		}
 	case "no-secret-service":
 		a, win, _ := start()
-		v := win.waitScreen(t, signin.ScreenSignedOut)
+		v := win.WaitScreen(t, signin.ScreenSignedOut)
 		if v.Notice == nil || v.Notice.Kind != signin.KindKeychainUnavailable || v.KeychainWarning != signin.KeychainNotRemembered {
 			t.Fatalf("no Secret Service should be shown: %+v", v)
 		}

@@ -17,6 +17,7 @@ import (
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/keychain/keychaintest"
+	"stytch-desktop/app/lifecycle/lifecycletest"
 	"stytch-desktop/app/localstytch"
 	"stytch-desktop/app/signin"
 )
@@ -81,7 +82,7 @@ func noSecretAnywhere(t *testing.T, local bool) {
 	var returned []signin.View
 	keep := func(v signin.View) { returned = append(returned, v) }
 
-	inbox := win.waitScreen(t, signin.ScreenSignedOut).InboxURL
+	inbox := win.WaitScreen(t, signin.ScreenSignedOut).InboxURL
 	if !local {
 		inbox = base + "/"
 	}
@@ -92,7 +93,7 @@ func noSecretAnywhere(t *testing.T, local bool) {
 	}
 	var p struct{ Verifier string }
 	_ = json.Unmarshal(pending, &p)
-	_, link := appLink(t, inbox, "secrets@example.com")
+	_, link := lifecycletest.AppLink(t, inbox, "secrets@example.com")
 	linkToken := link[strings.Index(link, "token=")+len("token="):]
 	keep(a.SubmitLink(link + "&token=dup")) // hostile variant: rejected
 	keep(a.SubmitLink(link))
@@ -111,7 +112,7 @@ func noSecretAnywhere(t *testing.T, local bool) {
 		"session token": rec.Token, "session JWT": strings.Trim(string(jwt), `"`),
 	}
 	b, _ := json.Marshal(returned)
-	haystacks := map[string]string{"logs": logs.String(), "events": strings.Join(win.events, "\n"), "return values": string(b)}
+	haystacks := map[string]string{"logs": logs.String(), "events": strings.Join(win.Events, "\n"), "return values": string(b)}
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			content, _ := os.ReadFile(path)

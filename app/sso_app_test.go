@@ -56,14 +56,14 @@ func TestLocalModeOAuthAndSSO(t *testing.T) {
 	if v := a.StartOAuth("google"); v.Screen != signin.ScreenBrowser || v.Browser == nil {
 		t.Fatalf("after StartOAuth: %+v", v)
 	}
-	win.mu.Lock()
-	start := win.opened[len(win.opened)-1]
-	win.mu.Unlock()
+	win.Mu.Lock()
+	start := win.Opened[len(win.Opened)-1]
+	win.Mu.Unlock()
 	if !strings.HasPrefix(start, strings.TrimSuffix(v.InboxURL, "/")+"/v1/b2b/public/oauth/google/discovery/start?") {
 		t.Fatalf("opened %s", start)
 	}
 	lc.Links().OfferArgs([]string{idpSignIn(t, start, "demo@example.com")})
-	v = win.waitScreen(t, signin.ScreenChoosingOrganization)
+	v = win.WaitScreen(t, signin.ScreenChoosingOrganization)
 
 	var umbrella string
 	for _, o := range v.Organizations {
@@ -77,9 +77,9 @@ func TestLocalModeOAuthAndSSO(t *testing.T) {
 	if v := a.ChooseOrganization(umbrella); v.Screen != signin.ScreenBrowser || v.Browser.Kind != "sso" {
 		t.Fatalf("after choosing umbrella: %+v", v)
 	}
-	win.mu.Lock()
-	start = win.opened[len(win.opened)-1]
-	win.mu.Unlock()
+	win.Mu.Lock()
+	start = win.Opened[len(win.Opened)-1]
+	win.Mu.Unlock()
 	// The paste box takes the browser's link as well as the OS does.
 	if v := a.SubmitLink(idpSignIn(t, start, "demo@example.com")); v.Screen != signin.ScreenSignedIn || v.Organization.Slug != "umbrella" {
 		t.Fatalf("after the SSO link: %+v", v)

@@ -1,6 +1,7 @@
 // Package core assembles the sign-in backend for one configuration: the
-// Stytch port (over the local Stytch-compatible API or Stytch itself), the
-// keychain, the flows and the deep-link inbox. It holds no flow logic.
+// Stytch port (over the local Stytch-compatible API, Stytch itself, or the
+// company's Stytch broker), the keychain, the flows and the deep-link inbox.
+// It holds no flow logic.
 package core
 
 import (
@@ -114,9 +115,11 @@ func (c *Core) browserConfig(opts Options) signin.BrowserConfig {
 	return b
 }
 
-// adapterFor picks the Stytch port's implementation for the mode: the one
-// place modes differ. Everything above the port — flows, keychain, links —
-// is the same in every mode, and so are the tests that run through it.
+// adapterFor points the Stytch port for the mode: where its calls go and
+// with which secret. Besides the port, a mode only changes where the browser
+// round trips start (browserConfig) and which page links open (openPage);
+// the flows, keychain and links are the same in every mode, and so are the
+// tests that run through them.
 func (c *Core) adapterFor(ctx context.Context, opts Options) (signin.Stytch, error) {
 	cfg := c.Config
 	var sc stytchclient.Config

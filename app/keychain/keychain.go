@@ -35,19 +35,19 @@ var (
 	ErrCorrupt     = signin.ErrSecretCorrupt       // not written by this package, or damaged
 )
 
-// MaxValueSize is the largest value, in bytes, that every Store accepts.
+// MaxValueSize and MaxTextSize are the limits of the contract
+// (signin.MaxSecretSize, signin.MaxSecretTextSize), named here.
 //
-// The smallest platform limit is Windows' 2560-byte credential blob (macOS
-// allows about 3 KB). Values are base64-encoded before they are stored so
-// that arbitrary bytes survive go-keyring's string API, which inflates them
-// by 4/3: 1536 bytes encode to 2048 characters, which fits everywhere with a
-// margin. Printable ASCII values (tokens, JWTs, ASCII JSON) are stored as they
-// are and may be up to MaxTextSize.
-const MaxValueSize = 1536
-
-// MaxTextSize is the largest printable-ASCII value every Store accepts: such
-// values need no base64, so a ~1.4 KB session JWT fits under Windows' limit.
-const MaxTextSize = maxStoredSize - 160
+// Values are base64-encoded before they are stored so that arbitrary bytes
+// survive go-keyring's string API, which inflates them by 4/3: MaxValueSize
+// bytes encode to 2048 characters, under the smallest platform limit
+// (maxStoredSize) with a margin. Printable ASCII values (tokens, JWTs, ASCII
+// JSON) are stored as they are and may be up to MaxTextSize; the keychain's
+// tests check both fit under maxStoredSize.
+const (
+	MaxValueSize = signin.MaxSecretSize
+	MaxTextSize  = signin.MaxSecretTextSize
+)
 
 // maxKeySize bounds key names; keys are short constants such as "session".
 const maxKeySize = 256

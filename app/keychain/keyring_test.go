@@ -65,6 +65,10 @@ func TestSizeLimitsFitEveryPlatform(t *testing.T) {
 	if got := len(encode(make([]byte, MaxValueSize))); got != encodedLen(MaxValueSize) {
 		t.Fatalf("encodedLen = %d, actual %d", encodedLen(MaxValueSize), got)
 	}
+	// Text is stored behind its prefix, with a margin for the item's framing.
+	if n := len(textPrefix) + MaxTextSize; n > maxStoredSize-150 {
+		t.Fatalf("MaxTextSize stores as %d bytes, too close to the %d-byte platform limit", n, maxStoredSize)
+	}
 }
 
 func TestKeyringTimeout(t *testing.T) {

@@ -16,8 +16,8 @@ import (
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/deeplink"
-	"stytch-desktop/app/openpage"
 	"stytch-desktop/app/schemereg"
+	"stytch-desktop/app/signcode"
 	"stytch-desktop/app/signin"
 )
 
@@ -280,7 +280,7 @@ func (l *Lifecycle) Do(action func(ctx context.Context, f *signin.Flows) error) 
 // through the same door as a link from the OS, waiting for the outcome.
 // A code, or the page's "Copy link" (a link carrying a code), is redeemed.
 func (l *Lifecycle) Paste(raw string) signin.View {
-	if code, ok := openpage.CodeFromPaste(l.cfg.Scheme, raw); ok {
+	if code, ok := signcode.CodeFromPaste(l.cfg.Scheme, raw); ok {
 		return l.RedeemCode(code)
 	}
 	ctx, cancel := context.WithTimeout(l.ctx, linkWait)
@@ -329,16 +329,18 @@ func (l *Lifecycle) SaveRecoveryCodes() signin.View {
 	saver, ok := l.win.(FileSaver)
 	l.mu.Unlock()
 	if !ok {
-		return f.View()
+		return l.decorate(f.View())
 	}
 	path, err := saver.SaveFileDialog("Save your backup codes", "stytch-desktop-backup-codes.txt")
 	if err != nil {
 		l.log.Warn("save dialog failed", "error", err.Error())
-		return f.View()
+		return l.decorate(f.View())
 	}
 	if path == "" {
-		return f.View()
+		return l.decorate(f.View())
 	}
-	_ = f.SaveRecoveryCodes(l.ctx, path)
-	return f.View()
+	_ = f.SaveRecoveryCodes(l.ctx, func(c signin.BackupCodes) (string, error) {
+		return path, writeBackupCodes(path, c)
+	})
+	return l.decorate(f.View())
 }

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"stytch-desktop/app/deeplink"
+	"stytch-desktop/app/signcode"
 )
 
 // Paths served.
@@ -122,8 +123,8 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 	d := pageData{Nonce: nonce, AppLink: appLink, Phone: isPhone(r.UserAgent()), TTLSeconds: int(h.cfg.TTL / time.Second),
 		TTLMinutes: int(h.cfg.TTL / time.Minute)}
 	if err == nil {
-		d.Code, d.Spelled = Group(code), spell(code)
-		d.CodeLink = h.scheme + "://" + deeplink.CallbackHost + CodeLinkPath + "?code=" + Group(code)
+		d.Code, d.Spelled = signcode.Group(code), spell(code)
+		d.CodeLink = h.scheme + "://" + deeplink.CallbackHost + signcode.CodeLinkPath + "?code=" + signcode.Group(code)
 	}
 	renderPage(w, r, d)
 }
@@ -133,7 +134,7 @@ func (h *Handler) issue(ctx context.Context, link deeplink.Link) (string, error)
 	rec := record{Type: string(link.TokenType), Token: link.Token, Slug: link.Slug,
 		ExpiresAt: h.cfg.Now().Add(h.cfg.TTL).UnixMilli()}
 	for range 3 { // a collision among live codes is ~1e-9; try again anyway
-		code, err := NewCode()
+		code, err := signcode.NewCode()
 		if err != nil {
 			return "", err
 		}
@@ -233,7 +234,7 @@ func (h *Handler) Redeem(w http.ResponseWriter, r *http.Request, ip string) Outc
 	if o, ok := allow(LimitFlow, h.seal.storeKey("flow\x00"+req.PKCEChallenge)); !ok {
 		return o
 	}
-	code, ok := Normalize(req.Code)
+	code, ok := signcode.Normalize(req.Code)
 	if !ok {
 		return fail(http.StatusBadRequest, ErrCodeInvalid, "That is not a sign-in code.", 0, "")
 	}

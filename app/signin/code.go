@@ -7,7 +7,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"stytch-desktop/app/deeplink"
-	"stytch-desktop/app/openpage"
+	"stytch-desktop/app/signcode"
 )
 
 // The code step: the email's link was opened where the app is not (a phone,
@@ -39,7 +39,7 @@ func (f *Flows) RedeemCode(ctx context.Context, code string) (deeplink.Link, err
 	if f.cfg.Codes == nil {
 		return deeplink.Link{}, f.fail(a, E(op, KindCodeUnavailable, errors.New("this configuration has no sign-in code page")))
 	}
-	norm, ok := openpage.Normalize(code)
+	norm, ok := signcode.Normalize(code)
 	if !ok {
 		return deeplink.Link{}, f.fail(a, E(op, KindCodeInvalid, errors.New("not a sign-in code")))
 	}

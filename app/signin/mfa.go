@@ -3,198 +3,249 @@ package signin
 import (
 	"context"
 	"errors"
-	"os"
 	"slices"
-	"strings"
 	"time"
 )
 
-// The MFA step: after any primary step (or an organization switch) that
-// Stytch answers with member_authenticated:false and mfa_required, the member
-// proves a second factor — a texted code, an authenticator-app code or a
-// backup code — or sets one up first. The step's secrets are the
-// intermediate session token (f.inter, memory only) and, while an
-// authenticator app is being set up, its secret and backup codes (f.mfa),
-// which reach the screens only on the two enrollment screens that show them.
-// Screen choice follows reference stytch-b2b-mfa-sso-broker.md §2 (Stytch's
-// own B2B UI).
+// The MFA step's glue: after any primary step (or an organization switch)
+// that Stytch answers with member_authenticated:false and mfa_required, the
+// member proves a second factor — a texted code, an authenticator-app code
+// or a backup code — or sets one up first. What happens is decided by the
+// pure step (mfastep.go); the methods here turn a screen action into an
+// event, carry out the step's effects (Stytch calls, the keychain, the view)
+// and feed their results back. The step's secrets are the intermediate
+// session token (f.inter, memory only) and, while an authenticator app is
+// being set up, its secret and backup codes (f.mfa), which reach the screens
+// only on the two enrollment screens that show them.
 
-// Limits of the SMS step. Stytch's code lives two minutes; the resend gap
-// and count are the app's own, so a user can't run up texts by clicking.
-const (
-	smsCodeLifetime   = 2 * time.Minute
-	smsResendInterval = 30 * time.Second
-	maxSMSResends     = 3
-)
-
-// mfaStep is the MFA step in progress.
-type mfaStep struct {
-	org       Organization
-	member    Member
-	state     MFAState
-	switching bool           // started from a signed-in session (switch.go)
-	list      []Organization // the discovery list the step came from, for Cancel
-	method    string         // MethodSMS, MethodTOTP, MethodBackupCode, "" (choose)
-	enrolling bool
-	phone     string // enrollment: the number typed (E.164)
-
-	codeSentAt time.Time
-	resends    int
-
-	totp *TOTPEnrollment // enrollment: secret, QR code and backup codes (secrets)
-
-	// After an authenticator app was set up the session exists but the
-	// backup codes are on screen until the user confirms them.
-	confirming bool
-	oldToken   string // switching: the session to revoke once the new one is stored
-}
-
-func (s *mfaStep) allowed(method string) bool {
-	return s.state.AllowedMethods == nil || slices.Contains(s.state.AllowedMethods, method)
-}
-
-func (s *mfaStep) req(ist string) MFARequest {
-	return MFARequest{OrganizationID: s.org.ID, MemberID: s.member.ID, IntermediateSessionToken: ist}
-}
-
-// chooseMFA picks the first screen (reference §2): a code already texted;
-// else the default method if enrolled and allowed, else the first enrolled
-// and allowed one; else enrollment — straight to the only allowed method,
-// or a choice.
-func chooseMFA(st *mfaStep) Screen {
-	sms := st.state.HasPhone && st.allowed(MethodSMS)
-	totp := st.state.HasTOTP && st.allowed(MethodTOTP)
-	switch {
-	case st.state.SMSSent && sms:
-		return ScreenMFASMS
-	case st.state.DefaultMethod == MethodTOTP && totp:
-		return ScreenMFATOTP
-	case st.state.DefaultMethod == MethodSMS && sms:
-		return ScreenMFASMS
-	case sms:
-		return ScreenMFASMS
-	case totp:
-		return ScreenMFATOTP
+// mfaRun feeds ev to the step and carries out the effects it asks for,
+// feeding each result back, until the step rests on a screen or ends. The
+// step is this operation's while it runs; it is published in f.mfa (and
+// shown) only while f.mfa is still the step it started from, so a step ended
+// meanwhile (sign-out, the session switched from ending) is not revived.
+func (f *Flows) mfaRun(ctx context.Context, a Action, op string, ev mfaEvent) error {
+	f.mu.Lock()
+	cur := f.mfa
+	f.mu.Unlock()
+	switch ev.kind {
+	case mfaUse, mfaResend, mfaSubmitCode, mfaSubmitBackup:
+		// Nothing is offered on a step whose intermediate session ran out.
+		if cur != nil {
+			if _, err := f.liveIntermediateForMFA(a, op, cur); err != nil {
+				return err
+			}
+		}
 	}
-	st.enrolling = true
-	switch {
-	case st.allowed(MethodSMS) && st.allowed(MethodTOTP):
-		return ScreenMFAEnrollChoose
-	case st.allowed(MethodTOTP):
-		return ScreenMFAEnrollTOTP
-	default:
-		return ScreenMFAEnrollPhone
+	var backupLeft *int
+	for {
+		ev.now = f.now()
+		st, eff, err := stepMFA(cur, ev)
+		if errors.Is(err, errNoStep) {
+			err = E(op, KindIntermediateExpired, errNoStep)
+		}
+		if err != nil {
+			return f.fail(a, err)
+		}
+		f.mu.Lock()
+		if f.mfa == cur || ev.kind == mfaStart {
+			f.mfa = st
+		}
+		f.mu.Unlock()
+		cur = st
+		if st != nil {
+			f.showMFA(a, st)
+		}
+		next, err := f.mfaEffect(ctx, a, op, st, eff)
+		if err != nil {
+			return err
+		}
+		if eff.kind == mfaCheckBackup {
+			n := next.auth.BackupCodesRemaining
+			backupLeft = &n
+		}
+		if next == nil {
+			break
+		}
+		ev = *next
 	}
+	if backupLeft != nil {
+		f.update(a, func(v *View) {
+			v.BackupCodesLeft = backupLeft
+			v.Notice = &Notice{Kind: KindBackupCodesLeft}
+		})
+	}
+	return nil
 }
 
-func methodOf(s Screen) string {
-	switch s {
-	case ScreenMFASMS, ScreenMFAEnrollPhone:
-		return MethodSMS
-	case ScreenMFATOTP, ScreenMFAEnrollTOTP:
-		return MethodTOTP
-	case ScreenMFABackupCode:
-		return MethodBackupCode
+// mfaEffect carries out eff for step st and returns the event its result
+// makes, or nil when the step rests or has ended.
+func (f *Flows) mfaEffect(ctx context.Context, a Action, op string, st *mfaStep, eff mfaEffect) (*mfaEvent, error) {
+	switch eff.kind {
+	case mfaShow:
+		return nil, nil
+	case mfaKeepSession:
+		rec := &sessionRecord{Token: eff.auth.SessionToken, Member: eff.auth.Member, Organization: eff.auth.Organization, ExpiresAt: eff.auth.ExpiresAt}
+		f.adopt(rec, eff.auth.SessionJWT)
+		storeErr := f.storeRecord(ctx, keySession, rec)
+		if storeErr == nil {
+			f.storeJWT(ctx, eff.auth.SessionJWT)
+		}
+		f.log.Info("authenticator app set up; showing backup codes")
+		if err := f.mfaRunStored(a, op, st, storeErr == nil); err != nil {
+			return nil, err
+		}
+		if storeErr != nil {
+			return nil, f.fail(a, withOp(string(a), storeErr))
+		}
+		return nil, nil
+	case mfaSignIn:
+		err := f.finish(ctx, a, eff.auth)
+		f.update(a, func(v *View) { v.MFA = nil })
+		if err == nil {
+			f.revokeSwitchedFrom(eff.oldToken)
+		}
+		return nil, err
+	case mfaSignedIn:
+		f.mu.Lock()
+		var rec *sessionRecord
+		if f.session != nil {
+			rec = f.session.rec
+		}
+		f.mu.Unlock()
+		if rec == nil { // the session ended meanwhile
+			f.update(a, func(v *View) { v.Screen, v.MFA = ScreenSignedOut, nil })
+			return nil, nil
+		}
+		f.showSignedIn(a, rec, false, false)
+		f.startMonitor(f.cfg.RefreshInterval)
+		f.revokeSwitchedFrom(eff.oldToken)
+		return nil, nil
+	case mfaBackToList:
+		f.update(a, func(v *View) {
+			v.Screen = ScreenChoosingOrganization
+			v.Organizations = eff.list
+			v.MFA, v.Organization = nil, nil
+		})
+		return nil, nil
+	case mfaAbandon:
+		f.mu.Lock()
+		f.inter = nil
+		f.mu.Unlock()
+		return nil, f.leaveMFA(a, eff.email, nil)
 	}
-	return ""
+	// The rest call Stytch with the intermediate session.
+	ist, err := f.liveIntermediateForMFA(a, op, st)
+	if err != nil {
+		return nil, err
+	}
+	req := MFARequest{OrganizationID: st.org.ID, MemberID: st.member.ID, IntermediateSessionToken: ist}
+	cctx, cancel := f.callCtx(ctx)
+	defer cancel()
+	next := &mfaEvent{}
+	switch eff.kind {
+	case mfaTextCode:
+		err = f.api.SendSMSCode(cctx, req, eff.phone)
+		*next = mfaEvent{kind: mfaCodeSent, phone: eff.phone, resend: eff.resend}
+	case mfaCreateTOTP:
+		var reg TOTPEnrollment
+		reg, err = f.api.CreateTOTP(cctx, req)
+		*next = mfaEvent{kind: mfaTOTPCreated, totp: &reg}
+	case mfaCheckSMS, mfaCheckTOTP, mfaCheckBackup:
+		var auth Authentication
+		switch eff.kind {
+		case mfaCheckSMS:
+			auth, err = f.api.AuthenticateSMSCode(cctx, req, eff.code, f.sessionMinutes())
+		case mfaCheckTOTP:
+			auth, err = f.api.AuthenticateTOTP(cctx, req, eff.code, f.sessionMinutes())
+		default:
+			auth, err = f.api.RecoverWithBackupCode(cctx, req, eff.code, f.sessionMinutes())
+		}
+		*next = mfaEvent{kind: mfaVerified, auth: auth}
+	}
+	if err != nil {
+		return nil, f.mfaError(a, mfaCallOp(eff.kind, op), st, err)
+	}
+	return next, nil
+}
+
+// mfaRunStored feeds the outcome of storing a kept session to the step.
+func (f *Flows) mfaRunStored(a Action, op string, st *mfaStep, ok bool) error {
+	next, eff, err := stepMFA(st, mfaEvent{kind: mfaStored, ok: ok, now: f.now()})
+	if err != nil {
+		return f.fail(a, err)
+	}
+	f.mu.Lock()
+	if f.mfa == st {
+		f.mfa = next
+	}
+	f.mu.Unlock()
+	f.showMFA(a, next)
+	if eff.kind != mfaShow {
+		return f.fail(a, Errorf(op, KindBusy, "unexpected MFA effect %d after storing", eff.kind))
+	}
+	return nil
+}
+
+// mfaCallOp names a Stytch call of the step in errors, as before the step
+// was pure: a text or an authenticator registration has its own name; a
+// code check keeps the action's.
+func mfaCallOp(k mfaEffectKind, op string) string {
+	switch k {
+	case mfaTextCode:
+		return "text code"
+	case mfaCreateTOTP:
+		return "set up authenticator app"
+	}
+	return op
+}
+
+// showMFA moves to the step's screen and fills the view from it, unless
+// the step has ended meanwhile.
+func (f *Flows) showMFA(a Action, st *mfaStep) {
+	f.update(a, func(v *View) {
+		if st == nil || f.mfa != st {
+			return
+		}
+		v.Screen = st.screen
+		o := st.org
+		o.NeedsMoreAuth = true
+		v.Organization = &o
+		v.Organizations = nil
+		var exp *time.Time
+		if f.inter != nil {
+			e := f.inter.expires
+			exp = &e
+		}
+		v.MFA = st.view(exp)
+	})
 }
 
 // startMFA begins the MFA step for an answer that needs it. A member who is
 // signed in elsewhere (switching) keeps that session until this one ends.
 func (f *Flows) startMFA(ctx context.Context, a Action, auth Authentication) error {
 	f.beginIntermediate(auth.IntermediateSessionToken)
+	ev := mfaEvent{kind: mfaStart, auth: auth}
 	f.mu.Lock()
-	step := &mfaStep{org: auth.Organization, member: auth.Member, state: auth.MFA, switching: f.session != nil}
-	if step.switching {
-		step.oldToken = f.session.rec.Token
+	if f.session != nil {
+		ev.oldToken = f.session.rec.Token
 	} else {
-		step.list = append([]Organization(nil), f.view.Organizations...)
+		ev.list = append([]Organization(nil), f.view.Organizations...)
 	}
-	f.mfa = step
 	f.mu.Unlock()
-	screen := chooseMFA(step)
-	step.method = methodOf(screen)
-	f.log.Info("mfa required", "action", string(a), "screen", string(screen), "switching", step.switching)
-	if screen == ScreenMFASMS && step.state.SMSSent {
-		step.codeSentAt = f.now() // Stytch texted it with its answer
-	}
-	f.showMFA(a, screen)
-	switch {
-	case screen == ScreenMFASMS && !step.state.SMSSent:
-		return f.textCode(ctx, a, step, "")
-	case screen == ScreenMFAEnrollTOTP:
-		return f.enrollTOTP(ctx, a, step)
-	}
-	return nil
+	f.log.Info("mfa required", "action", string(a), "switching", ev.oldToken != "")
+	return f.mfaRun(ctx, a, "start mfa", ev)
 }
 
-// showMFA moves to an MFA screen and fills the view from the step.
-func (f *Flows) showMFA(a Action, screen Screen) {
-	f.update(a, func(v *View) {
-		st := f.mfa
-		if st == nil {
-			return
-		}
-		v.Screen = screen
-		o := st.org
-		o.NeedsMoreAuth = true
-		v.Organization = &o
-		v.Organizations = nil
-		v.MFA = f.mfaViewLocked(st, screen)
-	})
-}
-
-// mfaViewLocked builds the screens' view of step. Caller holds f.mu (update).
-func (f *Flows) mfaViewLocked(st *mfaStep, screen Screen) *MFAView {
-	mv := &MFAView{
-		Method:         methodOf(screen),
-		Enrolling:      st.enrolling,
-		Switching:      st.switching,
-		BackToList:     len(st.list) > 0,
-		AllowedMethods: st.state.AllowedMethods,
-		PhoneMasked:    st.state.PhoneMasked,
-	}
-	if st.phone != "" {
-		mv.PhoneMasked = MaskPhone(st.phone)
-	}
-	if !st.enrolling {
-		mv.CanUseSMS = st.state.HasPhone && st.allowed(MethodSMS) && screen != ScreenMFASMS
-		mv.CanUseTOTP = st.state.HasTOTP && st.allowed(MethodTOTP) && screen != ScreenMFATOTP
-		// Backup codes come with an authenticator app (Stytch issues them with it).
-		mv.CanUseBackupCode = st.state.HasTOTP && screen != ScreenMFABackupCode
-	}
-	if f.inter != nil {
-		exp := f.inter.expires
-		mv.IntermediateExpiresAt = &exp
-	}
-	if screen == ScreenMFASMS && !st.codeSentAt.IsZero() {
-		exp, next := st.codeSentAt.Add(smsCodeLifetime), st.codeSentAt.Add(smsResendInterval)
-		mv.CodeExpiresAt, mv.ResendAfter = &exp, &next
-		mv.ResendsLeft = max(0, maxSMSResends-st.resends)
-	}
-	if screen == ScreenMFAEnrollTOTP && st.totp != nil {
-		mv.TOTPQRCode, mv.TOTPSecret = st.totp.QRCode, st.totp.Secret
-	}
-	if screen == ScreenMFARecoveryCodes && st.totp != nil {
-		mv.Method = MethodTOTP
-		mv.RecoveryCodes = append([]string(nil), st.totp.RecoveryCodes...)
-	}
-	return mv
-}
-
-// liveMFA returns the step and its intermediate session token, or ends the
-// step when the token has (by our clock) run out.
-func (f *Flows) liveMFA(a Action, op string) (*mfaStep, string, error) {
+// liveIntermediateForMFA returns the intermediate session token, or ends the
+// step when it has (by our clock) run out.
+func (f *Flows) liveIntermediateForMFA(a Action, op string, st *mfaStep) (string, error) {
 	f.mu.Lock()
-	st, in := f.mfa, f.inter
+	in := f.inter
 	f.mu.Unlock()
-	if st == nil {
-		return nil, "", f.fail(a, E(op, KindIntermediateExpired, errors.New("no MFA step in progress")))
-	}
 	if in != nil && f.now().Before(in.expires) {
-		return st, in.token, nil
+		return in.token, nil
 	}
-	return nil, "", f.abandonMFA(a, E(op, KindIntermediateExpired, errors.New("the verification took too long")))
+	return "", f.abandonMFA(a, E(op, KindIntermediateExpired, errors.New("the verification took too long")))
 }
 
 // abandonMFA ends the step: back to the session being switched from, or to
@@ -203,6 +254,18 @@ func (f *Flows) abandonMFA(a Action, err error) error {
 	f.mu.Lock()
 	st := f.mfa
 	f.mfa, f.inter = nil, nil
+	f.mu.Unlock()
+	email := ""
+	if st != nil {
+		email = st.member.Email
+	}
+	return f.leaveMFA(a, email, err)
+}
+
+// leaveMFA shows where an ended step leaves the member: the session being
+// switched from, or email entry (email kept).
+func (f *Flows) leaveMFA(a Action, email string, err error) error {
+	f.mu.Lock()
 	var rec *sessionRecord
 	if f.session != nil {
 		rec = f.session.rec
@@ -211,10 +274,6 @@ func (f *Flows) abandonMFA(a Action, err error) error {
 	if rec != nil {
 		f.showSignedIn(a, rec, false, false)
 	} else {
-		email := ""
-		if st != nil {
-			email = st.member.Email
-		}
 		f.update(a, func(v *View) {
 			v.Screen = ScreenSignedOut
 			if email != "" {
@@ -243,57 +302,21 @@ func (f *Flows) mfaError(a Action, op string, st *mfaStep, err error) error {
 		}
 	case KindCodeExpired:
 		// Stytch says "expired or used": our clock tells which.
-		if st.method == MethodSMS && !st.codeSentAt.IsZero() && f.now().Before(st.codeSentAt.Add(smsCodeLifetime)) {
+		if st.method() == MethodSMS && st.codeLive(f.now()) {
 			err = &Error{Op: op, Kind: KindCodeUsed, Err: err}
 		}
 	}
 	return f.fail(a, err)
 }
 
-// textCode sends a code (to phone during enrollment, else to the member's
-// number) and shows the code entry with its countdown.
-func (f *Flows) textCode(ctx context.Context, a Action, st *mfaStep, phone string) error {
-	const op = "text code"
-	_, ist, err := f.liveMFA(a, op)
+// mfaAction runs one screen action of the step: begin, then ev.
+func (f *Flows) mfaAction(ctx context.Context, a Action, op string, ev mfaEvent) error {
+	end, err := f.begin(a)
 	if err != nil {
 		return err
 	}
-	cctx, cancel := f.callCtx(ctx)
-	err = f.api.SendSMSCode(cctx, st.req(ist), phone)
-	cancel()
-	if err != nil {
-		return f.mfaError(a, op, st, err)
-	}
-	f.mu.Lock()
-	st.codeSentAt = f.now()
-	if phone != "" {
-		st.phone = phone
-	}
-	st.method = MethodSMS
-	f.mu.Unlock()
-	f.showMFA(a, ScreenMFASMS)
-	return nil
-}
-
-// enrollTOTP creates an authenticator-app registration and shows its QR
-// code and secret.
-func (f *Flows) enrollTOTP(ctx context.Context, a Action, st *mfaStep) error {
-	const op = "set up authenticator app"
-	_, ist, err := f.liveMFA(a, op)
-	if err != nil {
-		return err
-	}
-	cctx, cancel := f.callCtx(ctx)
-	reg, err := f.api.CreateTOTP(cctx, st.req(ist))
-	cancel()
-	if err != nil {
-		return f.mfaError(a, op, st, err)
-	}
-	f.mu.Lock()
-	st.totp, st.method, st.enrolling = &reg, MethodTOTP, true
-	f.mu.Unlock()
-	f.showMFA(a, ScreenMFAEnrollTOTP)
-	return nil
+	defer end()
+	return f.mfaRun(ctx, a, op, ev)
 }
 
 // SubmitMFACode checks a texted or authenticator-app code (6 digits; spaces
@@ -309,22 +332,7 @@ func (f *Flows) SubmitMFACode(ctx context.Context, code string) error {
 	if err != nil {
 		return f.fail(a, err)
 	}
-	st, ist, err := f.liveMFA(a, op)
-	if err != nil {
-		return err
-	}
-	cctx, cancel := f.callCtx(ctx)
-	var auth Authentication
-	if st.method == MethodSMS {
-		auth, err = f.api.AuthenticateSMSCode(cctx, st.req(ist), code, f.sessionMinutes())
-	} else {
-		auth, err = f.api.AuthenticateTOTP(cctx, st.req(ist), code, f.sessionMinutes())
-	}
-	cancel()
-	if err != nil {
-		return f.mfaError(a, op, st, err)
-	}
-	return f.completeMFA(ctx, a, st, auth)
+	return f.mfaRun(ctx, a, op, mfaEvent{kind: mfaSubmitCode, code: code})
 }
 
 // SubmitBackupCode signs in with a backup (recovery) code; the signed-in
@@ -340,197 +348,26 @@ func (f *Flows) SubmitBackupCode(ctx context.Context, code string) error {
 	if err != nil {
 		return f.fail(a, err)
 	}
-	st, ist, err := f.liveMFA(a, op)
-	if err != nil {
-		return err
-	}
-	cctx, cancel := f.callCtx(ctx)
-	auth, err := f.api.RecoverWithBackupCode(cctx, st.req(ist), code, f.sessionMinutes())
-	cancel()
-	if err != nil {
-		return f.mfaError(a, op, st, err)
-	}
-	if err := f.completeMFA(ctx, a, st, auth); err != nil {
-		return err
-	}
-	left := auth.BackupCodesRemaining
-	f.update(a, func(v *View) {
-		v.BackupCodesLeft = &left
-		v.Notice = &Notice{Kind: KindBackupCodesLeft}
-	})
-	return nil
-}
-
-// completeMFA adopts and stores the new session. After an authenticator app
-// was set up the backup codes are shown first (the session already exists,
-// so a crash there loses nothing); otherwise the member is signed in, and a
-// session switched from is revoked once the new one is stored.
-func (f *Flows) completeMFA(ctx context.Context, a Action, st *mfaStep, auth Authentication) error {
-	if st.enrolling && st.method == MethodTOTP && st.totp != nil && len(st.totp.RecoveryCodes) > 0 {
-		rec := &sessionRecord{Token: auth.SessionToken, Member: auth.Member, Organization: auth.Organization, ExpiresAt: auth.ExpiresAt}
-		f.adopt(rec, auth.SessionJWT)
-		storeErr := f.storeRecord(ctx, keySession, rec)
-		if storeErr == nil {
-			f.storeJWT(ctx, auth.SessionJWT)
-		}
-		f.mu.Lock()
-		st.confirming = true
-		st.oldToken = keepIf(st.oldToken, storeErr == nil)
-		f.mfa = st
-		f.mu.Unlock()
-		f.showMFA(a, ScreenMFARecoveryCodes)
-		f.log.Info("authenticator app set up; showing backup codes")
-		if storeErr != nil {
-			return f.fail(a, withOp(string(a), storeErr))
-		}
-		return nil
-	}
-	f.mu.Lock()
-	f.mfa = nil
-	f.mu.Unlock()
-	err := f.finish(ctx, a, auth)
-	f.update(a, func(v *View) { v.MFA = nil })
-	if err == nil {
-		f.revokeSwitchedFrom(st.oldToken)
-	}
-	return err
-}
-
-func keepIf(s string, ok bool) string {
-	if ok {
-		return s
-	}
-	return ""
+	return f.mfaRun(ctx, a, op, mfaEvent{kind: mfaSubmitBackup, code: code})
 }
 
 // ConfirmRecoveryCodes leaves the backup-codes screen for the signed-in one
 // (the screen asks the user to confirm they saved them).
 func (f *Flows) ConfirmRecoveryCodes(ctx context.Context) error {
-	const a = ActConfirmRecoveryCodes
-	end, err := f.begin(a)
-	if err != nil {
-		return err
-	}
-	defer end()
-	f.mu.Lock()
-	st := f.mfa
-	f.mfa = nil
-	var rec *sessionRecord
-	if f.session != nil {
-		rec = f.session.rec
-	}
-	f.mu.Unlock()
-	if rec == nil { // the session ended meanwhile
-		f.update(a, func(v *View) { v.Screen, v.MFA = ScreenSignedOut, nil })
-		return nil
-	}
-	f.showSignedIn(a, rec, false, false)
-	f.startMonitor(f.cfg.RefreshInterval)
-	if st != nil {
-		f.revokeSwitchedFrom(st.oldToken)
-	}
-	return nil
+	return f.mfaAction(ctx, ActConfirmRecoveryCodes, "confirm backup codes", mfaEvent{kind: mfaConfirm})
 }
 
 // ResendSMS texts a new code, at most maxSMSResends times, smsResendInterval
 // apart; the new code voids the old one.
 func (f *Flows) ResendSMS(ctx context.Context) error {
-	const a, op = ActResendSMS, "resend code"
-	end, err := f.begin(a)
-	if err != nil {
-		return err
-	}
-	defer end()
-	st, _, err := f.liveMFA(a, op)
-	if err != nil {
-		return err
-	}
-	if st.resends >= maxSMSResends {
-		return f.fail(a, E(op, KindResendLimit, errors.New("no more texts for this sign-in")))
-	}
-	if next := st.codeSentAt.Add(smsResendInterval); !st.codeSentAt.IsZero() && f.now().Before(next) {
-		return f.fail(a, &Error{Op: op, Kind: KindRateLimited, RetryAfter: next.Sub(f.now()), Err: errors.New("resend requested too soon")})
-	}
-	if err := f.textCode(ctx, a, st, st.phone); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	st.resends++
-	f.mu.Unlock()
-	f.showMFA(a, ScreenMFASMS)
-	return nil
+	return f.mfaAction(ctx, ActResendSMS, "resend code", mfaEvent{kind: mfaResend})
 }
 
 // UseMFAMethod switches the step to another way: MethodSMS ("text me
 // instead", or text-message enrollment), MethodTOTP (authenticator app, or
 // its enrollment) or MethodBackupCode; "" goes back to the enrollment choice.
 func (f *Flows) UseMFAMethod(ctx context.Context, method string) error {
-	const a, op = ActUseMFAMethod, "choose verification method"
-	end, err := f.begin(a)
-	if err != nil {
-		return err
-	}
-	defer end()
-	st, _, err := f.liveMFA(a, op)
-	if err != nil {
-		return err
-	}
-	notAllowed := func() error {
-		return f.fail(a, Errorf(op, KindMFAMethodNotAllowed, "method %q not available here", method))
-	}
-	switch method {
-	case MethodSMS:
-		if !st.allowed(MethodSMS) || (!st.enrolling && !st.state.HasPhone) {
-			return notAllowed()
-		}
-		if st.enrolling {
-			f.mu.Lock()
-			st.method = MethodSMS
-			f.mu.Unlock()
-			f.showMFA(a, ScreenMFAEnrollPhone)
-			return nil
-		}
-		f.mu.Lock()
-		st.method = MethodSMS
-		fresh := !st.codeSentAt.IsZero() && f.now().Before(st.codeSentAt.Add(smsResendInterval))
-		f.mu.Unlock()
-		if fresh { // a code just went out: don't text another
-			f.showMFA(a, ScreenMFASMS)
-			return nil
-		}
-		return f.textCode(ctx, a, st, "")
-	case MethodTOTP:
-		if !st.allowed(MethodTOTP) || (!st.enrolling && !st.state.HasTOTP) {
-			return notAllowed()
-		}
-		if st.enrolling {
-			return f.enrollTOTP(ctx, a, st)
-		}
-		f.mu.Lock()
-		st.method = MethodTOTP
-		f.mu.Unlock()
-		f.showMFA(a, ScreenMFATOTP)
-		return nil
-	case MethodBackupCode:
-		if st.enrolling || !st.state.HasTOTP {
-			return notAllowed()
-		}
-		f.mu.Lock()
-		st.method = MethodBackupCode
-		f.mu.Unlock()
-		f.showMFA(a, ScreenMFABackupCode)
-		return nil
-	case "":
-		if !st.enrolling || !st.allowed(MethodSMS) || !st.allowed(MethodTOTP) {
-			return notAllowed()
-		}
-		f.mu.Lock()
-		st.method, st.totp, st.phone = "", nil, ""
-		f.mu.Unlock()
-		f.showMFA(a, ScreenMFAEnrollChoose)
-		return nil
-	}
-	return notAllowed()
+	return f.mfaAction(ctx, ActUseMFAMethod, "choose verification method", mfaEvent{kind: mfaUse, method: method})
 }
 
 // SubmitPhone (text-message enrollment) checks the number and texts a code to it.
@@ -545,13 +382,7 @@ func (f *Flows) SubmitPhone(ctx context.Context, phone string) error {
 	if err != nil {
 		return f.fail(a, err)
 	}
-	f.mu.Lock()
-	st := f.mfa
-	f.mu.Unlock()
-	if st == nil {
-		return f.fail(a, E("enroll phone", KindIntermediateExpired, errors.New("no MFA step in progress")))
-	}
-	return f.textCode(ctx, a, st, p)
+	return f.mfaRun(ctx, a, "enroll phone", mfaEvent{kind: mfaPhone, phone: p})
 }
 
 // CancelMFA leaves the MFA step: back to the session being switched from;
@@ -568,21 +399,9 @@ func (f *Flows) CancelMFA(ctx context.Context) error {
 	defer end()
 	f.log.Info("mfa cancelled")
 	f.mu.Lock()
-	var list []Organization
-	if st := f.mfa; st != nil && f.session == nil && len(st.list) > 0 && f.inter != nil && f.now().Before(f.inter.expires) {
-		list = st.list
-		f.mfa = nil
-	}
+	live := f.session == nil && f.inter != nil && f.now().Before(f.inter.expires)
 	f.mu.Unlock()
-	if list != nil {
-		f.update(a, func(v *View) {
-			v.Screen = ScreenChoosingOrganization
-			v.Organizations = list
-			v.MFA, v.Organization = nil, nil
-		})
-		return nil
-	}
-	return f.abandonMFA(a, nil)
+	return f.mfaRun(ctx, a, "cancel mfa", mfaEvent{kind: mfaCancel, listLive: live})
 }
 
 // revokeSwitchedFrom revokes the session a switch left, in the background
@@ -601,10 +420,18 @@ func (f *Flows) revokeSwitchedFrom(token string) {
 	f.revokeLater(token, 0) // retried on transient failures (session.go)
 }
 
-// SaveRecoveryCodes writes the backup codes on screen to path, a file the
-// user chose in the save dialog (the only place they are written outside the
-// screen), readable by the user only. The screen then says where they went.
-func (f *Flows) SaveRecoveryCodes(ctx context.Context, path string) error {
+// BackupCodes are the backup codes on screen, with whose they are, for
+// saving outside the app.
+type BackupCodes struct {
+	Organization string
+	Email        string
+	Codes        []string `json:"-"`
+}
+
+// SaveRecoveryCodes hands the backup codes on screen to save (the app's
+// lifecycle writes them to a file the user chose; the domain writes no
+// files), which answers where they went; the screen then says so.
+func (f *Flows) SaveRecoveryCodes(ctx context.Context, save func(BackupCodes) (savedTo string, err error)) error {
 	const a, op = ActSaveRecoveryCodes, "save backup codes"
 	end, err := f.begin(a)
 	if err != nil {
@@ -617,38 +444,16 @@ func (f *Flows) SaveRecoveryCodes(ctx context.Context, path string) error {
 	if st == nil || st.totp == nil || len(st.totp.RecoveryCodes) == 0 {
 		return f.fail(a, E(op, KindSaveFailed, errors.New("no backup codes on screen")))
 	}
-	var b strings.Builder
-	b.WriteString("Backup codes for " + st.org.Name + " (" + st.member.Email + ")\n")
-	b.WriteString("Each code signs you in once when you can't use your authenticator app.\n\n")
-	for _, c := range st.totp.RecoveryCodes {
-		b.WriteString(c + "\n")
-	}
-	if err := writePrivateFile(path, []byte(b.String())); err != nil {
-		// The error names the path and the OS reason, never the codes.
+	to, err := save(BackupCodes{Organization: st.org.Name, Email: st.member.Email, Codes: slices.Clone(st.totp.RecoveryCodes)})
+	if err != nil {
+		// The saver's error names the place and the reason, never the codes.
 		return f.fail(a, E(op, KindSaveFailed, err))
 	}
-	f.log.Info("backup codes saved to a file the user chose")
+	f.log.Info("backup codes saved where the user chose")
 	f.update(a, func(v *View) {
 		if v.MFA != nil {
-			v.MFA.SavedTo = path
+			v.MFA.SavedTo = to
 		}
 	})
 	return nil
-}
-
-// writePrivateFile creates or replaces path with mode 0600.
-func writePrivateFile(path string, data []byte) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := fh.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
-		fh.Close()
-		return err
-	}
-	if _, err := fh.Write(data); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
 }

@@ -3,7 +3,7 @@ package signin_test
 import (
 	"context"
 	"errors"
-	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +65,19 @@ func wrongCode(right ...string) string {
 		}
 	}
 	return "444444"
+}
+
+// signedInListing signs in to slug and lists the other organizations: the
+// stored session token, and the view with the list.
+func signedInListing(t *testing.T, h *harness, slug string) (string, signin.View) {
+	t.Helper()
+	enter(t, h, slug)
+	wantScreen(t, h.flows, signin.ScreenSignedIn)
+	token, _ := h.storedSession()
+	if err := h.flows.ListOrganizations(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return token, h.flows.View()
 }
 
 func enter(t *testing.T, h *harness, slug string) {
@@ -303,9 +316,9 @@ func TestMFAIntermediateSessionExpires(t *testing.T) {
 // checkToken asks the local API whether a session token is still valid.
 func checkToken(t *testing.T, h *harness, token string) signin.Kind {
 	t.Helper()
-	// The client fetches the JWKS in the background, retrying until its
-	// context ends; ending it with the test keeps that goroutine from
-	// outliving the test (goleak) when the fetch fails, e.g. under a fault.
+	// The client fetches the signing keys in the background until its
+	// context ends: end it with the test, or a fetch still retrying when the
+	// local API closes outlives the test.
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	c, err := stytchclient.New(ctx, stytchclient.Config{ProjectID: h.srv.ProjectID(), Secret: h.srv.Secret(), BaseURL: h.baseURL})
@@ -324,13 +337,7 @@ func TestSwitchOrganizationWithMFA(t *testing.T) {
 	eachPort(t, func(t *testing.T, port portFactory) {
 		ctx := context.Background()
 		h := newHarness(t, port)
-		enter(t, h, "northwind")
-		wantScreen(t, h.flows, signin.ScreenSignedIn)
-		oldToken, _ := h.storedSession()
-		if err := h.flows.ListOrganizations(ctx); err != nil {
-			t.Fatal(err)
-		}
-		v := h.flows.View()
+		oldToken, v := signedInListing(t, h, "northwind")
 		slugs := map[string]signin.Membership{}
 		for _, o := range v.OtherOrganizations {
 			slugs[o.Slug] = o.Membership
@@ -451,8 +458,8 @@ func TestSignOutDuringMFA(t *testing.T) {
 	})
 }
 
-// The backup codes go to the file the user chose, readable by them only,
-// and the screen says where; nowhere else.
+// The backup codes go to the saver (the lifecycle writes the file, see
+// app/lifecycle), and the screen says where; nowhere else.
 func TestSaveRecoveryCodes(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, ports["stytch-go"])
@@ -462,28 +469,28 @@ func TestSaveRecoveryCodes(t *testing.T) {
 	}
 	codes := wantScreen(t, h.flows, signin.ScreenMFARecoveryCodes).MFA.RecoveryCodes
 	path := t.TempDir() + "/codes.txt"
-	if err := h.flows.SaveRecoveryCodes(ctx, path); err != nil {
+	var saved signin.BackupCodes
+	save := func(c signin.BackupCodes) (string, error) { saved = c; return path, nil }
+	if err := h.flows.SaveRecoveryCodes(ctx, save); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, _ := os.Stat(path)
-	if fi.Mode().Perm() != 0o600 || !strings.Contains(string(b), strings.Join(codes, "\n")) {
-		t.Fatalf("saved file: mode %v, content %q", fi.Mode().Perm(), b)
+	if !slices.Equal(saved.Codes, codes) || saved.Organization == "" || saved.Email == "" {
+		t.Fatalf("saved: %d codes for %q (%q)", len(saved.Codes), saved.Organization, saved.Email)
 	}
 	if v := h.flows.View(); v.MFA.SavedTo != path || v.Screen != signin.ScreenMFARecoveryCodes {
 		t.Fatalf("after save: %+v", v.MFA)
 	}
-	wantKind(t, h.flows.SaveRecoveryCodes(ctx, t.TempDir()+"/missing/dir/codes.txt"), signin.KindSaveFailed)
+	failing := func(signin.BackupCodes) (string, error) {
+		return "", errors.New("open /missing/dir/codes.txt: no such file or directory")
+	}
+	wantKind(t, h.flows.SaveRecoveryCodes(ctx, failing), signin.KindSaveFailed)
 	if strings.Contains(h.logs.String(), codes[0]) {
 		t.Fatal("a backup code reached the log")
 	}
 	if err := h.flows.ConfirmRecoveryCodes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	wantKind(t, h.flows.SaveRecoveryCodes(ctx, path), signin.KindBusy)
+	wantKind(t, h.flows.SaveRecoveryCodes(ctx, save), signin.KindBusy)
 }
 
 // Cancelling MFA after discovery goes back to the organization list, where

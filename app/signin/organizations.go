@@ -55,7 +55,7 @@ func (f *Flows) ChooseOrganization(ctx context.Context, organizationID string) e
 	if f.ssoOnly(*org) {
 		// SSO only: straight to the identity provider, the intermediate
 		// session joining the SSO factor on the way back (sso.go).
-		return f.ssoStep(a, op, *org, "", ScreenChoosingOrganization)
+		return f.ssoStep(a, op, *org, "", ssoReturn{screen: ScreenChoosingOrganization})
 	}
 	return f.enter(ctx, a, op, *org, func(cctx context.Context) (Authentication, error) {
 		return f.api.ExchangeIntermediateSession(cctx, ist, organizationID, f.sessionMinutes())
@@ -158,27 +158,34 @@ func (f *Flows) enter(ctx context.Context, a Action, op string, org Organization
 	return f.finish(ctx, a, auth)
 }
 
-// finish ends a primary step: a member session is kept in memory and stored
-// in the keychain; an organization that needs more authentication keeps the
+// finish carries out what follows an answer (nextStep): a member session is
+// kept in memory and stored in the keychain; SSO starts (when this app can
+// open a browser); the MFA step starts; any other "not yet" keeps the
 // intermediate session (renewed by Stytch's answer) and stores nothing.
 func (f *Flows) finish(ctx context.Context, a Action, auth Authentication) error {
-	if f.wantsSSO(auth) {
-		return f.continueWithSSO(a, auth) // sso.go
-	}
-	if !auth.Authenticated && auth.MFARequired && len(auth.PrimaryRequired) == 0 && auth.IntermediateSessionToken != "" {
+	switch nextStep(auth) {
+	case nextSSO:
+		if f.cfg.Browser.enabled() {
+			return f.continueWithSSO(a, auth) // sso.go
+		}
+	case nextMFA:
 		return f.startMFA(ctx, a, auth) // mfa.go
+	case nextSignedIn:
+		return f.signIn(ctx, a, auth)
 	}
-	if !auth.Authenticated || auth.SessionToken == "" {
-		f.beginIntermediate(auth.IntermediateSessionToken)
-		org := auth.Organization
-		org.NeedsMoreAuth = true
-		f.update(a, func(v *View) {
-			v.Screen = ScreenNeedsMoreAuth
-			v.Organization = &org
-		})
-		f.log.Info("organization needs more authentication", "action", string(a), "mfa", auth.MFARequired)
-		return nil
-	}
+	f.beginIntermediate(auth.IntermediateSessionToken)
+	org := auth.Organization
+	org.NeedsMoreAuth = true
+	f.update(a, func(v *View) {
+		v.Screen = ScreenNeedsMoreAuth
+		v.Organization = &org
+	})
+	f.log.Info("organization needs more authentication", "action", string(a), "mfa", auth.MFARequired)
+	return nil
+}
+
+// signIn adopts the member session of a signed-in answer and stores it.
+func (f *Flows) signIn(ctx context.Context, a Action, auth Authentication) error {
 	rec := &sessionRecord{Token: auth.SessionToken, Member: auth.Member, Organization: auth.Organization, ExpiresAt: auth.ExpiresAt}
 	f.adopt(rec, auth.SessionJWT)
 	// Shown at once; stored before this operation ends (quitting waits for

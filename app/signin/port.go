@@ -6,9 +6,10 @@ import (
 )
 
 // Stytch is the narrow port the flows need from Stytch's B2B API: only the calls
-// they make. The stytch-go adapter (app/stytchclient) implements it today; a
-// broker that keeps the project secret off employees' machines will implement
-// it next, and the flow tests run against any implementation.
+// they make. The stytch-go adapter (app/stytchclient) implements it in every
+// mode — pointed at Stytch, at the local API, or at the company's broker
+// (app/broker), which adds the project secret so it never reaches employees'
+// machines — and the flow tests run against any implementation.
 //
 // Implementations return *Error values whose Kind the flows and screens can
 // tell apart, and must never put a token, verifier or secret in an error text.

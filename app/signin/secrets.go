@@ -30,6 +30,21 @@ type Secrets interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// The size limits are part of the contract: the flows store a session
+// record and a session JWT (~1.4 KB) and must know every implementation takes
+// them. They are the smallest any platform's keychain allows — Windows'
+// 2560-byte credential blob — after the keychain's encoding (app/keychain):
+// arbitrary bytes are base64-encoded (4/3 larger), printable ASCII is stored
+// as it is.
+const (
+	// MaxSecretSize is the largest value, in bytes, every implementation
+	// accepts: 1536 bytes encode to 2048 characters.
+	MaxSecretSize = 1536
+	// MaxSecretTextSize is the largest printable-ASCII value every
+	// implementation accepts (2560 less a margin for the stored item's prefix and framing).
+	MaxSecretTextSize = 2400
+)
+
 // The failure modes matter more than the happy path: on Linux the keychain
 // may be missing (no D-Bus session, no Secret Service, WSL), locked, or stuck
 // behind an unlock prompt that never gets answered. Each is a distinct error

@@ -67,13 +67,16 @@ type BrowserView struct {
 // browserFlow is the round trip being waited for. verifier is "" while the
 // user still chooses among the organization's connections.
 type browserFlow struct {
-	kind       deeplink.TokenType
-	verifier   string
-	provider   string
-	org        Organization
-	returnTo   Screen // where Cancel goes
-	expiresAt  time.Time
-	connection SSOConnection
+	kind     deeplink.TokenType
+	verifier string
+	provider string
+	org      Organization
+	returnTo Screen // where Cancel goes
+	// switchingFrom is the signed-in session an SSO switch started from
+	// (switch.go): it stays until the new session is stored, then is revoked.
+	switchingFrom string
+	expiresAt     time.Time
+	connection    SSOConnection
 }
 
 // StartOAuth opens the system browser at "Continue with <provider>": OAuth
@@ -139,19 +142,26 @@ func (f *Flows) StartSSO(ctx context.Context, organizationID, connectionID strin
 	if org == nil {
 		return f.fail(a, E(op, KindOrganizationNotFound, errors.New("not among the discovered organizations")))
 	}
-	returnTo := v.Screen
+	back := ssoReturn{screen: v.Screen}
 	f.mu.Lock()
 	if b := f.browser; v.Screen == ScreenChoosingSSOConnection && b != nil {
-		returnTo = b.returnTo
+		back = ssoReturn{screen: b.returnTo, switchingFrom: b.switchingFrom}
 	}
 	f.mu.Unlock()
-	return f.ssoStep(a, op, *org, connectionID, returnTo)
+	return f.ssoStep(a, op, *org, connectionID, back)
+}
+
+// ssoReturn is where a cancelled SSO round trip goes back to, and the
+// signed-in session it switches from, if any.
+type ssoReturn struct {
+	screen        Screen
+	switchingFrom string
 }
 
 // ssoStep starts SSO for org inside action a: at connectionID, at the
 // default (or only) connection, or by asking which one.
-func (f *Flows) ssoStep(a Action, op string, org Organization, connectionID string, returnTo Screen) error {
-	b := &browserFlow{kind: deeplink.SSO, org: org, returnTo: returnTo}
+func (f *Flows) ssoStep(a Action, op string, org Organization, connectionID string, back ssoReturn) error {
+	b := &browserFlow{kind: deeplink.SSO, org: org, returnTo: back.screen, switchingFrom: back.switchingFrom}
 	if connectionID == "" {
 		connectionID = org.SSODefaultConnectionID
 		if connectionID == "" && len(org.SSOConnections) == 1 {
@@ -241,10 +251,20 @@ func (f *Flows) CancelBrowser(ctx context.Context) error {
 	b := f.browser
 	f.browser = nil
 	hasOrgs := len(f.view.Organizations) > 0 && f.inter != nil
+	var rec *sessionRecord
+	if f.session != nil {
+		rec = f.session.rec
+	}
 	f.mu.Unlock()
 	back := ScreenSignedOut
 	if b != nil {
 		back = b.returnTo
+	}
+	if back == ScreenSignedIn && rec != nil {
+		// An SSO switch cancelled: the session it started from, as it was
+		// (its organization list kept, to pick another).
+		f.backToSession(a, rec)
+		return nil
 	}
 	switch back {
 	case ScreenSignedOut, ScreenLinkSent, ScreenNeedsMoreAuth, ScreenChoosingOrganization:
@@ -329,7 +349,7 @@ func (f *Flows) completeBrowser(ctx context.Context, a Action, link deeplink.Lin
 		auth, err := f.api.AuthenticateSSO(cctx, link.Token, b.verifier, ist, f.sessionMinutes())
 		if ist != "" && KindOf(err) == KindIntermediateExpired {
 			// It ran out during the identity provider's round trip: SSO
-			// alone may still satisfy the organization (guess, §4).
+			// alone may still satisfy the organization (our reading: docs/stytch-notes.md, "SSO").
 			auth, err = f.api.AuthenticateSSO(cctx, link.Token, b.verifier, "", f.sessionMinutes())
 		}
 		if err != nil {
@@ -337,20 +357,17 @@ func (f *Flows) completeBrowser(ctx context.Context, a Action, link deeplink.Lin
 		}
 		done()
 		f.update(a, func(v *View) { v.Browser = nil })
-		return f.finish(ctx, a, auth)
+		if err := f.finish(ctx, a, auth); err != nil {
+			return err // stored nowhere: a session switched from stays (not revoked)
+		}
+		f.revokeSwitchedFrom(b.switchingFrom)
+		return nil
 	}
 }
 
 // ssoOnly reports whether org accepts nothing but SSO and SSO can start.
 func (f *Flows) ssoOnly(org Organization) bool {
 	return f.cfg.Browser.enabled() && org.SSORequired && len(org.SSOConnections) > 0
-}
-
-// wantsSSO reports whether a "not done yet" answer asks for SSO that this
-// app can do: primary authentication by SSO, and connections to use.
-func (f *Flows) wantsSSO(auth Authentication) bool {
-	return !auth.Authenticated && f.cfg.Browser.enabled() && slices.Contains(auth.PrimaryRequired, "sso") &&
-		(len(auth.Organization.SSOConnections) > 0 || auth.Organization.SSODefaultConnectionID != "")
 }
 
 // continueWithSSO keeps the intermediate session and starts SSO for the
@@ -365,5 +382,5 @@ func (f *Flows) continueWithSSO(a Action, auth Authentication) error {
 	f.mu.Unlock()
 	org := auth.Organization
 	org.SSORequired = true
-	return f.ssoStep(a, "start sso", org, "", returnTo)
+	return f.ssoStep(a, "start sso", org, "", ssoReturn{screen: returnTo})
 }

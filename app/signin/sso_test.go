@@ -372,3 +372,57 @@ func TestBrowserUnavailable(t *testing.T) {
 		t.Fatal("unreachable")
 	}
 }
+
+// TestSwitchIntoSSOOnlyOrganization: from the signed-in screen, an
+// organization that signs in by SSO only starts its SSO (its default
+// connection, or the choice of connections) instead of answering "sign out
+// and sign in again". The current session stays stored and valid until the
+// new one is stored, then is revoked; cancelling goes back to it.
+func TestSwitchIntoSSOOnlyOrganization(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, ports["stytch-go"])
+	oldToken, v := signedInListing(t, h, "northwind")
+	globex, umbrella := otherBySlug(t, v, "globex"), otherBySlug(t, v, "umbrella")
+	if !umbrella.SSORequired || !globex.SSORequired {
+		t.Fatalf("listed as SSO only: umbrella %v, globex %v", umbrella.SSORequired, globex.SSORequired)
+	}
+
+	// Several connections, no default: the choice; cancel keeps the session.
+	if err := h.flows.SwitchOrganization(ctx, globex.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v := wantScreen(t, h.flows, signin.ScreenChoosingSSOConnection); v.Organization.ID != globex.ID {
+		t.Fatalf("choosing a connection of %+v", v.Organization)
+	}
+	if err := h.flows.CancelBrowser(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v = wantScreen(t, h.flows, signin.ScreenSignedIn)
+	if v.Organization.Slug != "northwind" || len(v.OtherOrganizations) == 0 {
+		t.Fatalf("after cancel: %+v, %d others", v.Organization, len(v.OtherOrganizations))
+	}
+
+	// The default connection: straight to the browser, then signed in there.
+	if err := h.flows.SwitchOrganization(ctx, umbrella.ID); err != nil {
+		t.Fatal(err)
+	}
+	v = wantScreen(t, h.flows, signin.ScreenBrowser)
+	u := h.browser.last(t)
+	if v.Browser.Kind != "sso" || v.Browser.Organization != "Umbrella Health" || u.Query().Get("connection_id") != umbrella.SSODefaultConnectionID {
+		t.Fatalf("browser = %+v, %s", v.Browser, u)
+	}
+	if tok, _ := h.storedSession(); tok != oldToken || checkToken(t, h, oldToken) != "" {
+		t.Fatal("the current session must stay stored and valid during the switch")
+	}
+	if err := h.flows.CompleteLink(ctx, h.parse(h.browse(u, demo))); err != nil {
+		t.Fatal(err)
+	}
+	v = wantScreen(t, h.flows, signin.ScreenSignedIn)
+	if v.Organization.ID != umbrella.ID || v.Member.Email != demo {
+		t.Fatalf("signed in to %+v", v.Organization)
+	}
+	if tok, _ := h.storedSession(); tok == oldToken || tok == "" {
+		t.Fatal("the new session was not stored")
+	}
+	waitFor(t, "the session switched from revoked", func() bool { return checkToken(t, h, oldToken) == signin.KindSessionExpired })
+}

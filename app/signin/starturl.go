@@ -9,7 +9,7 @@ import (
 )
 
 // Stytch's public start URLs for the browser round trips. stytch-go has no
-// builder for them (reference §8), so the app builds them here, and checks
+// builder for them (docs/stytch-notes.md, "Start URLs"), so the app builds them here, and checks
 // every parameter first: they go to the system browser, and a wrong one would
 // send the user to the wrong place or leak nothing but still fail far away.
 //

@@ -10,9 +10,12 @@ import (
 // one with sessions.exchange. The current session stays valid — shown, kept
 // in the keychain and monitored — until the new one is stored; then it is
 // revoked. When the target asks for MFA the MFA step (mfa.go) follows, and
-// cancelling it returns to the current session. Joining an organization by
-// email domain is not possible this way (Stytch's exchange doesn't
-// JIT-provision): that takes a fresh sign-in (KindSwitchNeedsSignIn).
+// cancelling it returns to the current session. An organization that signs
+// in by SSO only goes straight to its identity provider (sso.go), as from
+// the organization list after sign-in; cancelling that returns to the
+// current session too. Joining an organization by email domain is not
+// possible this way (Stytch's exchange doesn't JIT-provision): that takes a
+// fresh sign-in (KindSwitchNeedsSignIn).
 
 // ListOrganizations fills View.OtherOrganizations.
 func (f *Flows) ListOrganizations(ctx context.Context) error {
@@ -81,6 +84,12 @@ func (f *Flows) SwitchOrganization(ctx context.Context, organizationID string) e
 	if target.Membership == MembershipEligibleByDomain {
 		return f.fail(a, E(op, KindSwitchNeedsSignIn, errors.New("joining by email domain needs a fresh sign-in")))
 	}
+	if f.ssoOnly(*target) {
+		// SSO only: straight to its identity provider, as from the
+		// organization list after sign-in; this session stays until the
+		// new one is stored (sso.go).
+		return f.ssoStep(a, op, *target, "", ssoReturn{screen: ScreenSignedIn, switchingFrom: rec.Token})
+	}
 	f.update(a, func(v *View) {
 		v.Screen = ScreenEntering
 		o := *target
@@ -93,19 +102,39 @@ func (f *Flows) SwitchOrganization(ctx context.Context, organizationID string) e
 		f.showSignedIn(a, rec, false, false)
 		return f.fail(a, withOp(op, err))
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return back(err)
-	case auth.Authenticated && auth.SessionToken != "":
-		if err := f.finish(ctx, a, auth); err != nil {
+	}
+	switch nextStep(auth) {
+	case nextSignedIn:
+		if err := f.signIn(ctx, a, auth); err != nil {
 			return err // stored nowhere: keep the old session alive (not revoked)
 		}
 		f.revokeSwitchedFrom(rec.Token)
 		return nil
-	case auth.MFARequired && len(auth.PrimaryRequired) == 0 && auth.IntermediateSessionToken != "":
+	case nextMFA:
 		return f.startMFA(ctx, a, auth)
+	case nextSSO:
+		if f.cfg.Browser.enabled() {
+			f.backToSession(a, rec)
+			org := auth.Organization
+			org.SSORequired = true
+			return f.ssoStep(a, op, org, "", ssoReturn{screen: ScreenSignedIn, switchingFrom: rec.Token})
+		}
+		return back(E(op, KindSwitchNeedsSignIn, errors.New("the organization needs single sign-on, which is not set up here")))
 	default:
 		// Another primary method (SSO, OAuth…) that this app can't do from here.
 		return back(E(op, KindSwitchNeedsSignIn, errors.New("the organization needs another sign-in method")))
 	}
+}
+
+// backToSession shows the signed-in session again after a switch that did
+// not leave it, keeping the list of other organizations.
+func (f *Flows) backToSession(a Action, rec *sessionRecord) {
+	o := rec.Organization
+	f.update(a, func(v *View) {
+		v.Screen = ScreenSignedIn
+		v.Organization = &o
+		v.Browser = nil
+	})
 }

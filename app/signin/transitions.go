@@ -89,8 +89,9 @@ func screens(groups ...[]Screen) []Screen {
 
 // transitions is the whole state machine. An action is refused (KindBusy,
 // ErrNotNow, nothing changes) on any screen not in its From, and a screen
-// change not in its To is a bug the tests catch (see moveAllowed).
-// New steps (MFA, organization switching, SSO) add their rows here.
+// change not in its To is a bug the tests catch (see moveAllowed). A new
+// step adds its rows here, and the walk in transitions_test.go makes it
+// list what it does on every screen.
 var transitions = []Transition{
 	{Action: ActRestore, From: []Screen{ScreenRestoring, ScreenSignedOut},
 		To: []Screen{ScreenRestoring, ScreenSignedIn, ScreenLinkSent, ScreenSignedOut}},
@@ -119,7 +120,7 @@ var transitions = []Transition{
 	{Action: ActStartSSO, From: []Screen{ScreenSignedOut, ScreenChoosingOrganization, ScreenNeedsMoreAuth, ScreenChoosingSSOConnection},
 		To: append([]Screen{ScreenSignedOut}, ssoNext...)},
 	{Action: ActCancelBrowser, From: ssoNext,
-		To: []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth}},
+		To: []Screen{ScreenSignedOut, ScreenLinkSent, ScreenChoosingOrganization, ScreenNeedsMoreAuth, ScreenSignedIn}},
 	// From the "needs more verification" screen back to the discovered
 	// organizations, with the same intermediate session (Stytch's answer
 	// renewed it; it may still enter another organization). To signed_out
@@ -151,7 +152,7 @@ var transitions = []Transition{
 	// Switching organizations: the current session stays until the new one is stored.
 	{Action: ActListOrganizations, From: []Screen{ScreenSignedIn}},
 	{Action: ActSwitchOrganization, From: []Screen{ScreenSignedIn},
-		To: screens([]Screen{ScreenEntering}, afterPrimary)},
+		To: screens([]Screen{ScreenEntering}, afterPrimary, ssoNext)},
 	{Action: ActDismissNotice, From: allScreens},
 
 	{Action: EvSessionChecked, From: []Screen{ScreenSignedIn}, Background: true},

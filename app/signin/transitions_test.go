@@ -55,7 +55,7 @@ var userActions = map[signin.Action]func(ctx context.Context, h *harness) error{
 	},
 	signin.ActConfirmRecoveryCodes: func(ctx context.Context, h *harness) error { return h.flows.ConfirmRecoveryCodes(ctx) },
 	signin.ActSaveRecoveryCodes: func(ctx context.Context, h *harness) error {
-		return h.flows.SaveRecoveryCodes(ctx, h.t.TempDir()+"/codes.txt")
+		return h.flows.SaveRecoveryCodes(ctx, func(signin.BackupCodes) (string, error) { return "codes.txt", nil })
 	},
 	signin.ActCancelMFA:         func(ctx context.Context, h *harness) error { return h.flows.CancelMFA(ctx) },
 	signin.ActListOrganizations: func(ctx context.Context, h *harness) error { return h.flows.ListOrganizations(ctx) },

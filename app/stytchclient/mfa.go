@@ -16,7 +16,8 @@ import (
 	"stytch-desktop/app/signin"
 )
 
-// MFA and organization switching (reference stytch-b2b-mfa-sso-broker.md §2-§3).
+// MFA and organization switching (docs/stytch-notes.md, "MFA" and
+// "Switching organizations").
 
 func (c *Client) SendSMSCode(ctx context.Context, req signin.MFARequest, phone string) error {
 	const op = "send sms code"
@@ -118,7 +119,7 @@ func (c *Client) ExchangeSession(ctx context.Context, sessionToken, organization
 		var se stytcherror.Error
 		if errors.As(err, &se) && se.ErrorType == "member_not_found" {
 			// sessions.exchange never JIT-creates a member: joining by email
-			// domain takes a fresh discovery sign-in (reference §3).
+			// domain takes a fresh discovery sign-in (docs/stytch-notes.md, "Switching organizations").
 			return signin.Authentication{}, signin.E(op, signin.KindSwitchNeedsSignIn, errors.Unwrap(mapped))
 		}
 		return signin.Authentication{}, mapped
@@ -127,7 +128,7 @@ func (c *Client) ExchangeSession(ctx context.Context, sessionToken, organization
 		resp.Member, resp.Organization, resp.MemberSession, resp.MFARequired, primary(resp.PrimaryRequired)), nil
 }
 
-// mfaState reads the screen choice inputs of reference §2: the member's
+// mfaState reads the screen choice inputs (docs/stytch-notes.md, "MFA"): the member's
 // enrolled factors from the Member object, the organization's allowed
 // methods, and whether Stytch already texted a code.
 func mfaState(r *mfa.MfaRequired, m organizations.Member, o organizations.Organization) signin.MFAState {

@@ -53,7 +53,7 @@ var kinds = map[string]signin.Kind{
 	"organization_not_allowed":  signin.KindNotAllowed,
 	"phone_country_not_allowed": signin.KindNotAllowed,
 
-	// MFA (reference stytch-b2b-mfa-sso-broker.md §2). unable_to_auth_otp_code
+	// MFA (docs/stytch-notes.md, "MFA"). unable_to_auth_otp_code
 	// means expired or used; the flows tell those apart by the code's age.
 	"otp_code_not_found":                               signin.KindCodeWrong,
 	"unable_to_authenticate_totp":                      signin.KindCodeWrong,

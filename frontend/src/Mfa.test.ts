@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen, waitFor } from "@testing-library/svelte";
+import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import App from "./App.svelte";
 import { FakeBackend, SAMPLE_ORGS, SAMPLE_RECOVERY_CODES, sampleView } from "./lib/fake";
@@ -178,5 +178,22 @@ describe("switching organizations", () => {
     await user.click(await screen.findByRole("button", { name: "Accept invitation to Globex" }));
     await waitFor(() => expect(screen.getByText("Globex")).toBeInTheDocument());
     expect(screen.getByRole("heading", { name: /you're signed in/i })).toBeInTheDocument();
+  });
+
+  it("offers an SSO-only organization's SSO, not extra verification, and cancels back", async () => {
+    const { backend, user } = setup(sampleView("signed_in"));
+    await user.click(await screen.findByRole("button", { name: "Switch organization…" }));
+    const sso = await screen.findByRole("button", { name: "Sign in to Hooli with SSO" });
+    expect(sso).toHaveTextContent("Sign in with SSO");
+    const row = sso.closest("li")!;
+    expect(within(row).getByText("Signs in with SSO")).toBeInTheDocument();
+    expect(within(row).queryByText("Asks for extra verification")).not.toBeInTheDocument();
+
+    await user.click(sso);
+    const hooli = SAMPLE_ORGS.find((o) => o.slug === "hooli")!;
+    expect(calls(backend, "SwitchOrganization")).toEqual([["SwitchOrganization", hooli.id]]);
+    await user.click(await screen.findByRole("button", { name: /cancel/i }));
+    expect(await screen.findByRole("heading", { name: /you're signed in/i })).toBeInTheDocument();
+    expect(screen.getByText("Acme Corp")).toBeInTheDocument();
   });
 });

@@ -1,8 +1,8 @@
 // Package secretstest is the contract every signin.Secrets implementation
 // must pass (the real keychain, and the test stores in keychaintest). Each
 // implementation's tests call Run; the sign-in flows rely on exactly these
-// semantics and nothing more. The size limits are the keychain's, the
-// smallest any platform allows.
+// semantics and nothing more, including the size limits
+// (signin.MaxSecretSize, signin.MaxSecretTextSize).
 package secretstest
 
 import (
@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"stytch-desktop/app/keychain"
 	"stytch-desktop/app/signin"
 )
 
@@ -111,7 +110,7 @@ func testRoundTrip(t *testing.T, s signin.Secrets) {
 	for i := range allBytes {
 		allBytes[i] = byte(i)
 	}
-	maxSize := bytes.Repeat([]byte{0xff, 0x00, 'a', '\n'}, keychain.MaxValueSize/4+1)[:keychain.MaxValueSize]
+	maxSize := bytes.Repeat([]byte{0xff, 0x00, 'a', '\n'}, signin.MaxSecretSize/4+1)[:signin.MaxSecretSize]
 	tests := []struct {
 		name  string
 		value []byte
@@ -122,8 +121,8 @@ func testRoundTrip(t *testing.T, s signin.Secrets) {
 		{"NUL and newlines", []byte("a\x00b\nc\r\n\x00")},
 		{"invalid UTF-8", []byte{0xc3, 0x28, 0xa0, 0xa1}},
 		{"unicode", []byte("jeton de séance ✓ 🔑")},
-		{"exactly MaxValueSize", maxSize},
-		{"MaxValueSize-1", maxSize[:len(maxSize)-1]},
+		{"exactly MaxSecretSize", maxSize},
+		{"MaxSecretSize-1", maxSize[:len(maxSize)-1]},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,7 +182,7 @@ func testDeleteMissing(t *testing.T, s signin.Secrets) {
 
 func testTooBig(t *testing.T, s signin.Secrets) {
 	mustSet(t, s, "storetest-big", []byte("old"))
-	for _, n := range []int{keychain.MaxTextSize + 1, 64 << 10} {
+	for _, n := range []int{signin.MaxSecretTextSize + 1, 64 << 10} {
 		big := []byte(strings.Repeat(secretMarker, n/len(secretMarker)+1)[:n])
 		err := s.Set(ctx(t), "storetest-big", big)
 		if !errors.Is(err, signin.ErrSecretTooBig) {
@@ -195,16 +194,16 @@ func testTooBig(t *testing.T, s signin.Secrets) {
 		mustGet(t, s, "storetest-big", []byte("old"))
 	}
 	// Binary values have the lower limit (they are base64-encoded).
-	if err := s.Set(ctx(t), "storetest-big", make([]byte, keychain.MaxValueSize+1)); !errors.Is(err, signin.ErrSecretTooBig) {
-		t.Fatalf("Set(binary MaxValueSize+1) = %v, want ErrTooBig", err)
+	if err := s.Set(ctx(t), "storetest-big", make([]byte, signin.MaxSecretSize+1)); !errors.Is(err, signin.ErrSecretTooBig) {
+		t.Fatalf("Set(binary MaxSecretSize+1) = %v, want ErrTooBig", err)
 	}
 	mustGet(t, s, "storetest-big", []byte("old"))
 	// A session JWT's worth of text fits.
-	jwtSized := []byte(strings.Repeat("eyJhbGciOiJSUzI1NiJ9.", keychain.MaxTextSize)[:keychain.MaxTextSize])
+	jwtSized := []byte(strings.Repeat("eyJhbGciOiJSUzI1NiJ9.", signin.MaxSecretTextSize)[:signin.MaxSecretTextSize])
 	mustSet(t, s, "storetest-big", jwtSized)
 	mustGet(t, s, "storetest-big", jwtSized)
 	// Too big for a key that does not exist leaves it missing.
-	big := make([]byte, keychain.MaxValueSize+1)
+	big := make([]byte, signin.MaxSecretSize+1)
 	if err := s.Set(ctx(t), "storetest-big-new", big); !errors.Is(err, signin.ErrSecretTooBig) {
 		t.Fatalf("Set(new key, too big) = %v, want ErrTooBig", err)
 	}

@@ -177,6 +177,8 @@ export class FakeBackend implements Backend {
   // for its link, and an intermediate session after a discovery link.
   private pending: { email: string; expiresAt: number } | null = null;
   private inter = false;
+  // The organization an SSO switch started from (CancelBrowser goes back to it).
+  private switchingFrom: Organization | null = null;
   private failure: Notice | null = null;
 
   constructor(initial: View, opts: FakeOptions = {}) {
@@ -536,6 +538,9 @@ export class FakeBackend implements Backend {
   }
 
   CancelBrowser(): Promise<View> {
+    const from = this.switchingFrom;
+    this.switchingFrom = null;
+    if (from) return this.act("CancelBrowser", [], (v) => ({ ...v, screen: "signed_in", browser: null, organization: from, notice: null }));
     return this.act("CancelBrowser", [], (v) => ({
       ...v,
       screen: (v.organizations ?? []).length > 0 ? "choosing_organization" : "signed_out",
@@ -682,6 +687,11 @@ export class FakeBackend implements Backend {
     return this.act("SwitchOrganization", [organizationId], (v) => {
       const org = (v.otherOrganizations ?? []).find((o) => o.id === organizationId);
       if (!org) return this.withNotice(v, { kind: "organization_not_found" });
+      if (org.ssoRequired && v.ssoAvailable) {
+        // As the Go flows (switch.go): its SSO, the current session kept until it completes.
+        this.switchingFrom = v.organization ?? null;
+        return this.ssoStep(v, org, "");
+      }
       if (org.needsMoreAuth) return this.mfaStep(v, org, true);
       return this.signedIn(v, org);
     });

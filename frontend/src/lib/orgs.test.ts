@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { orgAction, signInTitle } from "./orgs";
+import { orgAction, signInTitle, switchAction } from "./orgs";
 import type { Membership } from "./types";
 
 describe("orgAction", () => {
@@ -14,6 +14,17 @@ describe("orgAction", () => {
 
   it("falls back to Continue for a membership this build doesn't know", () => {
     expect(orgAction({ name: "X", membership: "future" as Membership }).label).toBe("Continue");
+  });
+});
+
+describe("switchAction", () => {
+  it.each<[Membership, boolean, string, string]>([
+    ["member", false, "Switch", "Switch to Acme Corp"],
+    ["invited", false, "Accept invitation", "Accept invitation to Acme Corp"],
+    ["member", true, "Sign in with SSO", "Sign in to Acme Corp with SSO"],
+    ["invited", true, "Sign in with SSO", "Sign in to Acme Corp with SSO"],
+  ])("%s, SSO only: %s", (membership, ssoRequired, label, ariaLabel) => {
+    expect(switchAction({ name: "Acme Corp", membership, ssoRequired })).toEqual({ label, ariaLabel });
   });
 });
 

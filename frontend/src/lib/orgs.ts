@@ -21,8 +21,12 @@ export function orgAction(org: Pick<Organization, "name" | "membership" | "ssoRe
   return byMembership[org.membership] ?? byMembership.member;
 }
 
-/** The switch action on the signed-in screen (sessions.exchange into another organization). */
-export function switchAction(org: Pick<Organization, "name" | "membership">): OrgAction {
+/**
+ * The switch action on the signed-in screen: sessions.exchange into another
+ * organization, or its SSO when it signs in by SSO only.
+ */
+export function switchAction(org: Pick<Organization, "name" | "membership" | "ssoRequired">): OrgAction {
+  if (org.ssoRequired) return { label: "Sign in with SSO", ariaLabel: `Sign in to ${org.name} with SSO` };
   if (org.membership === "invited") return { label: "Accept invitation", ariaLabel: `Accept invitation to ${org.name}` };
   return { label: "Switch", ariaLabel: `Switch to ${org.name}` };
 }

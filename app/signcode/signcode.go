@@ -1,4 +1,8 @@
-package openpage
+// Package signcode is the format of a sign-in code: what the /open page
+// (app/openpage) hands out and the app (app/signin, app/lifecycle) accepts.
+// It is its own package so reading a code needs no HTTP server, templates or
+// sealing.
+package signcode
 
 import (
 	"crypto/rand"
