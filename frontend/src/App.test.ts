@@ -495,3 +495,57 @@ describe("the first view handed over before the module ran (/first-view.js)", ()
     expect(screen.getByRole("heading", { level: 1, name: /you're signed in/i })).toBeInTheDocument();
   });
 });
+
+// Go's rule (app/signin/machine.go): seq grows with every change of the
+// sign-in state, so two views with the same seq show the same state, and the
+// one already shown may be the more complete one (app/lifecycle adds the
+// run-wide warning to the views it forwards; an answer straight from the
+// flows lacks it). Only seq 0 has two states: before the flows change
+// anything, the lifecycle's start-up views (restoring, then a start failure)
+// both carry it.
+describe("a view is applied only when it is newer than the one shown", () => {
+  const warned = (v: View): View => ({ ...v, warning: "single_instance_unavailable" });
+
+  it("an answer with the shown seq does not replace it: the warning stays after saving backup codes", async () => {
+    const shown = warned({ ...sampleView("mfa_recovery_codes"), seq: 9 });
+    const { backend, user } = setup(shown);
+    await screen.findByText(/can't make sure only one copy of it runs/);
+    // Lifecycle.SaveRecoveryCodes answered with the flows' view: same state, no warning.
+    backend.SaveRecoveryCodes = () => {
+      const { warning: _w, ...bare } = shown;
+      return Promise.resolve(bare);
+    };
+    await user.click(screen.getByRole("button", { name: "Save to a file…" }));
+    await tick();
+    expect(screen.getByText(/can't make sure only one copy of it runs/)).toBeInTheDocument();
+  });
+
+  it("an event with the shown seq does not replace it either", async () => {
+    const { backend } = setup(warned({ ...sampleView("signed_in"), seq: 4 }));
+    await screen.findByText(/can't make sure only one copy of it runs/);
+    backend.emit({ ...sampleView("signed_in"), seq: 4 });
+    await tick();
+    expect(screen.getByText(/can't make sure only one copy of it runs/)).toBeInTheDocument();
+  });
+
+  it("at seq 0 the start failure replaces the restoring placeholder (event)", async () => {
+    const { backend } = setup({ ...sampleView("restoring"), seq: 0 });
+    await screen.findByRole("heading", { name: /checking your session/i });
+    backend.emit({ ...sampleView("signed_out"), seq: 0, notice: { kind: "start_failed" } });
+    expect(await screen.findByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
+  });
+
+  it("at seq 0 State's start failure replaces the handed-over restoring view", async () => {
+    const backend = new FakeBackend({ ...sampleView("signed_out"), seq: 0, notice: { kind: "start_failed" } });
+    render(App, { props: { backend, initial: { ...sampleView("restoring"), seq: 0 } } });
+    expect(await screen.findByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
+  });
+
+  it("at seq 0 a late restoring view does not take back a start failure", async () => {
+    const { backend } = setup({ ...sampleView("signed_out"), seq: 0, notice: { kind: "start_failed" } });
+    await screen.findByRole("heading", { level: 1, name: /^sign in$/i });
+    backend.emit({ ...sampleView("restoring"), seq: 0 });
+    await tick();
+    expect(screen.getByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
+  });
+});
