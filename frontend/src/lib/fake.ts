@@ -2,6 +2,7 @@ import { normalizeCode } from "./code";
 import type { Backend } from "./backend";
 import type { MFAView, Notice, Organization, Screen, View } from "./types";
 import { SCREENS } from "./types";
+import { moveAllowed, offeredOn } from "./contract";
 import { suggestSlug, validateEmail, validateOrgName, validatePhone, validateSlug } from "./validate";
 
 // An in-memory Backend: used by the unit tests and by the ?demo=<screen>
@@ -144,21 +145,6 @@ export interface FakeOptions {
   organizations?: Organization[];
 }
 
-// Which screens offer each action: the rows of app/signin/transitions.go.
-// Anywhere else the real backend refuses the action and changes nothing.
-// (SSO, MFA and switching actions, below, are not checked here.)
-const OFFERED: Record<string, Screen[]> = {
-  SendLink: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth"],
-  Resend: ["link_sent"],
-  UseAnotherEmail: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth"],
-  SubmitLink: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth", "signed_in", "browser"],
-  ChooseOrganization: ["choosing_organization", "needs_more_auth"],
-  CreateOrganization: ["choosing_organization"],
-  BackToOrganizations: ["needs_more_auth"],
-  SignOut: ["signed_in"],
-  RetryRestore: ["restoring", "signed_out"],
-};
-
 const LINK_LIFETIME = 60 * MINUTE;
 
 /** Refused: another operation runs, or the action isn't offered here (the real ErrBusy / ErrNotNow). */
@@ -210,8 +196,22 @@ export class FakeBackend implements Backend {
 
   // --- the real flows' primitives (machine.go) ---
 
+  /** The method whose action is running: its row in the table bounds the screen changes. */
+  private current: string | null = null;
+
   private update(patch: Partial<View>): void {
-    this.emit({ ...this.view, ...patch, seq: ++this.seq });
+    const next = { ...this.view, ...patch, seq: ++this.seq };
+    this.checkMove(next.screen);
+    this.emit(next);
+  }
+
+  // A screen change the transition table (contract.json) does not allow is a
+  // bug in this demo, as it is in the Go flows under test (strictMoves).
+  private checkMove(to: Screen): void {
+    const from = this.view.screen;
+    if (this.current && !moveAllowed(this.current, from, to)) {
+      throw new Error(`demo backend: ${this.current} moved ${from} → ${to}, which the transition table does not allow`);
+    }
   }
 
   private fail(notice: Notice, patch: Partial<View> = {}): void {
@@ -219,11 +219,13 @@ export class FakeBackend implements Backend {
   }
 
   /** begin … end around one action, as Flows.begin does; resolves to the final view. */
-  private async op(method: string, args: unknown[], body: () => Promise<void> | void): Promise<View> {
-    this.calls.push([method, ...args]);
-    const offered = OFFERED[method];
-    if (this.running || (offered && !offered.includes(this.view.screen))) return this.view;
+  private async op(method: string, args: unknown[], body: () => Promise<void> | void, record = true): Promise<View> {
+    if (record) this.calls.push([method, ...args]);
+    // Offered where the transition table says (contract.json); anywhere else
+    // the real backend refuses the action and changes nothing.
+    if (this.running || !offeredOn(method, this.view.screen)) return this.view;
     this.running = true;
+    this.current = method;
     this.update({ busy: true, notice: null });
     try {
       await body();
@@ -232,6 +234,7 @@ export class FakeBackend implements Backend {
     } finally {
       this.update({ busy: false });
       this.running = false;
+      this.current = null;
     }
     return this.view;
   }
@@ -241,7 +244,9 @@ export class FakeBackend implements Backend {
     return this.op(method, args, async () => {
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
       // next returns the whole new view (what it leaves out is gone).
-      this.emit({ ...next({ ...this.view }), busy: true, seq: ++this.seq });
+      const v = { ...next({ ...this.view }), busy: true, seq: ++this.seq };
+      this.checkMove(v.screen);
+      this.emit(v);
     });
   }
 
@@ -337,8 +342,13 @@ export class FakeBackend implements Backend {
       this.fail({ kind: "link_malformed" });
       return Promise.resolve(this.view);
     }
+    return this.deliver(link, [pastedLink], true);
+  }
+
+  /** A link through the link door: pasted (SubmitLink), or a sign-in code's (RedeemCode). */
+  private deliver(link: string, args: unknown[], record: boolean): Promise<View> {
     const token = /[?&]token=([^&#]*)/.exec(link)?.[1] ?? "";
-    return this.op("SubmitLink", [pastedLink], async () => {
+    return this.op("SubmitLink", args, async () => {
       const prev = this.view.screen;
       if (prev === "browser" && this.view.browser?.kind === "sso") {
         // The identity provider's answer: the SSO round trip ends in a session (sso.go).
@@ -370,7 +380,7 @@ export class FakeBackend implements Backend {
         resendAfter: undefined,
         linkExpiresAt: undefined,
       });
-    });
+    }, record);
   }
 
   // --- the organization step (organizations.go) ---
@@ -433,11 +443,16 @@ export class FakeBackend implements Backend {
     });
   }
 
-  RedeemCode(code: string): Promise<View> {
-    return this.act("RedeemCode", [code], (v) => {
-      if (normalizeCode(code) === null) return this.withNotice(v, { kind: "code_invalid" });
-      return { ...v, screen: "choosing_organization", organizations: SAMPLE_ORGS.map((o) => ({ ...o })), notice: null };
+  async RedeemCode(code: string): Promise<View> {
+    let link = "";
+    await this.op("RedeemCode", [code], () => {
+      if (normalizeCode(code) === null) return this.fail({ kind: "code_invalid" });
+      link = `stytch-desktop://auth/callback?stytch_token_type=discovery&token=${"Q".repeat(44)}`;
     });
+    // As app/lifecycle does: the code's link then goes through the link door
+    // like a link from the OS (complete_link), not as a call of the screens.
+    if (link) await this.deliver(link, [link], false);
+    return this.view;
   }
 
   ChooseOrganization(organizationId: string): Promise<View> {
