@@ -3,17 +3,18 @@ import { render, screen, within, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { tick } from "svelte";
 import App from "./App.svelte";
-import { FakeBackend, SAMPLE_ORGS, sampleView } from "./lib/fake";
+import { DemoBackend } from "./lib/demo";
+import { SAMPLE_ORGS, sampleView } from "./lib/samples";
 import type { Screen, View } from "./lib/types";
 
 function setup(view: View, props: { startCreating?: boolean } = {}) {
-  const backend = new FakeBackend(view);
+  const backend = new DemoBackend(view);
   const user = userEvent.setup();
   const result = render(App, { props: { backend, ...props } });
   return { backend, user, ...result };
 }
 
-const methodCalls = (b: FakeBackend, method: string) => b.calls.filter((c) => c[0] === method);
+const methodCalls = (b: DemoBackend, method: string) => b.calls.filter((c) => c[0] === method);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -265,7 +266,7 @@ describe("resend after Stytch's 429", () => {
   it("Resend is closed with a countdown for Retry-After, then opens", async () => {
     vi.useFakeTimers({ toFake: ["Date", "setInterval", "clearInterval", "setTimeout", "clearTimeout"] });
     const now = Date.now();
-    const backend = new FakeBackend({ ...sampleView("link_sent"), resendAfter: new Date(now - 1000).toISOString() });
+    const backend = new DemoBackend({ ...sampleView("link_sent"), resendAfter: new Date(now - 1000).toISOString() });
     render(App, { props: { backend } });
     await vi.advanceTimersByTimeAsync(0);
     backend.failNext({ kind: "rate_limited", retryAfterSeconds: 20 });
@@ -457,12 +458,12 @@ describe("state events and focus", () => {
 
 describe("About line", () => {
   it("names the broker or API host this build signs in through", async () => {
-    const fake = new FakeBackend({ ...sampleView("signed_out"), mode: "broker", backend: "https://auth.example.com:8443" });
+    const fake = new DemoBackend({ ...sampleView("signed_out"), mode: "broker", backend: "https://auth.example.com:8443" });
     render(App, { props: { backend: fake } });
     expect(await screen.findByText("auth.example.com:8443")).toBeInTheDocument();
   });
   it("is absent in local mode", async () => {
-    const fake = new FakeBackend({ ...sampleView("signed_out"), mode: "local" });
+    const fake = new DemoBackend({ ...sampleView("signed_out"), mode: "local" });
     render(App, { props: { backend: fake } });
     await screen.findByRole("heading", { level: 1 });
     expect(screen.queryByText(/Signs in through/)).toBeNull();
@@ -471,7 +472,7 @@ describe("About line", () => {
 
 describe("the first view handed over before the module ran (/first-view.js)", () => {
   it("paints the real screen at once, without 'Checking your session…' and before State answers", () => {
-    const backend = new FakeBackend(sampleView("signed_out"));
+    const backend = new DemoBackend(sampleView("signed_out"));
     let answer: (v: View) => void = () => {};
     backend.State = () => new Promise<View>((resolve) => (answer = resolve));
     render(App, { props: { backend, initial: { ...sampleView("signed_in"), seq: 5 } } });
@@ -482,13 +483,13 @@ describe("the first view handed over before the module ran (/first-view.js)", ()
   });
 
   it("State's answer still wins when it is newer (a change nobody heard before the subscription)", async () => {
-    const backend = new FakeBackend({ ...sampleView("signed_out"), seq: 7 });
+    const backend = new DemoBackend({ ...sampleView("signed_out"), seq: 7 });
     render(App, { props: { backend, initial: { ...sampleView("restoring"), seq: 3 } } });
     expect(await screen.findByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
   });
 
   it("an older State answer does not take the screen back", async () => {
-    const backend = new FakeBackend({ ...sampleView("signed_out"), seq: 2 });
+    const backend = new DemoBackend({ ...sampleView("signed_out"), seq: 2 });
     render(App, { props: { backend, initial: { ...sampleView("signed_in"), seq: 4 } } });
     await tick();
     await new Promise((r) => setTimeout(r, 0));
@@ -536,7 +537,7 @@ describe("a view is applied only when it is newer than the one shown", () => {
   });
 
   it("at seq 0 State's start failure replaces the handed-over restoring view", async () => {
-    const backend = new FakeBackend({ ...sampleView("signed_out"), seq: 0, notice: { kind: "start_failed" } });
+    const backend = new DemoBackend({ ...sampleView("signed_out"), seq: 0, notice: { kind: "start_failed" } });
     render(App, { props: { backend, initial: { ...sampleView("restoring"), seq: 0 } } });
     expect(await screen.findByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
   });
