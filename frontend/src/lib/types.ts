@@ -152,7 +152,7 @@ export interface View {
   /** signed_in, after ListOrganizations(). */
   otherOrganizations?: Organization[] | null;
   /** signed_in, right after a backup code was used. */
-  backupCodesRemaining?: number;
+  backupCodesLeft?: number;
   /** A condition of the whole run, shown on every screen (e.g. single_instance_unavailable). */
   warning?: NoticeKind | string;
 }
