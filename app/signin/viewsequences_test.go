@@ -4,33 +4,43 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"net/url"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
+	"stytch-desktop/app/codeclient"
+	"stytch-desktop/app/deeplink"
 	"stytch-desktop/app/localstytch"
+	"stytch-desktop/app/openpage"
 	"stytch-desktop/app/signin"
 )
 
-// The view sequences the screens receive, held as a contract between the real
-// flows and the frontend's FakeBackend (frontend/src/lib/fake.ts), which the
-// screens' unit tests run against. Each named scenario runs here through the
-// real flows and the real stytch-go client against the local API; the views
-// every step emits, reduced to what the screens branch on, are compared with
-// testdata/view-sequences.json. frontend/src/lib/fake.contract.test.ts runs
-// the FakeBackend through the same steps and expects the same sequences, so a
-// change to either side that the other doesn't follow fails a test.
-// UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin rewrites
-// the fixture (then run the frontend's tests).
+// The view sequences the screens receive, recorded from the real flows. Each
+// named scenario runs here through the real flows and the real stytch-go
+// client against the local API; the views every step emits, reduced to what
+// the screens branch on, are compared with testdata/view-sequences.json. The
+// frontend uses the recording twice: src/replay.test.ts plays each scenario
+// on the screens against a backend that replays it (frontend/src/lib/replay.ts),
+// and src/lib/demo.contract.test.ts holds the dev server's demo backend
+// (frontend/src/lib/demo.ts) to the link and organization scenarios.
+// go test ./app/signin -run Golden -update (or UPDATE_VIEW_SEQUENCES=1)
+// rewrites the recording with the contract (contract_golden_test.go); then
+// run the frontend's tests.
 
 const viewSequencesFile = "testdata/view-sequences.json"
 
 // seqStep is one thing the user (or the OS) does. Do is one of:
-// send {email}, resend, link {which: valid | used | foreign}, choose {slug},
+// send {email}, resend, link {which: valid | used | foreign | browser (the
+// identity provider's answer to the last browser round trip)}, choose {slug},
 // create {name, slug}, back, useAnotherEmail, dismiss, wait {seconds},
-// fault {status, errorType, retryAfter} (the next step's send fails so).
+// fault {status, errorType, retryAfter} (the next step's send fails so),
+// code {which: valid | wrong} (the /open page's sign-in code, then its link
+// through the link door, as app/lifecycle does), mfaCode {which: right |
+// wrong} (the texted code), cancelMFA, list (the organizations to switch
+// to), switch {slug}, cancelBrowser.
 type seqStep struct {
 	Do         string `json:"do"`
 	Email      string `json:"email,omitempty"`
@@ -53,6 +63,11 @@ type seqView struct {
 	Organizations int            `json:"organizations,omitempty"` // how many are listed
 	ResendIn      int            `json:"resendIn,omitempty"`      // seconds until resend is allowed
 	Email         string         `json:"email,omitempty"`
+	MFAMethod     string         `json:"mfaMethod,omitempty"`       // view.mfa.method ("" on the enrollment choice)
+	Switching     bool           `json:"switching,omitempty"`       // view.mfa.switching
+	Browser       string         `json:"browser,omitempty"`         // view.browser.kind
+	Others        int            `json:"others,omitempty"`          // how many otherOrganizations are listed
+	BackupLeft    int            `json:"backupCodesLeft,omitempty"` // view.backupCodesLeft
 }
 
 type seqStepViews struct {
@@ -64,7 +79,10 @@ type seqScenario struct {
 	Name string `json:"name"`
 	// Browser: SSO and OAuth round trips are configured (a public token);
 	// the screens see it as view.ssoAvailable.
-	Browser bool           `json:"browser"`
+	Browser bool `json:"browser"`
+	// Codes: links open the /open page, which shows a sign-in code
+	// (view.codeEntry).
+	Codes   bool           `json:"codes,omitempty"`
 	Initial seqView        `json:"initial"`
 	Steps   []seqStepViews `json:"steps"`
 }
@@ -84,43 +102,73 @@ type seqFixture struct {
 	Scenarios             []seqScenario `json:"scenarios"`
 }
 
-var viewScenarios = []struct {
+type viewScenario struct {
 	name      string
 	steps     []seqStep
 	noBrowser bool
-}{
+	codes     bool
+}
+
+var viewScenarios = []viewScenario{
 	{"discovery, then choose an organization", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "northwind"},
-	}, false},
+	}, false, false},
 	{"create with a taken slug, then with a free one", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "valid"},
 		{Do: "create", Name: "Acme", Slug: "acme"},
 		{Do: "create", Name: "Acme", Slug: "acme-desktop"},
-	}, false},
+	}, false, false},
 	{"a used link while a new sign-in waits", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "useAnotherEmail"},
 		{Do: "wait", Seconds: 3}, {Do: "send", Email: demo}, {Do: "link", Which: "used"}, {Do: "dismiss"},
-	}, false},
+	}, false, false},
 	{"a link from another project", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "foreign"}, {Do: "useAnotherEmail"},
-	}, false},
+	}, false, false},
 	{"resend too soon", []seqStep{
 		{Do: "send", Email: demo}, {Do: "resend"},
-	}, false},
+	}, false, false},
 	{"resend refused by Stytch with Retry-After", []seqStep{
 		{Do: "send", Email: demo}, {Do: "wait", Seconds: 3},
 		{Do: "fault", Status: 429, ErrorType: "too_many_requests", RetryAfter: 20}, {Do: "resend"},
 		{Do: "wait", Seconds: 21}, {Do: "resend"},
-	}, false},
+	}, false, false},
 	{"an organization that needs MFA", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "fortress"},
-	}, false},
+	}, false, false},
 	// Umbrella signs in by SSO only; without SSO configured (no public
 	// token) it needs another sign-in method.
 	{"an organization that needs another sign-in method, then back to the list", []seqStep{
 		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "umbrella"},
 		{Do: "back"}, {Do: "choose", Slug: "northwind"},
-	}, true},
+	}, true, false},
+	{"MFA by text message: a wrong code, then the right one", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "fortress"},
+		{Do: "mfaCode", Which: "wrong"}, {Do: "mfaCode", Which: "right"},
+	}, false, false},
+	{"MFA cancelled: back to the organization list", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "fortress"},
+		{Do: "cancelMFA"}, {Do: "choose", Slug: "northwind"},
+	}, false, false},
+	// Umbrella signs in by SSO only and has one connection: choosing it
+	// opens the browser at once; the identity provider's answer signs in.
+	{"SSO: an organization that accepts only SSO, through the browser", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "umbrella"},
+		{Do: "link", Which: "browser"},
+	}, false, false},
+	{"SSO cancelled: back to the organization list", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "umbrella"},
+		{Do: "cancelBrowser"},
+	}, false, false},
+	{"a sign-in code from the /open page: a wrong one, then the right one", []seqStep{
+		{Do: "send", Email: demo}, {Do: "code", Which: "wrong"}, {Do: "code", Which: "valid"},
+		{Do: "choose", Slug: "northwind"},
+	}, false, true},
+	{"switch organizations: to one that needs MFA, cancelled, then done", []seqStep{
+		{Do: "send", Email: demo}, {Do: "link", Which: "valid"}, {Do: "choose", Slug: "northwind"},
+		{Do: "list"}, {Do: "switch", Slug: "fortress"}, {Do: "cancelMFA"},
+		{Do: "wait", Seconds: 3}, {Do: "list"}, {Do: "switch", Slug: "fortress"}, {Do: "mfaCode", Which: "right"},
+	}, false, false},
 }
 
 type seqRecorder struct {
@@ -151,6 +199,16 @@ func reduceView(v signin.View, now time.Time) seqView {
 	if v.Organization != nil {
 		s.Organization = v.Organization.Slug
 	}
+	if v.MFA != nil {
+		s.MFAMethod, s.Switching = v.MFA.Method, v.MFA.Switching
+	}
+	if v.Browser != nil {
+		s.Browser = v.Browser.Kind
+	}
+	s.Others = len(v.OtherOrganizations)
+	if v.BackupCodesLeft != nil {
+		s.BackupLeft = *v.BackupCodesLeft
+	}
 	if v.ResendAfter != nil && v.ResendAfter.After(now) {
 		s.ResendIn = int((v.ResendAfter.Sub(now) + time.Second - 1) / time.Second)
 	}
@@ -177,19 +235,25 @@ func sameSeqView(a, b seqView) bool {
 
 const sendPath = "/v1/b2b/magic_links/email/discovery/send"
 
-func runViewScenario(t *testing.T, steps []seqStep, noBrowser bool) (seqScenario, []seqOrg) {
+func runViewScenario(t *testing.T, vs viewScenario) (seqScenario, []seqOrg) {
+	steps := vs.steps
 	h := newHarness(t, ports["stytch-go"], func(c *signin.Config) {
-		if noBrowser {
+		if vs.noBrowser {
 			c.Browser = signin.BrowserConfig{}
 		}
 	})
+	if vs.codes { // as codeHarness (code_test.go)
+		h.cfg.EmailRedirectURL = h.baseURL + openpage.PagePath
+		h.cfg.Codes = codeclient.New(h.baseURL+openpage.RedeemPath, deeplink.DefaultParser)
+		h.flows = h.newDevice(h.store)
+	}
 	ctx := context.Background()
 	if err := h.flows.Restore(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rec := &seqRecorder{}
 	h.flows.Subscribe(rec.add)
-	sc := seqScenario{Initial: reduceView(h.flows.View(), h.clock.Now()), Browser: h.flows.View().SSOAvailable}
+	sc := seqScenario{Initial: reduceView(h.flows.View(), h.clock.Now()), Browser: h.flows.View().SSOAvailable, Codes: h.flows.View().CodeEntry}
 	var discovered []seqOrg
 	var pendingEmail, usedLink string
 	faulted := false
@@ -208,6 +272,8 @@ func runViewScenario(t *testing.T, steps []seqStep, noBrowser bool) (seqScenario
 				usedLink = link
 			case "used":
 				link = usedLink
+			case "browser":
+				link = h.browse(h.browser.last(t), pendingEmail)
 			case "foreign": // a well-formed token this project never issued
 				u, perr := url.Parse(link)
 				if perr != nil {
@@ -227,6 +293,29 @@ func runViewScenario(t *testing.T, steps []seqStep, noBrowser bool) (seqScenario
 			err = h.flows.CreateOrganization(ctx, signin.NewOrganization{Name: st.Name, Slug: st.Slug})
 		case "back":
 			err = h.flows.BackToOrganizations(ctx)
+		case "code":
+			code := "ABCD-EFGH" // well formed, never issued
+			if st.Which == "valid" {
+				code = h.codeFor(pendingEmail)
+			}
+			var link deeplink.Link
+			if link, err = h.flows.RedeemCode(ctx, code); err == nil {
+				err = h.flows.CompleteLink(ctx, link)
+			}
+		case "mfaCode":
+			code := h.smsCode(localstytch.DemoPhone)
+			if st.Which == "wrong" {
+				code = wrongCode(code)
+			}
+			err = h.flows.SubmitMFACode(ctx, code)
+		case "cancelMFA":
+			err = h.flows.CancelMFA(ctx)
+		case "list":
+			err = h.flows.ListOrganizations(ctx)
+		case "switch":
+			err = h.flows.SwitchOrganization(ctx, otherBySlug(t, h.flows.View(), st.Slug).ID)
+		case "cancelBrowser":
+			err = h.flows.CancelBrowser(ctx)
 		case "useAnotherEmail":
 			err = h.flows.UseAnotherEmail(ctx)
 		case "dismiss":
@@ -260,14 +349,15 @@ func runViewScenario(t *testing.T, steps []seqStep, noBrowser bool) (seqScenario
 	return sc, discovered
 }
 
-func TestViewSequences(t *testing.T) {
+func TestViewSequencesGolden(t *testing.T) {
 	got := seqFixture{
-		Comment: "Generated by TestViewSequences (app/signin/viewsequences_test.go) from the real flows against the local API; " +
-			"frontend/src/lib/fake.contract.test.ts holds the FakeBackend to it. Regenerate: UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin",
+		Comment: "Generated by TestViewSequencesGolden (app/signin/viewsequences_test.go) from the real flows against the local API; " +
+			"frontend/src/replay.test.ts replays it on the screens, frontend/src/lib/demo.contract.test.ts holds the demo backend to it. " +
+			"Regenerate: go test ./app/signin -run Golden -update",
 		ResendIntervalSeconds: 2, // the harness's signin.Config.ResendInterval
 	}
 	for _, sc := range viewScenarios {
-		s, discovered := runViewScenario(t, sc.steps, sc.noBrowser)
+		s, discovered := runViewScenario(t, sc)
 		s.Name = sc.name
 		got.Scenarios = append(got.Scenarios, s)
 		if got.Discovered == nil {
@@ -283,15 +373,16 @@ func TestViewSequences(t *testing.T) {
 	if bytes.Equal(want, b) {
 		return
 	}
-	if os.Getenv("UPDATE_VIEW_SEQUENCES") == "1" {
+	// -update is defined by contract_golden_test.go (same test binary).
+	if os.Getenv("UPDATE_VIEW_SEQUENCES") == "1" || flag.Lookup("update").Value.String() == "true" {
 		if err := os.WriteFile(viewSequencesFile, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
 	if err != nil {
-		t.Fatalf("%s: %v; run UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin", viewSequencesFile, err)
+		t.Fatalf("%s: %v; run go test ./app/signin -run Golden -update", viewSequencesFile, err)
 	}
-	t.Fatalf("%s is out of date with the flows; run UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin "+
-		"and make frontend/src/lib/fake.ts follow (npm test)\nwant:\n%s", viewSequencesFile, b)
+	t.Fatalf("%s is out of date with the flows; run go test ./app/signin -run Golden -update "+
+		"and make the frontend follow (cd frontend && npm test)\nwant:\n%s", viewSequencesFile, b)
 }

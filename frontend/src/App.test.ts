@@ -3,17 +3,18 @@ import { render, screen, within, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { tick } from "svelte";
 import App from "./App.svelte";
-import { FakeBackend, SAMPLE_ORGS, sampleView } from "./lib/fake";
+import { DemoBackend } from "./lib/demo";
+import { SAMPLE_ORGS, sampleView } from "./lib/samples";
 import type { Screen, View } from "./lib/types";
 
 function setup(view: View, props: { startCreating?: boolean } = {}) {
-  const backend = new FakeBackend(view);
+  const backend = new DemoBackend(view);
   const user = userEvent.setup();
   const result = render(App, { props: { backend, ...props } });
   return { backend, user, ...result };
 }
 
-const methodCalls = (b: FakeBackend, method: string) => b.calls.filter((c) => c[0] === method);
+const methodCalls = (b: DemoBackend, method: string) => b.calls.filter((c) => c[0] === method);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -265,7 +266,7 @@ describe("resend after Stytch's 429", () => {
   it("Resend is closed with a countdown for Retry-After, then opens", async () => {
     vi.useFakeTimers({ toFake: ["Date", "setInterval", "clearInterval", "setTimeout", "clearTimeout"] });
     const now = Date.now();
-    const backend = new FakeBackend({ ...sampleView("link_sent"), resendAfter: new Date(now - 1000).toISOString() });
+    const backend = new DemoBackend({ ...sampleView("link_sent"), resendAfter: new Date(now - 1000).toISOString() });
     render(App, { props: { backend } });
     await vi.advanceTimersByTimeAsync(0);
     backend.failNext({ kind: "rate_limited", retryAfterSeconds: 20 });
@@ -457,12 +458,12 @@ describe("state events and focus", () => {
 
 describe("About line", () => {
   it("names the broker or API host this build signs in through", async () => {
-    const fake = new FakeBackend({ ...sampleView("signed_out"), mode: "broker", backend: "https://auth.example.com:8443" });
+    const fake = new DemoBackend({ ...sampleView("signed_out"), mode: "broker", backend: "https://auth.example.com:8443" });
     render(App, { props: { backend: fake } });
     expect(await screen.findByText("auth.example.com:8443")).toBeInTheDocument();
   });
   it("is absent in local mode", async () => {
-    const fake = new FakeBackend({ ...sampleView("signed_out"), mode: "local" });
+    const fake = new DemoBackend({ ...sampleView("signed_out"), mode: "local" });
     render(App, { props: { backend: fake } });
     await screen.findByRole("heading", { level: 1 });
     expect(screen.queryByText(/Signs in through/)).toBeNull();
@@ -471,7 +472,7 @@ describe("About line", () => {
 
 describe("the first view handed over before the module ran (/first-view.js)", () => {
   it("paints the real screen at once, without 'Checking your session…' and before State answers", () => {
-    const backend = new FakeBackend(sampleView("signed_out"));
+    const backend = new DemoBackend(sampleView("signed_out"));
     let answer: (v: View) => void = () => {};
     backend.State = () => new Promise<View>((resolve) => (answer = resolve));
     render(App, { props: { backend, initial: { ...sampleView("signed_in"), seq: 5 } } });
@@ -482,16 +483,70 @@ describe("the first view handed over before the module ran (/first-view.js)", ()
   });
 
   it("State's answer still wins when it is newer (a change nobody heard before the subscription)", async () => {
-    const backend = new FakeBackend({ ...sampleView("signed_out"), seq: 7 });
+    const backend = new DemoBackend({ ...sampleView("signed_out"), seq: 7 });
     render(App, { props: { backend, initial: { ...sampleView("restoring"), seq: 3 } } });
     expect(await screen.findByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
   });
 
   it("an older State answer does not take the screen back", async () => {
-    const backend = new FakeBackend({ ...sampleView("signed_out"), seq: 2 });
+    const backend = new DemoBackend({ ...sampleView("signed_out"), seq: 2 });
     render(App, { props: { backend, initial: { ...sampleView("signed_in"), seq: 4 } } });
     await tick();
     await new Promise((r) => setTimeout(r, 0));
     expect(screen.getByRole("heading", { level: 1, name: /you're signed in/i })).toBeInTheDocument();
+  });
+});
+
+// Go's rule (app/signin/machine.go): seq grows with every change of the
+// sign-in state, so two views with the same seq show the same state, and the
+// one already shown may be the more complete one (app/lifecycle adds the
+// run-wide warning to the views it forwards; an answer straight from the
+// flows lacks it). Only seq 0 has two states: before the flows change
+// anything, the lifecycle's start-up views (restoring, then a start failure)
+// both carry it.
+describe("a view is applied only when it is newer than the one shown", () => {
+  const warned = (v: View): View => ({ ...v, warning: "single_instance_unavailable" });
+
+  it("an answer with the shown seq does not replace it: the warning stays after saving backup codes", async () => {
+    const shown = warned({ ...sampleView("mfa_recovery_codes"), seq: 9 });
+    const { backend, user } = setup(shown);
+    await screen.findByText(/can't make sure only one copy of it runs/);
+    // Lifecycle.SaveRecoveryCodes answered with the flows' view: same state, no warning.
+    backend.SaveRecoveryCodes = () => {
+      const { warning: _w, ...bare } = shown;
+      return Promise.resolve(bare);
+    };
+    await user.click(screen.getByRole("button", { name: "Save to a file…" }));
+    await tick();
+    expect(screen.getByText(/can't make sure only one copy of it runs/)).toBeInTheDocument();
+  });
+
+  it("an event with the shown seq does not replace it either", async () => {
+    const { backend } = setup(warned({ ...sampleView("signed_in"), seq: 4 }));
+    await screen.findByText(/can't make sure only one copy of it runs/);
+    backend.emit({ ...sampleView("signed_in"), seq: 4 });
+    await tick();
+    expect(screen.getByText(/can't make sure only one copy of it runs/)).toBeInTheDocument();
+  });
+
+  it("at seq 0 the start failure replaces the restoring placeholder (event)", async () => {
+    const { backend } = setup({ ...sampleView("restoring"), seq: 0 });
+    await screen.findByRole("heading", { name: /checking your session/i });
+    backend.emit({ ...sampleView("signed_out"), seq: 0, notice: { kind: "start_failed" } });
+    expect(await screen.findByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
+  });
+
+  it("at seq 0 State's start failure replaces the handed-over restoring view", async () => {
+    const backend = new DemoBackend({ ...sampleView("signed_out"), seq: 0, notice: { kind: "start_failed" } });
+    render(App, { props: { backend, initial: { ...sampleView("restoring"), seq: 0 } } });
+    expect(await screen.findByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
+  });
+
+  it("at seq 0 a late restoring view does not take back a start failure", async () => {
+    const { backend } = setup({ ...sampleView("signed_out"), seq: 0, notice: { kind: "start_failed" } });
+    await screen.findByRole("heading", { level: 1, name: /^sign in$/i });
+    backend.emit({ ...sampleView("restoring"), seq: 0 });
+    await tick();
+    expect(screen.getByRole("heading", { level: 1, name: /^sign in$/i })).toBeInTheDocument();
   });
 });

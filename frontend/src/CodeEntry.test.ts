@@ -2,18 +2,19 @@ import { describe, expect, it } from "vitest";
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import App from "./App.svelte";
-import { FakeBackend, sampleView } from "./lib/fake";
+import { DemoBackend } from "./lib/demo";
+import { sampleView } from "./lib/samples";
 import { normalizeCode } from "./lib/code";
 import type { View } from "./lib/types";
 
 function setup(view: View) {
-  const backend = new FakeBackend(view);
+  const backend = new DemoBackend(view);
   const user = userEvent.setup();
   render(App, { props: { backend } });
   return { backend, user };
 }
 
-const calls = (b: FakeBackend, method: string) => b.calls.filter((c) => c[0] === method);
+const calls = (b: DemoBackend, method: string) => b.calls.filter((c) => c[0] === method);
 
 describe("Got a code instead?", () => {
   it("is offered only when the backend says codes are in use", async () => {

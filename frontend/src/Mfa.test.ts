@@ -2,17 +2,18 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import App from "./App.svelte";
-import { FakeBackend, SAMPLE_ORGS, SAMPLE_RECOVERY_CODES, sampleView } from "./lib/fake";
+import { DemoBackend } from "./lib/demo";
+import { SAMPLE_ORGS, SAMPLE_RECOVERY_CODES, sampleView } from "./lib/samples";
 import type { Screen, View } from "./lib/types";
 
 function setup(view: View) {
-  const backend = new FakeBackend(view);
+  const backend = new DemoBackend(view);
   const user = userEvent.setup();
   const result = render(App, { props: { backend } });
   return { backend, user, ...result };
 }
 
-const calls = (b: FakeBackend, method: string) => b.calls.filter((c) => c[0] === method);
+const calls = (b: DemoBackend, method: string) => b.calls.filter((c) => c[0] === method);
 
 afterEach(() => vi.useRealTimers());
 

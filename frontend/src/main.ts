@@ -29,7 +29,7 @@ function firstView(): View | null {
 // fake so they can be previewed in a plain browser. `import.meta.env.DEV` is
 // false in `vite build`, so the fake is not in the production bundle at all.
 if (import.meta.env.DEV && (new URLSearchParams(window.location.search).has("demo") || !hasWails())) {
-  void import("./lib/fake").then(({ demoFromSearch }) => {
+  void import("./lib/demo").then(({ demoFromSearch }) => {
     const demo = demoFromSearch(window.location.search) ?? demoFromSearch("?demo=signed_out");
     console.info("stytch-desktop: demo mode with an in-memory backend");
     start({ backend: demo!.backend, startCreating: demo!.startCreating });

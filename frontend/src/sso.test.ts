@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import App from "./App.svelte";
-import { FakeBackend, SAMPLE_ORGS, sampleView } from "./lib/fake";
+import { DemoBackend } from "./lib/demo";
+import { SAMPLE_ORGS, sampleView } from "./lib/samples";
 import { browserText, canUseSSO, providerName } from "./lib/sso";
 import type { View } from "./lib/types";
 
@@ -10,13 +11,13 @@ import type { View } from "./lib/types";
 // sequences the Go flows produce (app/signin/sso_test.go).
 
 function setup(view: View) {
-  const backend = new FakeBackend(view);
+  const backend = new DemoBackend(view);
   const user = userEvent.setup();
   render(App, { props: { backend } });
   return { backend, user };
 }
 
-const calls = (b: FakeBackend, method: string) => b.calls.filter((c) => c[0] === method);
+const calls = (b: DemoBackend, method: string) => b.calls.filter((c) => c[0] === method);
 
 describe("first screen", () => {
   it("offers the configured providers and opens the browser for one", async () => {

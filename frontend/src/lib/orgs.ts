@@ -17,8 +17,8 @@ export function orgAction(org: Pick<Organization, "name" | "membership" | "ssoRe
     eligible_by_domain: { label: "Join", ariaLabel: `Join ${org.name}` },
     eligible_by_oauth_tenant: { label: "Join", ariaLabel: `Join ${org.name}` },
   };
-  // A membership value this build doesn't know: "Continue" is the neutral choice.
-  return byMembership[org.membership] ?? byMembership.member;
+  // None, or a membership value this build doesn't know: "Continue" is the neutral choice.
+  return byMembership[org.membership ?? "member"] ?? byMembership.member;
 }
 
 /**

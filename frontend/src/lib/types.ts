@@ -81,7 +81,8 @@ export interface Organization {
   name: string;
   slug: string;
   logoUrl?: string;
-  membership: Membership;
+  // Go leaves it out when there is none (a signed-in session's organization).
+  membership?: Membership;
   needsMoreAuth?: boolean;
   /** The organization accepts SSO only. */
   ssoRequired?: boolean;

@@ -1,137 +1,20 @@
 import { normalizeCode } from "./code";
 import type { Backend } from "./backend";
-import type { MFAView, Notice, Organization, Screen, View } from "./types";
+import type { Notice, Organization, Screen, View } from "./types";
 import { SCREENS } from "./types";
+import { MINUTE, SAMPLE_ORGS, SAMPLE_RECOVERY_CODES, iso, sampleMFA, sampleView } from "./samples";
+import { moveAllowed, offeredOn } from "./contract";
 import { suggestSlug, validateEmail, validateOrgName, validatePhone, validateSlug } from "./validate";
 
-// An in-memory Backend: used by the unit tests and by the ?demo=<screen>
-// preview, so every screen can be looked at in a plain browser without Go.
-// It sends the same view sequences as the real Go flows (app/signin): busy
-// first, passing screens such as "entering", the notice while still busy,
-// then not busy. fake.contract.test.ts holds it to the sequences the real
-// flows produce against the local API (app/signin/testdata/view-sequences.json),
-// so the screens' tests see what the real backend sends.
-
-
-export const SAMPLE_ORGS: Organization[] = [
-  { id: "organization-test-acme", name: "Acme Corp", slug: "acme", logoUrl: "", membership: "member", needsMoreAuth: false },
-  { id: "organization-test-globex", name: "Globex", slug: "globex", logoUrl: "", membership: "invited", needsMoreAuth: false },
-  { id: "organization-test-initech", name: "Initech", slug: "initech", logoUrl: "", membership: "pending", needsMoreAuth: true },
-  { id: "organization-test-umbrella", name: "Umbrella Labs", slug: "umbrella", logoUrl: "", membership: "eligible_by_domain", needsMoreAuth: false },
-  {
-    id: "organization-test-hooli",
-    name: "Hooli",
-    slug: "hooli",
-    logoUrl: "",
-    membership: "member",
-    needsMoreAuth: true,
-    ssoRequired: true,
-    ssoConnections: [
-      { id: "saml-connection-test-okta", displayName: "Okta", identityProvider: "okta" },
-      { id: "oidc-connection-test-entra", displayName: "Microsoft Entra ID", identityProvider: "microsoft-entra" },
-    ],
-  },
-];
-
-const MINUTE = 60_000;
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-/** A plausible View for each screen, used by the demo mode and tests. */
-export function sampleView(screen: Screen, now = Date.now()): View {
-  const base: View = {
-    screen,
-    mode: "direct",
-    email: "ada@example.com",
-    busy: false,
-    oauthProviders: ["google", "microsoft"],
-    ssoAvailable: true,
-  };
-  switch (screen) {
-    case "signed_out":
-      return { ...base, email: "" };
-    case "browser":
-      return { ...base, browser: { kind: "oauth_discovery", provider: "google", expiresAt: iso(now + 15 * MINUTE) } };
-    case "choosing_sso_connection":
-      return { ...base, organization: { ...SAMPLE_ORGS[4] } };
-    case "link_sent":
-      return { ...base, linkExpiresAt: iso(now + 10 * MINUTE), resendAfter: iso(now + 30_000) };
-    case "choosing_organization":
-      return { ...base, organizations: SAMPLE_ORGS.map((o) => ({ ...o })) };
-    case "entering":
-    case "needs_more_auth":
-      return { ...base, organization: { ...SAMPLE_ORGS[screen === "entering" ? 0 : 2] } };
-    case "signed_in":
-      return {
-        ...base,
-        member: { id: "member-test-ada", name: "Ada Lovelace", email: "ada@example.com" },
-        organization: { ...SAMPLE_ORGS[0] },
-        sessionExpiresAt: iso(now + 7 * 24 * 60 * MINUTE),
-        offline: false,
-        keychainWarning: "",
-      };
-    case "mfa_sms":
-    case "mfa_totp":
-    case "mfa_backup_code":
-    case "mfa_enroll_choose":
-    case "mfa_enroll_phone":
-    case "mfa_enroll_totp":
-    case "mfa_recovery_codes":
-      return { ...base, organization: { ...SAMPLE_ORGS[2] }, mfa: sampleMFA(screen, now) };
-    default:
-      return base;
-  }
-}
-
-// A 1×1 PNG: the demo has no real QR code (the Go side renders one).
-const DEMO_QR =
-  "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
-
-export const SAMPLE_RECOVERY_CODES = [
-  "ckss-2skx-ebow", "spbc-424h-usy0", "hi08-n5tk-lns5", "1n6i-l5na-8axe", "aduj-eufq-w6yy",
-  "i4l3-dxyt-urmx", "ayyi-utb0-gj0s", "lz0m-02bi-psbx", "l2qm-zrk1-8ujs", "c2qd-k7m4-ifmc",
-];
-
-/** The MFA part of a sample view for each mfa_* screen. */
-export function sampleMFA(screen: Screen, now = Date.now()): MFAView {
-  const base: MFAView = {
-    method: "",
-    enrolling: false,
-    switching: false,
-    resendsLeft: 0,
-    canUseSms: false,
-    canUseTotp: false,
-    canUseBackupCode: false,
-    intermediateExpiresAt: iso(now + 10 * MINUTE),
-  };
-  switch (screen) {
-    case "mfa_sms":
-      return {
-        ...base,
-        method: "sms_otp",
-        phoneMasked: "XXXXXXX0123",
-        codeExpiresAt: iso(now + 2 * MINUTE),
-        resendAfter: iso(now + 30_000),
-        resendsLeft: 3,
-      };
-    case "mfa_totp":
-      return { ...base, method: "totp", canUseSms: true, canUseBackupCode: true };
-    case "mfa_backup_code":
-      return { ...base, method: "backup_code", canUseSms: true, canUseTotp: true };
-    case "mfa_enroll_choose":
-      return { ...base, enrolling: true };
-    case "mfa_enroll_phone":
-      return { ...base, method: "sms_otp", enrolling: true };
-    case "mfa_enroll_totp":
-      return { ...base, method: "totp", enrolling: true, totpQrCode: DEMO_QR, totpSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" };
-    case "mfa_recovery_codes":
-      return { ...base, method: "totp", enrolling: true, recoveryCodes: [...SAMPLE_RECOVERY_CODES] };
-    default:
-      return base;
-  }
-}
+// The demo backend: an in-memory Backend that Vite's dev server runs the
+// screens on (?demo=<screen>, main.ts), so every screen can be tried in a
+// plain browser without Go; the screens' tests use it too. It takes what is
+// offered where, and which screen changes are allowed, from the transition
+// table Go writes (contract.json, via contract.ts); a move the table doesn't
+// allow throws. demo.contract.test.ts holds its link and organization steps
+// to the view sequences the real flows produce against the local API
+// (app/signin/testdata/view-sequences.json); the MFA, SSO, code and switching
+// sequences are replayed from that recording itself (replay.ts).
 
 export type Call = [method: string, ...args: unknown[]];
 
@@ -144,27 +27,12 @@ export interface FakeOptions {
   organizations?: Organization[];
 }
 
-// Which screens offer each action: the rows of app/signin/transitions.go.
-// Anywhere else the real backend refuses the action and changes nothing.
-// (SSO, MFA and switching actions, below, are not checked here.)
-const OFFERED: Record<string, Screen[]> = {
-  SendLink: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth"],
-  Resend: ["link_sent"],
-  UseAnotherEmail: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth"],
-  SubmitLink: ["signed_out", "link_sent", "choosing_organization", "needs_more_auth", "signed_in", "browser"],
-  ChooseOrganization: ["choosing_organization", "needs_more_auth"],
-  CreateOrganization: ["choosing_organization"],
-  BackToOrganizations: ["needs_more_auth"],
-  SignOut: ["signed_in"],
-  RetryRestore: ["restoring", "signed_out"],
-};
-
 const LINK_LIFETIME = 60 * MINUTE;
 
 /** Refused: another operation runs, or the action isn't offered here (the real ErrBusy / ErrNotNow). */
 class Refused extends Error {}
 
-export class FakeBackend implements Backend {
+export class DemoBackend implements Backend {
   view: View;
   readonly calls: Call[] = [];
   private listeners = new Set<(v: View) => void>();
@@ -212,8 +80,22 @@ export class FakeBackend implements Backend {
 
   // --- the real flows' primitives (machine.go) ---
 
+  /** The method whose action is running: its row in the table bounds the screen changes. */
+  private current: string | null = null;
+
   private update(patch: Partial<View>): void {
-    this.emit({ ...this.view, ...patch, seq: ++this.seq });
+    const next = { ...this.view, ...patch, seq: ++this.seq };
+    this.checkMove(next.screen);
+    this.emit(next);
+  }
+
+  // A screen change the transition table (contract.json) does not allow is a
+  // bug in this demo, as it is in the Go flows under test (strictMoves).
+  private checkMove(to: Screen): void {
+    const from = this.view.screen;
+    if (this.current && !moveAllowed(this.current, from, to)) {
+      throw new Error(`demo backend: ${this.current} moved ${from} → ${to}, which the transition table does not allow`);
+    }
   }
 
   private fail(notice: Notice, patch: Partial<View> = {}): void {
@@ -221,11 +103,13 @@ export class FakeBackend implements Backend {
   }
 
   /** begin … end around one action, as Flows.begin does; resolves to the final view. */
-  private async op(method: string, args: unknown[], body: () => Promise<void> | void): Promise<View> {
-    this.calls.push([method, ...args]);
-    const offered = OFFERED[method];
-    if (this.running || (offered && !offered.includes(this.view.screen))) return this.view;
+  private async op(method: string, args: unknown[], body: () => Promise<void> | void, record = true): Promise<View> {
+    if (record) this.calls.push([method, ...args]);
+    // Offered where the transition table says (contract.json); anywhere else
+    // the real backend refuses the action and changes nothing.
+    if (this.running || !offeredOn(method, this.view.screen)) return this.view;
     this.running = true;
+    this.current = method;
     this.update({ busy: true, notice: null });
     try {
       await body();
@@ -234,6 +118,7 @@ export class FakeBackend implements Backend {
     } finally {
       this.update({ busy: false });
       this.running = false;
+      this.current = null;
     }
     return this.view;
   }
@@ -243,7 +128,9 @@ export class FakeBackend implements Backend {
     return this.op(method, args, async () => {
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
       // next returns the whole new view (what it leaves out is gone).
-      this.emit({ ...next({ ...this.view }), busy: true, seq: ++this.seq });
+      const v = { ...next({ ...this.view }), busy: true, seq: ++this.seq };
+      this.checkMove(v.screen);
+      this.emit(v);
     });
   }
 
@@ -339,8 +226,13 @@ export class FakeBackend implements Backend {
       this.fail({ kind: "link_malformed" });
       return Promise.resolve(this.view);
     }
+    return this.deliver(link, [pastedLink], true);
+  }
+
+  /** A link through the link door: pasted (SubmitLink), or a sign-in code's (RedeemCode). */
+  private deliver(link: string, args: unknown[], record: boolean): Promise<View> {
     const token = /[?&]token=([^&#]*)/.exec(link)?.[1] ?? "";
-    return this.op("SubmitLink", [pastedLink], async () => {
+    return this.op("SubmitLink", args, async () => {
       const prev = this.view.screen;
       if (prev === "browser" && this.view.browser?.kind === "sso") {
         // The identity provider's answer: the SSO round trip ends in a session (sso.go).
@@ -372,7 +264,7 @@ export class FakeBackend implements Backend {
         resendAfter: undefined,
         linkExpiresAt: undefined,
       });
-    });
+    }, record);
   }
 
   // --- the organization step (organizations.go) ---
@@ -435,11 +327,16 @@ export class FakeBackend implements Backend {
     });
   }
 
-  RedeemCode(code: string): Promise<View> {
-    return this.act("RedeemCode", [code], (v) => {
-      if (normalizeCode(code) === null) return this.withNotice(v, { kind: "code_invalid" });
-      return { ...v, screen: "choosing_organization", organizations: SAMPLE_ORGS.map((o) => ({ ...o })), notice: null };
+  async RedeemCode(code: string): Promise<View> {
+    let link = "";
+    await this.op("RedeemCode", [code], () => {
+      if (normalizeCode(code) === null) return this.fail({ kind: "code_invalid" });
+      link = `stytch-desktop://auth/callback?stytch_token_type=discovery&token=${"Q".repeat(44)}`;
     });
+    // As app/lifecycle does: the code's link then goes through the link door
+    // like a link from the OS (complete_link), not as a call of the screens.
+    if (link) await this.deliver(link, [link], false);
+    return this.view;
   }
 
   ChooseOrganization(organizationId: string): Promise<View> {
@@ -699,7 +596,7 @@ export class FakeBackend implements Backend {
 }
 
 export interface DemoSetup {
-  backend: FakeBackend;
+  backend: DemoBackend;
   /** Open the "create an organization" form right away. */
   startCreating: boolean;
 }
@@ -733,5 +630,5 @@ export function demoFromSearch(search: string): DemoSetup | undefined {
   if (q.get("org")) view.directOrganization = q.get("org") ?? undefined;
   if (q.get("orgName")) view.directOrganizationName = q.get("orgName") ?? undefined;
   if (q.get("busy") === "1") view.busy = true;
-  return { backend: new FakeBackend(view, { latencyMs: 600 }), startCreating };
+  return { backend: new DemoBackend(view, { latencyMs: 600 }), startCreating };
 }

@@ -1,36 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // Written by app/signin's TestViewSequences from the real flows against the local API.
 import fixture from "../../../app/signin/testdata/view-sequences.json";
-import { FakeBackend } from "./fake";
-import type { Membership, Notice, Organization, View } from "./types";
+import { DemoBackend } from "./demo";
+import { recordedOrganizations, type Reduced, type RecordedStep } from "./replay";
+import type { View } from "./types";
 
-// The contract between the FakeBackend (which every screen test runs against)
+// The contract between the DemoBackend (the dev server's demo; many screen tests use it)
 // and the real Go backend: the same steps produce the same view sequences,
 // reduced to what the screens branch on. If this fails after a change to the
-// flows, make fake.ts follow them; if the flows changed on purpose, the Go test
+// flows, make demo.ts follow them; if the flows changed on purpose, the Go test
 // regenerates the fixture (UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin).
 
-interface Step {
-  do: string;
-  email?: string;
-  which?: string;
-  slug?: string;
-  name?: string;
-  seconds?: number;
-  status?: number;
-  errorType?: string;
-  retryAfter?: number;
-}
-
-interface Reduced {
-  screen: string;
-  busy: boolean;
-  notice?: Notice;
-  organization?: string;
-  organizations?: number;
-  resendIn?: number;
-  email?: string;
-}
+type Step = RecordedStep & { status?: number; errorType?: string; retryAfter?: number };
 
 /** What the Go test keeps of a view (reduceView in app/signin/viewsequences_test.go). */
 function reduce(v: View): Reduced {
@@ -45,6 +26,12 @@ function reduce(v: View): Reduced {
   const until = v.resendAfter ? Date.parse(v.resendAfter) : 0;
   if (until > Date.now()) r.resendIn = Math.ceil((until - Date.now()) / 1000);
   if (v.email) r.email = v.email;
+  if (v.mfa?.method) r.mfaMethod = v.mfa.method;
+  if (v.mfa?.switching) r.switching = true;
+  if (v.browser?.kind) r.browser = v.browser.kind;
+  const others = v.otherOrganizations?.length ?? 0;
+  if (others > 0) r.others = others;
+  if (v.backupCodesLeft) r.backupCodesLeft = v.backupCodesLeft;
   return r;
 }
 
@@ -60,22 +47,20 @@ function dedupe(rs: Reduced[]): Reduced[] {
 // Stytch error types the scenarios inject, as app/stytcherr maps them.
 const KIND_OF: Record<string, string> = { too_many_requests: "rate_limited" };
 
-const discovered: Organization[] = fixture.discovered.map((o) => ({
-  id: `organization-test-${o.slug}`,
-  name: o.name,
-  slug: o.slug,
-  logoUrl: "",
-  membership: o.membership as Membership,
-  needsMoreAuth: o.needsMoreAuth,
-  ssoRequired: o.ssoRequired,
-}));
+const discovered = recordedOrganizations(fixture.discovered);
 
 function link(which: string): string {
   const token = which === "valid" ? "Q".repeat(44) : which;
   return `stytch-desktop://auth/callback?stytch_token_type=discovery&token=${token}`;
 }
 
-async function run(fake: FakeBackend, step: Step): Promise<void> {
+// The steps the demo backend plays here: the link and organization steps.
+// Scenarios with MFA, SSO, sign-in codes and switching are replayed from the
+// recording itself (replay.ts) in the screens' tests (src/replay.test.ts).
+const DEMO_PLAYS = new Set(["send", "resend", "link", "choose", "create", "back", "useAnotherEmail", "dismiss", "wait", "fault"]);
+const demoScenarios = fixture.scenarios.filter((s) => s.steps.every((st) => DEMO_PLAYS.has(st.step.do) && (st.step as Step).which !== "browser"));
+
+async function run(fake: DemoBackend, step: Step): Promise<void> {
   switch (step.do) {
     case "send":
       await fake.SendLink(step.email!);
@@ -114,7 +99,7 @@ async function run(fake: FakeBackend, step: Step): Promise<void> {
   }
 }
 
-describe("the FakeBackend sends the real backend's view sequences", () => {
+describe("the DemoBackend sends the real backend's view sequences", () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date("2026-12-01T12:00:00Z"));
@@ -132,8 +117,12 @@ describe("the FakeBackend sends the real backend's view sequences", () => {
     }
   });
 
-  it.each(fixture.scenarios.map((s) => [s.name, s] as const))("%s", async (_name, scenario) => {
-    const fake = new FakeBackend(
+  it("plays the link and organization scenarios", () => {
+    expect(demoScenarios.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(demoScenarios.map((s) => [s.name, s] as const))("%s", async (_name, scenario) => {
+    const fake = new DemoBackend(
       { screen: "signed_out", mode: "local", busy: false, ssoAvailable: scenario.browser },
       { resendIntervalSeconds: fixture.resendIntervalSeconds, organizations: discovered },
     );
