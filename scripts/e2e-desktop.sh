@@ -21,6 +21,8 @@
 #   5 second    a second instance started by hand with a link exits at once
 #   6 hostile   a 100 MiB hand-off from another process on the session bus:
 #               the app's memory stays put (issue 8 #4); forwarding still works
+#   6b oversize 64 KiB and 1 MiB links through the registered handler: refused,
+#               nothing started, one app, keychain and state unchanged (issue 22 #6)
 #   7 direct    direct mode against the standalone local API: no WebKit
 #               process has STYTCH_SECRET in its environment (issue 8 #5)
 #   8 no bus    started without a session bus: the app says it has no
@@ -405,6 +407,42 @@ log "hostile: $summary"
 echo "$summary" >"$ART/hostile-handoff-memory.txt"
 check "hostile: the app's memory grew by less than 32 MiB" test $((peak_pss - pss0)) -lt $((32 * 1024))
 check "hostile: app still running" kill -0 "$APP_PID"
+
+# --- 6b oversized links through the registered handler (app running) --------
+# A web page can hand the OS a stytch-desktop:// link of any size. The handler
+# must refuse one over the hand-off limit (64 KiB) and start nothing: before
+# issue 22 #6 the running app dropped it unanswered, the handler timed out
+# and started a second app. 1 MiB is over Linux's 128 KiB per argument, so
+# the OS may fail to start the handler at all: one app either way.
+log "== oversized links through the OS handler"
+# state_digest: the keychain listing, the session record and the files in
+# the app's config directory, hashed (nothing of them is printed).
+state_digest() {
+	{
+		keyring_listing
+		timeout 5 secret-tool lookup service "$SERVICE" username session 2>/dev/null
+		find "$XDG_CONFIG_HOME/stytch-desktop" -type f -print0 | sort -z | xargs -0 sha256sum
+	} | sha256sum
+}
+digest0=$(state_digest)
+for size in $((64 << 10)) $((1 << 20)); do
+	big="stytch-desktop://auth/callback?slug=$ORG&stytch_token_type=multi_tenant_magic_links&token=$(head -c "$size" /dev/zero | tr '\0' x)"
+	: >"$T/gio.out"
+	refusals=$(grep -c 'nothing was started' "$HANDLER_LOG" 2>/dev/null)
+	timeout 10 gio open "$big" >/dev/null 2>"$T/gio-big.err" </dev/null
+	log "gio open of a $size-byte link: exit $? ($(head -c 200 "$T/gio-big.err" | sed -E 's/x{16,}/x…/g'))"
+	unset big
+	if ((size < 128 << 10)); then
+		check "oversized $((size >> 10)) KiB: the handler refused it and started nothing" \
+			wait_for 5 bash -c '(( $(grep -c "nothing was started" "$0") > $1 ))' "$HANDLER_LOG" "${refusals:-0}"
+	fi
+	sleep 9 # the old path started a second app 6-9 s later
+	check "oversized $((size >> 10)) KiB: exactly one app process" count_is 1
+	check "oversized $((size >> 10)) KiB: it is the app started first" kill -0 "$APP_PID"
+	check "oversized $((size >> 10)) KiB: one visible window" window_count_is 1
+	check "oversized $((size >> 10)) KiB: keychain and state files unchanged" test "$(state_digest)" = "$digest0"
+done
+check "oversized: the session is still e2e-warm@example.com's" session_owner_is e2e-warm@example.com
 
 # --- 5 second instance stays out (app running) ------------------------------
 log "== second instance with a link argument"
