@@ -339,7 +339,22 @@ describe("stytch-desktop in a browser against wails dev", () => {
     await page.getByRole("button", { name: "Continue with Microsoft" }).waitFor({ timeout: STEP_MS });
     await screenshot("sign-in-with-providers");
     const before = await openedURLCount();
-    await page.getByRole("button", { name: "Continue with Google" }).click();
+    // Issue 22 #1: from an empty, focused email field, a real mouse press and
+    // release on the button (not a keyboard or programmatic click). Leaving
+    // the field used to show its error above the buttons on the press, which
+    // moved them ~23 px down before the release: the click was lost.
+    const field = page.getByLabel("Work email");
+    await field.fill("");
+    await field.click();
+    const google = page.getByRole("button", { name: "Continue with Google" });
+    const box = await google.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await new Promise((r) => setTimeout(r, 150)); // a person's press lasts this long
+    const held = await google.boundingBox();
+    assert.equal(held.y, box.y, "the button stays under the pointer while it is pressed");
+    assert.equal(await page.getByText("Enter your work email address.").count(), 0, "no error about the unused email field");
+    await page.mouse.up();
     await seeScreen("Continue with Google");
     await seeText("Browser didn't bring you back? Paste the link here");
     await screenshot("browser-open-google");
