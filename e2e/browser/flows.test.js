@@ -490,7 +490,25 @@ describe("stytch-desktop in a browser against wails dev", () => {
     const cont = page.getByRole("button", { name: "Continue", exact: true });
     assert.ok(await cont.isDisabled(), "Continue waits for the confirmation");
     await screenshot("mfa-backup-codes");
-    await page.getByRole("checkbox", { name: "I saved these codes somewhere safe" }).check();
+    // Issue 22 #4: the checkbox sits next to its label's text at every width
+    // (a full-width checkbox put the text at the far side of the row).
+    const box = page.getByRole("checkbox", { name: "I saved these codes somewhere safe" });
+    for (const width of [320, 420, 520, 800, 1280]) {
+      await page.setViewportSize({ width, height: 760 });
+      const gap = await box.evaluate((el) => {
+        const text = [...el.parentElement.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+        const range = document.createRange();
+        range.selectNodeContents(text);
+        const t = range.getClientRects()[0];
+        const b = el.getBoundingClientRect();
+        return { x: t.left - b.right, overlapY: Math.min(b.bottom, t.bottom) - Math.max(b.top, t.top), w: b.width };
+      });
+      assert.ok(gap.x >= 0 && gap.x <= 16, `at ${width} px the label's text starts ${gap.x.toFixed(0)} px after the checkbox (want 0-16)`);
+      assert.ok(gap.overlapY > 0, `at ${width} px the checkbox and its label's first line share a row`);
+      assert.ok(gap.w <= 32, `at ${width} px the checkbox is ${gap.w.toFixed(0)} px wide`);
+    }
+    await page.setViewportSize({ width: 520, height: 760 });
+    await box.check();
     await cont.click();
     await seeScreen("You're signed in");
     await seeText("Vault Labs");
