@@ -146,6 +146,19 @@ describe("stytch-desktop in a browser against wails dev", () => {
           if (t && window.__headings.at(-1) !== t) window.__headings.push(t);
         }
       }).observe(document, { childList: true, subtree: true, characterData: true });
+      // Issue 22 #3: "Sign out" busy (spinner) although nobody pressed it,
+      // e.g. while the app stores the session just after a sign-in.
+      window.__signOutBusyUnpressed = 0;
+      let pressed = false;
+      document.addEventListener("click", (e) => {
+        if (e.target instanceof Element && e.target.closest("button")?.textContent.trim() === "Sign out") pressed = true;
+      }, true);
+      new MutationObserver(() => {
+        for (const b of document.querySelectorAll('button[aria-busy="true"]')) {
+          if (b.textContent.trim() === "Sign out" && !pressed) window.__signOutBusyUnpressed++;
+        }
+        if (!document.querySelector("button[aria-busy]")) pressed = false;
+      }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-busy"] });
     });
   });
 
@@ -381,9 +394,11 @@ describe("stytch-desktop in a browser against wails dev", () => {
     await screenshot("browser-open-sso");
     const start = await nextOpenedURL(before);
     assert.ok(start.includes("/v1/public/sso/start?"), "SSO start URL");
+    await page.evaluate(() => (window.__signOutBusyUnpressed = 0));
     await signInInBrowser(start, DEMO, "local-idp-okta");
 
     await seeScreen("You're signed in");
+    assert.equal(await page.evaluate(() => window.__signOutBusyUnpressed), 0, "Sign out never showed busy after the SSO sign-in");
     await seeText("Globex Corporation");
     await seeText(DEMO);
     await screenshot("signed-in-sso");
