@@ -157,7 +157,7 @@ describe("stytch-desktop in a browser against wails dev", () => {
         for (const b of document.querySelectorAll('button[aria-busy="true"]')) {
           if (b.textContent.trim() === "Sign out" && !pressed) window.__signOutBusyUnpressed++;
         }
-        if (!document.querySelector("button[aria-busy]")) pressed = false;
+        if (!document.querySelector('button[aria-busy="true"]')) pressed = false;
       }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-busy"] });
     });
   });
