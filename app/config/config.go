@@ -185,27 +185,43 @@ var (
 
 // FromEnv reads and validates the configuration. Every error says what to fix.
 func FromEnv(getenv func(string) string) (Config, error) {
-	getenv, err := withBakedRedirect(getenv, bakedRedirectURL)
-	if err != nil {
-		return Config{}, fmt.Errorf("configuration: %w", err)
-	}
-	if getenv, err = withBakedPublicToken(getenv, bakedPublicToken); err != nil {
-		return Config{}, fmt.Errorf("configuration: %w", err)
+	for _, s := range settings {
+		if s.baked == nil {
+			continue
+		}
+		var err error
+		if getenv, err = withBaked(getenv, s, *s.baked); err != nil {
+			return Config{}, fmt.Errorf("configuration: %w", err)
+		}
 	}
 	return fromEnv(getenv, bakedBrokerURL, bakedProjectID)
 }
 
+// fromEnv settles the mode (decideMode), then applies every other setting
+// in table order (settings.go); all errors are reported together.
 func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	c := Config{
-		ProjectID:       get(EnvProjectID),
-		Secret:          get(EnvSecret),
-		BaseURL:         get(EnvBaseURL),
-		Organization:    get(EnvOrganization),
-		PublicToken:     get(EnvPublicToken),
-		SessionDuration: DefaultSessionDuration,
-		Scheme:          DefaultScheme,
+	c := Config{SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme}
+	errs := c.decideMode(get, bakedURL, bakedProject)
+	for _, s := range settings {
+		if s.apply == nil {
+			continue
+		}
+		if v := get(s.env); v != "" {
+			errs = append(errs, s.apply(&c, v))
+		}
 	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}
+
+// decideMode reads the settings that decide the mode together (project id,
+// secret, broker URL, API base URL, and a company build's baked broker) and
+// sets the mode, project, secret and API URL.
+func (c *Config) decideMode(get func(string) string, bakedURL, bakedProject string) []error {
+	c.ProjectID, c.Secret, c.BaseURL = get(EnvProjectID), get(EnvSecret), get(EnvBaseURL)
 	var errs []error
 	brokerURL := get(EnvBrokerURL)
 	switch {
@@ -269,56 +285,7 @@ func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config,
 		}
 		c.BaseURL = u
 	}
-	if c.PublicToken != "" {
-		switch {
-		case c.Mode == ModeLocal:
-			errs = append(errs, fmt.Errorf("%s is for a real project: local mode uses the local API's own public token; unset it", EnvPublicToken))
-		case !PublicTokenRe.MatchString(c.PublicToken):
-			errs = append(errs, fmt.Errorf("%s must look like public-token-test-<uuid> or public-token-live-<uuid> (Dashboard → API keys)", EnvPublicToken))
-		case strings.HasPrefix(c.PublicToken, "public-token-live-") != strings.HasPrefix(c.ProjectID, "project-live-"):
-			errs = append(errs, fmt.Errorf("%s and %s must be of the same environment (test or live)", EnvPublicToken, EnvProjectID))
-		}
-	}
-	if v := get(EnvPublicAPIURL); v != "" {
-		u, err := checkBaseURL(v)
-		switch {
-		case c.Mode == ModeLocal:
-			errs = append(errs, fmt.Errorf("%s is for a real project: local mode's browser goes to the local API; unset it", EnvPublicAPIURL))
-		case err != nil:
-			errs = append(errs, fmt.Errorf("%s: %w", EnvPublicAPIURL, err))
-		}
-		c.PublicAPIURL = u
-	}
-	if v := strings.ToLower(get(EnvOAuthProviders)); v != "" {
-		p, err := parseProviders(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvOAuthProviders, err))
-		}
-		c.OAuthProviders = p
-	}
-	if c.Organization != "" && !orgRe.MatchString(c.Organization) {
-		errs = append(errs, fmt.Errorf("%s must be an organization id or slug (2-128 of A-Z a-z 0-9 . _ ~ -)", EnvOrganization))
-	}
-	if v := get(EnvSessionDuration); v != "" {
-		d, err := parseDuration(v)
-		if err != nil || d < minSessionDuration || d > maxSessionDuration {
-			errs = append(errs, fmt.Errorf("%s must be minutes or a Go duration between 5m and 8784h, got %q", EnvSessionDuration, v))
-		} else {
-			c.SessionDuration = d.Truncate(time.Minute)
-		}
-	}
-	if v := get(EnvScheme); v != "" {
-		if !schemeRe.MatchString(v) || v == "http" || v == "https" || v == "file" {
-			errs = append(errs, fmt.Errorf("%s must be a lower-case URL scheme such as stytch-desktop", EnvScheme))
-		} else {
-			c.Scheme = v
-		}
-	}
-	errs = append(errs, c.readRedirectURL(get(EnvRedirectURL)))
-	if err := errors.Join(errs...); err != nil {
-		return Config{}, fmt.Errorf("configuration: %w", err)
-	}
-	return c, nil
+	return errs
 }
 
 // checkProjectID returns nil or an error naming where the bad id came from.
