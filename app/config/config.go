@@ -223,39 +223,14 @@ func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config,
 func (c *Config) decideMode(get func(string) string, bakedURL, bakedProject string) []error {
 	c.ProjectID, c.Secret, c.BaseURL = get(EnvProjectID), get(EnvSecret), get(EnvBaseURL)
 	var errs []error
-	brokerURL := get(EnvBrokerURL)
+	baseURLName := EnvBaseURL
 	switch {
 	case bakedURL != "":
-		// A company build: it talks to its broker and nothing else.
-		c.Mode, c.BaseURL = ModeBroker, bakedURL
-		errs = append(errs, checkProjectID(bakedProject, "the project id baked into this build"))
-		if c.Secret != "" {
-			errs = append(errs, fmt.Errorf("%s is set, but this build signs in through the company's Stytch broker (%s), "+
-				"which holds the project secret so this machine never needs it: unset %s", EnvSecret, bakedURL, EnvSecret))
-		}
-		for _, k := range []string{EnvBrokerURL, EnvBaseURL} {
-			if v := get(k); v != "" && v != bakedURL {
-				errs = append(errs, fmt.Errorf("%s is set, but this build always uses the broker it was built with (%s): unset %s", k, bakedURL, k))
-			}
-		}
-		if c.ProjectID != "" && c.ProjectID != bakedProject {
-			errs = append(errs, fmt.Errorf("%s is set, but this build is for project %s: unset %s", EnvProjectID, bakedProject, EnvProjectID))
-		}
-		c.ProjectID = bakedProject
-	case brokerURL != "":
-		c.Mode, c.BaseURL = ModeBroker, brokerURL
-		if c.Secret != "" {
-			errs = append(errs, fmt.Errorf("%s is set together with %s: in broker mode the project secret stays on the broker "+
-				"and must not be on this machine; unset %s (or unset %s for direct mode)", EnvSecret, EnvBrokerURL, EnvSecret, EnvBrokerURL))
-		}
-		if get(EnvBaseURL) != "" {
-			errs = append(errs, fmt.Errorf("set %s or %s, not both", EnvBrokerURL, EnvBaseURL))
-		}
-		if c.ProjectID == "" {
-			errs = append(errs, fmt.Errorf("%s needs %s (the broker's project id; it is public)", EnvBrokerURL, EnvProjectID))
-		} else {
-			errs = append(errs, checkProjectID(c.ProjectID, EnvProjectID))
-		}
+		errs = c.bakedBroker(get, bakedURL, bakedProject)
+		baseURLName = "the broker URL baked into this build"
+	case get(EnvBrokerURL) != "":
+		errs = c.broker(get(EnvBrokerURL))
+		baseURLName = EnvBrokerURL
 	case c.ProjectID == "" && c.Secret == "":
 		c.Mode = ModeLocal
 		if c.BaseURL != "" {
@@ -274,17 +249,50 @@ func (c *Config) decideMode(get func(string) string, bakedURL, bakedProject stri
 	if c.BaseURL != "" {
 		u, err := checkBaseURL(c.BaseURL)
 		if err != nil {
-			name := EnvBaseURL
-			switch {
-			case bakedURL != "":
-				name = "the broker URL baked into this build"
-			case c.Mode == ModeBroker:
-				name = EnvBrokerURL
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			errs = append(errs, fmt.Errorf("%s: %w", baseURLName, err))
 		}
 		c.BaseURL = u
 	}
+	return errs
+}
+
+// bakedBroker is a company build: it talks to its broker and nothing else;
+// the environment may repeat the baked values, never change them.
+func (c *Config) bakedBroker(get func(string) string, bakedURL, bakedProject string) []error {
+	errs := []error{checkProjectID(bakedProject, "the project id baked into this build")}
+	if c.Secret != "" {
+		errs = append(errs, fmt.Errorf("%s is set, but this build signs in through the company's Stytch broker (%s), "+
+			"which holds the project secret so this machine never needs it: unset %s", EnvSecret, bakedURL, EnvSecret))
+	}
+	for _, k := range []string{EnvBrokerURL, EnvBaseURL} {
+		if v := get(k); v != "" && v != bakedURL {
+			errs = append(errs, fmt.Errorf("%s is set, but this build always uses the broker it was built with (%s): unset %s", k, bakedURL, k))
+		}
+	}
+	if c.ProjectID != "" && c.ProjectID != bakedProject {
+		errs = append(errs, fmt.Errorf("%s is set, but this build is for project %s: unset %s", EnvProjectID, bakedProject, EnvProjectID))
+	}
+	c.Mode, c.BaseURL, c.ProjectID = ModeBroker, bakedURL, bakedProject
+	return errs
+}
+
+// broker is broker mode from STYTCH_BROKER_URL: a public project id, and no
+// secret on this machine.
+func (c *Config) broker(brokerURL string) []error {
+	var errs []error
+	if c.Secret != "" {
+		errs = append(errs, fmt.Errorf("%s is set together with %s: in broker mode the project secret stays on the broker "+
+			"and must not be on this machine; unset %s (or unset %s for direct mode)", EnvSecret, EnvBrokerURL, EnvSecret, EnvBrokerURL))
+	}
+	if c.BaseURL != "" {
+		errs = append(errs, fmt.Errorf("set %s or %s, not both", EnvBrokerURL, EnvBaseURL))
+	}
+	if c.ProjectID == "" {
+		errs = append(errs, fmt.Errorf("%s needs %s (the broker's project id; it is public)", EnvBrokerURL, EnvProjectID))
+	} else {
+		errs = append(errs, checkProjectID(c.ProjectID, EnvProjectID))
+	}
+	c.Mode, c.BaseURL = ModeBroker, brokerURL
 	return errs
 }
 
