@@ -114,15 +114,46 @@ BAKE_LDFLAGS := $(strip $(if $(BROKER_URL),-X stytch-desktop/app/config.bakedBro
 	$(if $(REDIRECT_URL),-X stytch-desktop/app/config.bakedRedirectURL=$(REDIRECT_URL)) \
 	$(if $(PUBLIC_TOKEN),-X stytch-desktop/app/config.bakedPublicToken=$(PUBLIC_TOKEN)))
 
+WAILS_FLAGS := -trimpath $(if $(BROKER_URL),-tags nolocalapi) $(if $(BAKE_LDFLAGS),-ldflags "$(BAKE_LDFLAGS)")
+HANDLER_BUILD := CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o build/bin/stytch-desktop-open ./cmd/stytch-desktop-open
+
+# The release build, the same every time: build/bin emptied (-clean), the
+# frontend built and the bindings generated afresh.
 # Beside the app, build/bin/stytch-desktop-open: the scheme handler the
 # desktop entry launches, pure Go and static, so a link reaches the running
 # app without loading GTK (built after wails build: -clean empties build/bin).
 build: deps
 	@if [ -n "$(BROKER_URL)" ] && [ -z "$(PROJECT_ID)" ]; then echo "make build: BROKER_URL needs PROJECT_ID (the broker's public project id)" >&2; exit 2; fi
-	$(WAILS) build -clean -trimpath $(if $(BROKER_URL),-tags nolocalapi) $(if $(BAKE_LDFLAGS),-ldflags "$(BAKE_LDFLAGS)")
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o build/bin/stytch-desktop-open ./cmd/stytch-desktop-open
+	$(WAILS) build -clean $(WAILS_FLAGS)
+	$(HANDLER_BUILD)
+	@touch $(FRONTEND_STAMP)
 
-run: build
+# make run is incremental: npm installs only when package-lock.json changed
+# (scripts/install-deps.sh keeps its hash in node_modules), the frontend is
+# built only when one of its sources is newer than the last build, and wails
+# build neither empties build/bin nor builds the frontend (-s) nor generates
+# the JS bindings (-skipbindings: the frontend does not use them; it calls
+# the backend through src/lib/backend.ts). Go's own cache does the rest.
+# make run CLEAN=1 rebuilds everything, as make build does.
+FRONTEND_STAMP := build/.frontend-built
+FRONTEND_INPUTS := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	$(wildcard frontend/index.html frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/svelte.config.js frontend/tsconfig.json)
+
+# Also rebuilt when frontend/dist lacks the built assets (make clean, or the
+# placeholder that Go-only targets put there).
+$(FRONTEND_STAMP): $(FRONTEND_INPUTS) $(if $(wildcard frontend/dist/assets),,force-frontend) $(if $(CLEAN),force-frontend) | deps
+	cd frontend && npm run build
+	@mkdir -p $(dir $@) && touch $@
+
+.PHONY: force-frontend run-build
+force-frontend:
+
+run-build: deps $(FRONTEND_STAMP)
+	@if [ -n "$(BROKER_URL)" ] && [ -z "$(PROJECT_ID)" ]; then echo "make run: BROKER_URL needs PROJECT_ID (the broker's public project id)" >&2; exit 2; fi
+	$(WAILS) build -s -skipbindings $(if $(CLEAN),-clean) $(WAILS_FLAGS)
+	$(HANDLER_BUILD)
+
+run: run-build
 	./build/bin/stytch-desktop
 
 # Install for the current user (~/.local/bin: the app and its link handler

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 
@@ -20,7 +21,16 @@ import (
 // (cmd/stytch-desktop-open) runs the same app/handoff code without loading
 // GTK at all; this covers the app started by hand or through an entry that
 // names it.
-func handOffEarly(logger *slog.Logger) bool { return handoff.Forward(os.Args[1:], logger) }
+// A refused link (too large, or the running instance said no) ends this
+// process with the reason: starting anyway would make a second instance.
+func handOffEarly(logger *slog.Logger) bool {
+	forwarded, err := handoff.Forward(os.Args[1:], logger)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "stytch-desktop: %v; nothing was started\n", err)
+		os.Exit(handoff.ExitRefused)
+	}
+	return forwarded
+}
 
 // singleInstanceLock takes the lock and routes hand-offs to the link door.
 // On Linux the app holds the lock itself (app/singleinstance: same D-Bus

@@ -21,6 +21,8 @@
 #   5 second    a second instance started by hand with a link exits at once
 #   6 hostile   a 100 MiB hand-off from another process on the session bus:
 #               the app's memory stays put (issue 8 #4); forwarding still works
+#   6b oversize 64 KiB and 1 MiB links through the registered handler: refused,
+#               nothing started, one app, keychain and state unchanged (issue 22 #6)
 #   7 direct    direct mode against the standalone local API: no WebKit
 #               process has STYTCH_SECRET in its environment (issue 8 #5)
 #   8 no bus    started without a session bus: the app says it has no
@@ -405,6 +407,52 @@ log "hostile: $summary"
 echo "$summary" >"$ART/hostile-handoff-memory.txt"
 check "hostile: the app's memory grew by less than 32 MiB" test $((peak_pss - pss0)) -lt $((32 * 1024))
 check "hostile: app still running" kill -0 "$APP_PID"
+
+# --- 6b oversized links through the registered handler (app running) --------
+# A web page can hand the OS a stytch-desktop:// link of any size. The handler
+# must refuse one over the hand-off limit (64 KiB) and start nothing: before
+# issue 22 #6 the running app dropped it unanswered, the handler timed out
+# and started a second app.
+log "== oversized links through the OS handler"
+# state_digest: the keychain listing, the session record and the files in
+# the app's config directory, hashed (nothing of them is printed).
+state_digest() {
+	{
+		keyring_listing
+		timeout 5 secret-tool lookup service "$SERVICE" username session 2>/dev/null
+		find "$XDG_CONFIG_HOME/stytch-desktop" -type f -print0 | sort -z | xargs -0 sha256sum
+	} | sha256sum
+}
+digest0=$(state_digest)
+# The registered handler's command, from the desktop entry the OS uses.
+entry_exec=$(sed -n 's/^Exec=\(.*\) %u$/\1/p' "$XDG_DATA_HOME/applications/stytch-desktop.desktop")
+big_link() { printf 'stytch-desktop://auth/callback?slug=%s&stytch_token_type=multi_tenant_magic_links&token=%s' "$ORG" "$(head -c "$1" /dev/zero | tr '\0' x)"; }
+for size in $((64 << 10)) $((1 << 20)); do
+	refusals=$(grep -c 'nothing was started' "$HANDLER_LOG" 2>/dev/null)
+	if ((size < 128 << 10)); then
+		timeout 10 gio open "$(big_link "$size")" >/dev/null 2>"$T/gio-big.err" </dev/null
+		log "gio open of a $size-byte link: exit $?"
+	else
+		# Linux starts no program with one argument over 128 KiB (E2BIG): the
+		# OS cannot hand the handler a 1 MiB link as one. It gets the same
+		# bytes as sixteen 64 KiB arguments, through the entry's command.
+		args=()
+		for _ in $(seq 16); do args+=("$(big_link $((64 << 10)))"); done
+		timeout 10 $entry_exec "${args[@]}" >/dev/null 2>&1 </dev/null
+		rc=$?
+		unset args
+		log "the registered handler ($entry_exec) given 1 MiB in 16 arguments: exit $rc"
+		check "oversized 1 MiB: the handler exits 65 (refused)" test "$rc" = 65
+	fi
+	check "oversized $((size >> 10)) KiB: the handler refused it and started nothing" \
+		wait_for 5 bash -c '(( $(grep -c "nothing was started" "$0") > $1 ))' "$HANDLER_LOG" "${refusals:-0}"
+	sleep 9 # the old path started a second app 6-9 s later
+	check "oversized $((size >> 10)) KiB: exactly one app process" count_is 1
+	check "oversized $((size >> 10)) KiB: it is the app started first" kill -0 "$APP_PID"
+	check "oversized $((size >> 10)) KiB: one visible window" window_count_is 1
+	check "oversized $((size >> 10)) KiB: keychain and state files unchanged" test "$(state_digest)" = "$digest0"
+done
+check "oversized: the session is still e2e-warm@example.com's" session_owner_is e2e-warm@example.com
 
 # --- 5 second instance stays out (app running) ------------------------------
 log "== second instance with a link argument"

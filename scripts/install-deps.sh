@@ -33,13 +33,23 @@ fi
 
 if [ "$set_name" != core ]; then
   gobin=$(go env GOPATH)/bin
-  if ! "$gobin/wails" version 2>/dev/null | grep -q "v2.11.0"; then
+  # Captured, not piped into grep -q: grep exiting at the first line made
+  # wails die of SIGPIPE, pipefail failed the test, and the CLI was
+  # reinstalled on every run.
+  wails_version=$("$gobin/wails" version 2>/dev/null || true)
+  if [[ "$wails_version" != *v2.11.0* ]]; then
     echo ">> go install wails CLI v2.11.0"
     go install github.com/wailsapp/wails/v2/cmd/wails@v2.11.0
   fi
 fi
 
-if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then
+# npm ci only when node_modules does not match package-lock.json: the lock
+# file's hash is kept in node_modules after each install (npm ci starts by
+# deleting node_modules, so a failed install leaves no stale mark).
+lock_sum=$(sha256sum frontend/package-lock.json | cut -d' ' -f1)
+lock_mark=frontend/node_modules/.package-lock.sha256
+if [ ! -d frontend/node_modules ] || [ "$(cat "$lock_mark" 2>/dev/null)" != "$lock_sum" ]; then
   echo ">> npm ci (frontend)"
   (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" >"$lock_mark"
 fi

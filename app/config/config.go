@@ -185,61 +185,52 @@ var (
 
 // FromEnv reads and validates the configuration. Every error says what to fix.
 func FromEnv(getenv func(string) string) (Config, error) {
-	getenv, err := withBakedRedirect(getenv, bakedRedirectURL)
-	if err != nil {
-		return Config{}, fmt.Errorf("configuration: %w", err)
-	}
-	if getenv, err = withBakedPublicToken(getenv, bakedPublicToken); err != nil {
-		return Config{}, fmt.Errorf("configuration: %w", err)
+	for _, s := range settings {
+		if s.baked == nil {
+			continue
+		}
+		var err error
+		if getenv, err = withBaked(getenv, s, *s.baked); err != nil {
+			return Config{}, fmt.Errorf("configuration: %w", err)
+		}
 	}
 	return fromEnv(getenv, bakedBrokerURL, bakedProjectID)
 }
 
+// fromEnv settles the mode (decideMode), then applies every other setting
+// in table order (settings.go); all errors are reported together.
 func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	c := Config{
-		ProjectID:       get(EnvProjectID),
-		Secret:          get(EnvSecret),
-		BaseURL:         get(EnvBaseURL),
-		Organization:    get(EnvOrganization),
-		PublicToken:     get(EnvPublicToken),
-		SessionDuration: DefaultSessionDuration,
-		Scheme:          DefaultScheme,
+	c := Config{SessionDuration: DefaultSessionDuration, Scheme: DefaultScheme}
+	errs := c.decideMode(get, bakedURL, bakedProject)
+	for _, s := range settings {
+		if s.apply == nil {
+			continue
+		}
+		if v := get(s.env); v != "" {
+			errs = append(errs, s.apply(&c, v))
+		}
 	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}
+
+// decideMode reads the settings that decide the mode together (project id,
+// secret, broker URL, API base URL, and a company build's baked broker) and
+// sets the mode, project, secret and API URL.
+func (c *Config) decideMode(get func(string) string, bakedURL, bakedProject string) []error {
+	c.ProjectID, c.Secret, c.BaseURL = get(EnvProjectID), get(EnvSecret), get(EnvBaseURL)
 	var errs []error
-	brokerURL := get(EnvBrokerURL)
+	baseURLName := EnvBaseURL
 	switch {
 	case bakedURL != "":
-		// A company build: it talks to its broker and nothing else.
-		c.Mode, c.BaseURL = ModeBroker, bakedURL
-		errs = append(errs, checkProjectID(bakedProject, "the project id baked into this build"))
-		if c.Secret != "" {
-			errs = append(errs, fmt.Errorf("%s is set, but this build signs in through the company's Stytch broker (%s), "+
-				"which holds the project secret so this machine never needs it: unset %s", EnvSecret, bakedURL, EnvSecret))
-		}
-		for _, k := range []string{EnvBrokerURL, EnvBaseURL} {
-			if v := get(k); v != "" && v != bakedURL {
-				errs = append(errs, fmt.Errorf("%s is set, but this build always uses the broker it was built with (%s): unset %s", k, bakedURL, k))
-			}
-		}
-		if c.ProjectID != "" && c.ProjectID != bakedProject {
-			errs = append(errs, fmt.Errorf("%s is set, but this build is for project %s: unset %s", EnvProjectID, bakedProject, EnvProjectID))
-		}
-		c.ProjectID = bakedProject
-	case brokerURL != "":
-		c.Mode, c.BaseURL = ModeBroker, brokerURL
-		if c.Secret != "" {
-			errs = append(errs, fmt.Errorf("%s is set together with %s: in broker mode the project secret stays on the broker "+
-				"and must not be on this machine; unset %s (or unset %s for direct mode)", EnvSecret, EnvBrokerURL, EnvSecret, EnvBrokerURL))
-		}
-		if get(EnvBaseURL) != "" {
-			errs = append(errs, fmt.Errorf("set %s or %s, not both", EnvBrokerURL, EnvBaseURL))
-		}
-		if c.ProjectID == "" {
-			errs = append(errs, fmt.Errorf("%s needs %s (the broker's project id; it is public)", EnvBrokerURL, EnvProjectID))
-		} else {
-			errs = append(errs, checkProjectID(c.ProjectID, EnvProjectID))
-		}
+		errs = c.bakedBroker(get, bakedURL, bakedProject)
+		baseURLName = "the broker URL baked into this build"
+	case get(EnvBrokerURL) != "":
+		errs = c.broker(get(EnvBrokerURL))
+		baseURLName = EnvBrokerURL
 	case c.ProjectID == "" && c.Secret == "":
 		c.Mode = ModeLocal
 		if c.BaseURL != "" {
@@ -258,67 +249,51 @@ func fromEnv(getenv func(string) string, bakedURL, bakedProject string) (Config,
 	if c.BaseURL != "" {
 		u, err := checkBaseURL(c.BaseURL)
 		if err != nil {
-			name := EnvBaseURL
-			switch {
-			case bakedURL != "":
-				name = "the broker URL baked into this build"
-			case c.Mode == ModeBroker:
-				name = EnvBrokerURL
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			errs = append(errs, fmt.Errorf("%s: %w", baseURLName, err))
 		}
 		c.BaseURL = u
 	}
-	if c.PublicToken != "" {
-		switch {
-		case c.Mode == ModeLocal:
-			errs = append(errs, fmt.Errorf("%s is for a real project: local mode uses the local API's own public token; unset it", EnvPublicToken))
-		case !PublicTokenRe.MatchString(c.PublicToken):
-			errs = append(errs, fmt.Errorf("%s must look like public-token-test-<uuid> or public-token-live-<uuid> (Dashboard → API keys)", EnvPublicToken))
-		case strings.HasPrefix(c.PublicToken, "public-token-live-") != strings.HasPrefix(c.ProjectID, "project-live-"):
-			errs = append(errs, fmt.Errorf("%s and %s must be of the same environment (test or live)", EnvPublicToken, EnvProjectID))
+	return errs
+}
+
+// bakedBroker is a company build: it talks to its broker and nothing else;
+// the environment may repeat the baked values, never change them.
+func (c *Config) bakedBroker(get func(string) string, bakedURL, bakedProject string) []error {
+	errs := []error{checkProjectID(bakedProject, "the project id baked into this build")}
+	if c.Secret != "" {
+		errs = append(errs, fmt.Errorf("%s is set, but this build signs in through the company's Stytch broker (%s), "+
+			"which holds the project secret so this machine never needs it: unset %s", EnvSecret, bakedURL, EnvSecret))
+	}
+	for _, k := range []string{EnvBrokerURL, EnvBaseURL} {
+		if v := get(k); v != "" && v != bakedURL {
+			errs = append(errs, fmt.Errorf("%s is set, but this build always uses the broker it was built with (%s): unset %s", k, bakedURL, k))
 		}
 	}
-	if v := get(EnvPublicAPIURL); v != "" {
-		u, err := checkBaseURL(v)
-		switch {
-		case c.Mode == ModeLocal:
-			errs = append(errs, fmt.Errorf("%s is for a real project: local mode's browser goes to the local API; unset it", EnvPublicAPIURL))
-		case err != nil:
-			errs = append(errs, fmt.Errorf("%s: %w", EnvPublicAPIURL, err))
-		}
-		c.PublicAPIURL = u
+	if c.ProjectID != "" && c.ProjectID != bakedProject {
+		errs = append(errs, fmt.Errorf("%s is set, but this build is for project %s: unset %s", EnvProjectID, bakedProject, EnvProjectID))
 	}
-	if v := strings.ToLower(get(EnvOAuthProviders)); v != "" {
-		p, err := parseProviders(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvOAuthProviders, err))
-		}
-		c.OAuthProviders = p
+	c.Mode, c.BaseURL, c.ProjectID = ModeBroker, bakedURL, bakedProject
+	return errs
+}
+
+// broker is broker mode from STYTCH_BROKER_URL: a public project id, and no
+// secret on this machine.
+func (c *Config) broker(brokerURL string) []error {
+	var errs []error
+	if c.Secret != "" {
+		errs = append(errs, fmt.Errorf("%s is set together with %s: in broker mode the project secret stays on the broker "+
+			"and must not be on this machine; unset %s (or unset %s for direct mode)", EnvSecret, EnvBrokerURL, EnvSecret, EnvBrokerURL))
 	}
-	if c.Organization != "" && !orgRe.MatchString(c.Organization) {
-		errs = append(errs, fmt.Errorf("%s must be an organization id or slug (2-128 of A-Z a-z 0-9 . _ ~ -)", EnvOrganization))
+	if c.BaseURL != "" {
+		errs = append(errs, fmt.Errorf("set %s or %s, not both", EnvBrokerURL, EnvBaseURL))
 	}
-	if v := get(EnvSessionDuration); v != "" {
-		d, err := parseDuration(v)
-		if err != nil || d < minSessionDuration || d > maxSessionDuration {
-			errs = append(errs, fmt.Errorf("%s must be minutes or a Go duration between 5m and 8784h, got %q", EnvSessionDuration, v))
-		} else {
-			c.SessionDuration = d.Truncate(time.Minute)
-		}
+	if c.ProjectID == "" {
+		errs = append(errs, fmt.Errorf("%s needs %s (the broker's project id; it is public)", EnvBrokerURL, EnvProjectID))
+	} else {
+		errs = append(errs, checkProjectID(c.ProjectID, EnvProjectID))
 	}
-	if v := get(EnvScheme); v != "" {
-		if !schemeRe.MatchString(v) || v == "http" || v == "https" || v == "file" {
-			errs = append(errs, fmt.Errorf("%s must be a lower-case URL scheme such as stytch-desktop", EnvScheme))
-		} else {
-			c.Scheme = v
-		}
-	}
-	errs = append(errs, c.readRedirectURL(get(EnvRedirectURL)))
-	if err := errors.Join(errs...); err != nil {
-		return Config{}, fmt.Errorf("configuration: %w", err)
-	}
-	return c, nil
+	c.Mode, c.BaseURL = ModeBroker, brokerURL
+	return errs
 }
 
 // checkProjectID returns nil or an error naming where the bad id came from.

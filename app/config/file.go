@@ -30,23 +30,6 @@ const (
 	maxFileSize = 64 << 10
 )
 
-// fileKeys maps each setting the file may hold to the environment variable it
-// stands for; both go through the same validation (FromEnv), and the
-// environment wins. The project secret is deliberately absent.
-var fileKeys = map[string]string{
-	"mode":             EnvMode,
-	"project_id":       EnvProjectID,
-	"api_base_url":     EnvBaseURL,
-	"broker_url":       EnvBrokerURL,
-	"organization":     EnvOrganization,
-	"public_token":     EnvPublicToken,
-	"public_api_url":   EnvPublicAPIURL,
-	"redirect_url":     EnvRedirectURL,
-	"oauth_providers":  EnvOAuthProviders,
-	"session_duration": EnvSessionDuration,
-	"scheme":           EnvScheme,
-}
-
 // secretKeys are names under which someone might try to put the secret in the
 // file; they get an explanation rather than "unknown setting".
 var secretKeys = []string{"secret", "project_secret", "stytch_secret", strings.ToLower(EnvSecret)}
@@ -89,30 +72,40 @@ func ScrubEnvironment() {
 }
 
 // load merges the environment over the file at path (a missing file is no
-// error) and validates the result.
+// error) and validates the result: each setting (settings.go) takes its value
+// from the environment, else from the file, and records which.
 func load(getenv func(string) string, path string) (Config, error) {
 	file, err := readFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("configuration file %s: %w", path, err)
 	}
-	var fromFile []string
-	merged := func(k string) string {
-		if v := strings.TrimSpace(getenv(k)); v != "" {
-			return v
-		}
-		return file[k]
-	}
-	for key, env := range fileKeys {
-		if file[env] != "" && strings.TrimSpace(getenv(env)) == "" {
-			fromFile = append(fromFile, key)
+	values := make(map[string]string, len(settings))
+	var fromFileKeys []string
+	for _, s := range settings {
+		v, from := lookup(s, getenv, file)
+		values[s.env] = v
+		if from == fromFile {
+			fromFileKeys = append(fromFileKeys, s.file)
 		}
 	}
-	slices.Sort(fromFile)
-	c, err := fromSettings(merged)
-	if err != nil && len(fromFile) > 0 {
-		err = fmt.Errorf("%w (read from %s: %s; the environment overrides it)", err, path, strings.Join(fromFile, ", "))
+	slices.Sort(fromFileKeys)
+	c, err := fromSettings(func(k string) string { return values[k] })
+	if err != nil && len(fromFileKeys) > 0 {
+		err = fmt.Errorf("%w (read from %s: %s; the environment overrides it)", err, path, strings.Join(fromFileKeys, ", "))
 	}
 	return c, err
+}
+
+// lookup is a setting's value and where it came from: the environment wins
+// over the file; the secret (no file key) is never in file.
+func lookup(s setting, getenv func(string) string, file map[string]string) (string, source) {
+	if v := strings.TrimSpace(getenv(s.env)); v != "" {
+		return v, fromEnvironment
+	}
+	if v := file[s.env]; v != "" && s.file != "" {
+		return v, fromFile
+	}
+	return "", fromNowhere
 }
 
 // fromSettings is FromEnv plus the explicit mode.
@@ -180,9 +173,9 @@ func readFile(path string) (map[string]string, error) {
 			errs = append(errs, fmt.Errorf("%q: %w", key, errSecretInFile))
 			continue
 		}
-		env, ok := fileKeys[key]
+		st, ok := settingForFileKey(key)
 		if !ok {
-			errs = append(errs, fmt.Errorf("unknown setting %q; the file may hold %s", key, strings.Join(sortedKeys(fileKeys), ", ")))
+			errs = append(errs, fmt.Errorf("unknown setting %q; the file may hold %s", key, strings.Join(fileKeys(), ", ")))
 			continue
 		}
 		var v string
@@ -199,7 +192,7 @@ func readFile(path string) (map[string]string, error) {
 			errs = append(errs, fmt.Errorf("%q holds what looks like a project secret: %w", key, errSecretInFile))
 			continue
 		}
-		out[env] = v
+		out[st.env] = v
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"strings"
 
 	"stytch-desktop/app/openpage"
 )
@@ -24,19 +23,7 @@ var bakedRedirectURL string
 // withBakedRedirect makes a baked redirect URL the value of
 // STYTCH_REDIRECT_URL; the environment may repeat it, never change it.
 func withBakedRedirect(getenv func(string) string, baked string) (func(string) string, error) {
-	if baked == "" {
-		return getenv, nil
-	}
-	if v := strings.TrimSpace(getenv(EnvRedirectURL)); v != "" && v != baked {
-		return nil, fmt.Errorf("%s is set, but this build always uses the redirect URL it was built with (%s): unset %s",
-			EnvRedirectURL, baked, EnvRedirectURL)
-	}
-	return func(k string) string {
-		if k == EnvRedirectURL {
-			return baked
-		}
-		return getenv(k)
-	}, nil
+	return withBaked(getenv, settingFor(EnvRedirectURL), baked)
 }
 
 // readRedirectURL validates STYTCH_REDIRECT_URL into c (after the scheme).

@@ -9,6 +9,8 @@
 package handoff
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -33,10 +35,17 @@ const (
 // to a running instance and reports whether it took them; the caller then
 // exits. It does not look at the arguments: the running instance parses them
 // strictly (deeplink.Inbox.OfferArgs), as it must for anything on the
-// session bus. Failures are logged at debug level only: the caller goes on
+// session bus. A non-nil error means the hand-off was refused (too large to
+// send, or the running instance said no): the caller exits with that reason
+// and starts nothing, since a second instance is what the lock exists to
+// prevent. Other failures are logged at debug level only: the caller goes on
 // to start the app, which then says what is wrong.
-func Forward(args []string, logger *slog.Logger) bool {
+func Forward(args []string, logger *slog.Logger) (bool, error) {
 	forwarded, err := singleinstance.Forward(ID, args)
+	if errors.Is(err, singleinstance.ErrTooLarge) || errors.Is(err, singleinstance.ErrRefused) {
+		logger.Warn("link refused; nothing started", "error", err.Error())
+		return false, fmt.Errorf("the link was refused: %w", err)
+	}
 	if err != nil {
 		logger.Debug("no early hand-off; starting normally", "error", err.Error())
 	}
@@ -44,8 +53,12 @@ func Forward(args []string, logger *slog.Logger) bool {
 		trace.Mark("forwarded")
 		logger.Info("handed over to the running instance")
 	}
-	return forwarded
+	return forwarded, nil
 }
+
+// ExitRefused is the exit status of a program whose link was refused
+// (sysexits' EX_DATAERR: the input was wrong, nothing was started).
+const ExitRefused = 65
 
 // Beside returns the path of the program called name in exe's directory.
 func Beside(exe, name string) string { return filepath.Join(filepath.Dir(exe), name) }

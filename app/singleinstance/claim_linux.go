@@ -30,6 +30,12 @@ type Instance struct {
 // ErrRunning when another instance holds the lock, ErrNoSessionBus when
 // there is no session bus, or another error when the bus misbehaves.
 func Claim(uniqueID string, handle func(args []string)) (*Instance, error) {
+	return claim(uniqueID, handle, MaxMessage)
+}
+
+// claim is Claim with the size limit as a parameter (tests lower it to see
+// a refusal reach a sender that checks against MaxHandOff).
+func claim(uniqueID string, handle func(args []string), limit int) (*Instance, error) {
 	addr, err := SessionBusAddress()
 	if err != nil {
 		return nil, err
@@ -40,7 +46,7 @@ func Claim(uniqueID string, handle func(args []string)) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoSessionBus, err)
 	}
-	filter := newBoundedConn(raw, MaxMessage)
+	filter := newBoundedConn(raw, limit)
 	conn, err := dbus.NewConn(filter)
 	if err != nil {
 		raw.Close()
@@ -68,6 +74,7 @@ func Claim(uniqueID string, handle func(args []string)) (*Instance, error) {
 	}
 	switch dbus.RequestNameReply(reply) {
 	case dbus.RequestNameReplyPrimaryOwner, dbus.RequestNameReplyAlreadyOwner:
+		go refuse(conn, filter.refused)
 		return &Instance{conn: conn, filter: filter}, nil
 	case dbus.RequestNameReplyExists, dbus.RequestNameReplyInQueue:
 		conn.Close()
@@ -82,6 +89,34 @@ func (i *Instance) Dropped() int64 { return i.filter.Dropped() }
 
 // Close releases the lock.
 func (i *Instance) Close() error { return i.conn.Close() }
+
+// errLimitsExceeded is the error a discarded call is answered with (the bus
+// daemon's own name for a message over its limits).
+const errLimitsExceeded = "org.freedesktop.DBus.Error.LimitsExceeded"
+
+// refuse answers each discarded call with an error until the connection
+// closes, so its sender learns at once that the instance is there and said
+// no. The text names the limit only, never what was sent.
+func refuse(conn *dbus.Conn, refused <-chan refusal) {
+	text := fmt.Sprintf("hand-off larger than %d bytes refused", MaxMessage)
+	for {
+		select {
+		case r := <-refused:
+			conn.Send(&dbus.Message{
+				Type: dbus.TypeError,
+				Headers: map[dbus.HeaderField]dbus.Variant{
+					dbus.FieldDestination: dbus.MakeVariant(r.sender),
+					dbus.FieldReplySerial: dbus.MakeVariant(r.serial),
+					dbus.FieldErrorName:   dbus.MakeVariant(errLimitsExceeded),
+					dbus.FieldSignature:   dbus.MakeVariant(dbus.SignatureOf(text)),
+				},
+				Body: []interface{}{text},
+			}, nil)
+		case <-conn.Context().Done():
+			return
+		}
+	}
+}
 
 // handoff is the exported object: SendMessage(s) as Wails' lock has it.
 type handoff func(args []string)

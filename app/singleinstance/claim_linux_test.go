@@ -1,6 +1,7 @@
 package singleinstance
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -20,9 +21,12 @@ func privateBus(t *testing.T) string { return dbustest.PrivateBus(t) }
 
 const testID = "io.stytch-desktop.test"
 
-// send makes the hand-off call a second instance makes, from this process.
+// send makes the hand-off call a second instance makes, from this process;
+// an answer that takes over 5 s counts as none (context deadline exceeded).
 func send(t *testing.T, message string) error {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	conn, err := dbus.SessionBusPrivate()
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +39,7 @@ func send(t *testing.T, message string) error {
 		t.Fatal(err)
 	}
 	name, path := BusName(testID)
-	return conn.Object(name, dbus.ObjectPath(path)).Call(name+".SendMessage", 0, message).Err
+	return conn.Object(name, dbus.ObjectPath(path)).CallWithContext(ctx, name+".SendMessage", 0, message).Err
 }
 
 func handOff(args ...string) string {

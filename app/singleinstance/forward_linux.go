@@ -18,10 +18,29 @@ const forwardTimeout = 3 * time.Second
 // single-instance lock would, but before GTK and WebKit start: a link opened
 // while the app runs then costs one D-Bus call instead of a whole second
 // window process. It reports false (and the caller goes on to Claim) when no
-// session bus or no running instance is there, or it exited in between. The
+// session bus or no running instance is there, or it exited in between. An
+// error wrapping ErrTooLarge or ErrRefused means the link must not start an
+// instance either: the caller exits with the reason. The
 // running instance parses every argument strictly (deeplink.Inbox.OfferArgs):
 // anything on the session bus could send the same message.
 func Forward(uniqueID string, args []string) (bool, error) {
+	// The size first, before the bus: an oversized hand-off is refused
+	// whether or not an instance runs (the running one would refuse it, and
+	// starting one for it would make two), and nothing is sent.
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = ""
+	}
+	if args == nil {
+		args = []string{}
+	}
+	msg, err := json.Marshal(Message{Args: args, WorkingDirectory: wd})
+	if err != nil {
+		return false, err
+	}
+	if len(msg) > MaxHandOff {
+		return false, fmt.Errorf("forward to running instance: %w (%d bytes, at most %d)", ErrTooLarge, len(msg), MaxHandOff)
+	}
 	addr, err := SessionBusAddress()
 	if err != nil {
 		return false, nil // no bus: nobody to forward to; Claim says so
@@ -47,22 +66,20 @@ func Forward(uniqueID string, args []string) (bool, error) {
 	if !running {
 		return false, nil
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		wd = ""
-	}
-	if args == nil {
-		args = []string{}
-	}
-	msg, err := json.Marshal(Message{Args: args, WorkingDirectory: wd})
-	if err != nil {
-		return false, err
-	}
 	call := conn.Object(name, dbus.ObjectPath(path)).CallWithContext(ctx, name+".SendMessage", 0, string(msg))
 	if call.Err != nil {
 		var derr dbus.Error
-		if errors.As(call.Err, &derr) && derr.Name == "org.freedesktop.DBus.Error.ServiceUnknown" {
-			return false, nil // it exited in between: start normally
+		if errors.As(call.Err, &derr) {
+			switch derr.Name {
+			case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner":
+				return false, nil // it exited in between: start normally
+			case "org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.Disconnected":
+				// nobody answered: not a refusal
+			default:
+				// The instance itself answered with an error: it is there
+				// and said no. Its text names no argument; pass the name only.
+				return false, fmt.Errorf("forward to running instance: %w (%s)", ErrRefused, derr.Name)
+			}
 		}
 		return false, fmt.Errorf("forward to running instance: SendMessage: %w", call.Err)
 	}

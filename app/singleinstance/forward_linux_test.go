@@ -1,10 +1,13 @@
 package singleinstance
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/godbus/dbus/v5"
 )
 
 func TestForwardToRunningInstance(t *testing.T) {
@@ -75,4 +78,95 @@ func TestSessionBusInRuntimeDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst.Close()
+}
+
+// A hand-off over the limit must never make a second instance: the sender
+// refuses it before sending (whether or not an instance runs), and a running
+// instance answers an oversized call with an error at once, which the sender
+// reads as "refused", not as "nobody is there" (issue 22 #6).
+func TestOversizedHandOffIsRefused(t *testing.T) {
+	privateBus(t)
+	link := "stytch-desktop://auth/callback?token=" + strings.Repeat("x", 64<<10)
+
+	// No instance: still refused, nothing to start.
+	ok, err := Forward(testID, []string{link})
+	if ok || !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("no instance, 64 KiB link: forwarded=%v err=%v, want ErrTooLarge", ok, err)
+	}
+
+	got := make(chan []string, 4)
+	inst, err := Claim(testID, func(args []string) { got <- args })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	for _, n := range []int{64 << 10, 1 << 20} {
+		start := time.Now()
+		ok, err := Forward(testID, []string{"stytch-desktop://auth/callback?token=" + strings.Repeat("x", n)})
+		if ok || !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("%d-byte link: forwarded=%v err=%v, want ErrTooLarge", n, ok, err)
+		}
+		if strings.Contains(err.Error(), "xxxx") {
+			t.Fatalf("the error carries the link: %.80s", err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("refusing took %v", d)
+		}
+	}
+	if inst.Dropped() != 0 {
+		t.Fatalf("the sender sent an oversized hand-off (%d dropped)", inst.Dropped())
+	}
+
+	// A sender that does not check (an older build, any process on the bus):
+	// the instance answers with an error instead of leaving it to time out.
+	start := time.Now()
+	err = send(t, handOff(strings.Repeat("y", 1<<20)))
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the oversized call was answered after %v", d)
+	}
+	var derr dbus.Error
+	if !errors.As(err, &derr) || derr.Name != errLimitsExceeded {
+		t.Fatalf("oversized call answered with %v, want a %s error", err, errLimitsExceeded)
+	}
+	if inst.Dropped() != 1 {
+		t.Fatalf("dropped = %d, want 1", inst.Dropped())
+	}
+	select {
+	case a := <-got:
+		t.Fatalf("an oversized hand-off was delivered (%d args)", len(a))
+	default:
+	}
+	// Still in step afterwards.
+	if ok, err := Forward(testID, []string{"stytch-desktop://auth/callback?token=after"}); !ok || err != nil {
+		t.Fatalf("after the refusals: forwarded=%v err=%v", ok, err)
+	}
+	if a := <-got; len(a) != 1 || !strings.HasSuffix(a[0], "token=after") {
+		t.Fatalf("args = %q", a)
+	}
+}
+
+// The instance's refusal reaches Forward as ErrRefused (it is there and said
+// no), not as "nobody is there": here the instance's limit is lowered below
+// what Forward checks, as an older or newer build's might be.
+func TestForwardTreatsAnAnswerAsRefused(t *testing.T) {
+	privateBus(t)
+	got := make(chan []string, 1)
+	inst, err := claim(testID, func(args []string) { got <- args }, 4<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	start := time.Now()
+	ok, err := Forward(testID, []string{strings.Repeat("z", 8<<10)})
+	if ok || !errors.Is(err, ErrRefused) {
+		t.Fatalf("forwarded=%v err=%v, want ErrRefused", ok, err)
+	}
+	if d := time.Since(start); d >= forwardTimeout {
+		t.Fatalf("the refusal took %v: the sender waited out its timeout", d)
+	}
+	select {
+	case a := <-got:
+		t.Fatalf("delivered %d args", len(a))
+	default:
+	}
 }

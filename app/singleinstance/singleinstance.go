@@ -26,6 +26,13 @@ import (
 // directory (PATH_MAX); 64 KiB is far above that.
 const MaxMessage = 64 << 10
 
+// MaxHandOff bounds the JSON a sender puts in one hand-off: MaxMessage less
+// room for the message's headers (path, interface, member, destination,
+// signature, and the sender the bus adds: about 250 bytes for the app's
+// names). A sender checks it before sending, so a hand-off it sends is never
+// one the running instance must refuse.
+const MaxHandOff = MaxMessage - 512
+
 var (
 	// ErrNoSessionBus: there is no session bus to hold the lock on. The app
 	// then runs without single-instance protection: a link opened while it
@@ -35,6 +42,13 @@ var (
 	ErrRunning = errors.New("singleinstance: another instance is running")
 	// ErrUnsupported: this platform uses Wails' own lock (macOS, Windows).
 	ErrUnsupported = errors.New("singleinstance: not implemented on this platform")
+	// ErrTooLarge: the hand-off is over MaxHandOff; nothing was sent. Starting
+	// an instance for it instead would break the single-instance promise.
+	ErrTooLarge = errors.New("singleinstance: hand-off too large")
+	// ErrRefused: the running instance answered the hand-off with an error
+	// (too large for it, or malformed). It is running, so nothing else may
+	// start in its place.
+	ErrRefused = errors.New("singleinstance: the running instance refused the hand-off")
 )
 
 // BusName is the session-bus name and object path Wails' single-instance
@@ -57,7 +71,7 @@ type Message struct {
 func ParseMessage(s string) (Message, error) {
 	var m Message
 	if len(s) > MaxMessage {
-		return Message{}, errors.New("singleinstance: hand-off too large")
+		return Message{}, ErrTooLarge
 	}
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		return Message{}, errors.New("singleinstance: hand-off is not the JSON a second instance sends")

@@ -130,6 +130,59 @@ func TestHandlerBinary(t *testing.T) {
 		}
 	})
 
+	// A link over the hand-off limit starts nothing, whether an instance
+	// runs or not, and reaches no instance (issue 22 #6). One argument is at
+	// most 128 KiB on Linux, so 1 MiB comes as sixteen.
+	huge := "stytch-desktop://auth/callback?token=" + strings.Repeat("x", 64<<10)
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		running bool
+	}{
+		{"64 KiB link, no instance", []string{huge}, false},
+		{"64 KiB link, instance running", []string{huge}, true},
+		{"1 MiB of arguments, instance running", func() []string {
+			var a []string
+			for range 16 {
+				a = append(a, huge)
+			}
+			return a
+		}(), true},
+	} {
+		t.Run(tc.name+": refused, nothing started", func(t *testing.T) {
+			privateBus(t)
+			record := filepath.Join(t.TempDir(), "record")
+			standInApp(t, dir, record)
+			got := make(chan []string, 1)
+			if tc.running {
+				inst, err := singleinstance.Claim(handoff.ID, func(a []string) { got <- a })
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer inst.Close()
+			}
+			start := time.Now()
+			code, stderr := runHandler(t, bin, tc.args...)
+			if code != handoff.ExitRefused || !strings.Contains(stderr, "too large") || !strings.Contains(stderr, "nothing was started") {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("refusing took %v", d)
+			}
+			if strings.Contains(stderr, "xxxxxxxx") {
+				t.Fatalf("stderr carries the link: %.200q", stderr)
+			}
+			if _, err := os.Stat(record); err == nil {
+				t.Fatal("the app was started for a refused link")
+			}
+			select {
+			case a := <-got:
+				t.Fatalf("the instance got %d args", len(a))
+			default:
+			}
+		})
+	}
+
 	t.Run("no instance, app missing", func(t *testing.T) {
 		noBus(t)
 		if err := os.Remove(app); err != nil {

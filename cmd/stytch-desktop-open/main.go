@@ -33,7 +33,7 @@ func main() {
 	// say which program wrote them.
 	logger := handoff.NewLogger().With("program", handoff.HandlerName)
 	os.Exit(run(os.Args, os.Environ(), deps{
-		forward:    func(args []string) bool { return handoff.Forward(args, logger) },
+		forward:    func(args []string) (bool, error) { return handoff.Forward(args, logger) },
 		executable: executable,
 		stat:       os.Stat,
 		exec:       syscall.Exec,
@@ -43,7 +43,7 @@ func main() {
 
 // deps are the outside world, replaceable in tests.
 type deps struct {
-	forward    func(args []string) bool                    // handoff.Forward
+	forward    func(args []string) (bool, error)           // handoff.Forward
 	executable func() (string, error)                      // this program, symlinks resolved
 	stat       func(string) (fs.FileInfo, error)           // os.Stat
 	exec       func(path string, argv, env []string) error // syscall.Exec: returns only on failure
@@ -56,15 +56,23 @@ const (
 	exitNotFound      = 127
 )
 
-// run forwards argv[1:] or execs the app; it returns only when neither
-// happened (or, in tests, when exec is a stand-in that returns nil). Error
+// run forwards argv[1:] or execs the app, or refuses a link the running
+// instance refused or that is too large to hand over; it returns only when
+// neither forward nor exec happened (or, in tests, when exec is a stand-in that returns nil). Error
 // text names paths only, never the arguments: a link carries a token.
 func run(argv, env []string, d deps) int {
 	var args []string
 	if len(argv) > 0 {
 		args = argv[1:]
 	}
-	if d.forward(args) {
+	forwarded, err := d.forward(args)
+	if err != nil {
+		// Too large, or the running instance said no: starting the app for
+		// it would make a second instance. The error names sizes, not the link.
+		fmt.Fprintf(d.stderr, "stytch-desktop-open: %v; nothing was started\n", err)
+		return handoff.ExitRefused
+	}
+	if forwarded {
 		return 0
 	}
 	self, err := d.executable()

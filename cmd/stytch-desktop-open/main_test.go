@@ -16,7 +16,8 @@ const link = "stytch-desktop://auth/callback?stytch_token_type=discovery&token=s
 
 // recorder stands in for the running instance and for syscall.Exec.
 type recorder struct {
-	forwardTo bool // a running instance takes the hand-off
+	forwardTo bool  // a running instance takes the hand-off
+	refuse    error // the hand-off is refused (too large, or the instance said no)
 	forwarded [][]string
 	execs     [][]string // path, then argv
 	envs      [][]string
@@ -25,7 +26,10 @@ type recorder struct {
 
 func (r *recorder) deps(self string, stderr *bytes.Buffer) deps {
 	return deps{
-		forward:    func(args []string) bool { r.forwarded = append(r.forwarded, args); return r.forwardTo },
+		forward: func(args []string) (bool, error) {
+			r.forwarded = append(r.forwarded, args)
+			return r.forwardTo, r.refuse
+		},
 		executable: func() (string, error) { return self, nil },
 		stat:       os.Stat,
 		exec: func(path string, argv, env []string) error {
@@ -63,6 +67,7 @@ func TestRun(t *testing.T) {
 		perm      os.FileMode
 		selfIsApp bool // the "app" is a hard link to this handler
 		execErr   error
+		refuse    error
 		wantCode  int
 		wantExec  bool
 		wantErr   string // on stderr
@@ -77,6 +82,10 @@ func TestRun(t *testing.T) {
 		{name: "app is this handler", argv: []string{"h", link}, selfIsApp: true, wantCode: exitNotExecutable, wantErr: "is this handler"},
 		{name: "exec fails", argv: []string{"h", link}, app: "app", perm: 0o755, execErr: errors.New("exec format error"),
 			wantExec: true, wantCode: exitNotExecutable, wantErr: "exec format error"},
+		// A refused link starts nothing, app present or not: a second
+		// instance is what the lock prevents (issue 22 #6).
+		{name: "refused link: nothing started", argv: []string{"h", link}, app: "app", perm: 0o755,
+			refuse: errors.New("the link was refused: hand-off too large"), wantCode: 65, wantErr: "nothing was started"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, self := install(t, tc.app, tc.perm)
@@ -86,7 +95,7 @@ func TestRun(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r := &recorder{forwardTo: tc.running, execErr: tc.execErr}
+			r := &recorder{forwardTo: tc.running, execErr: tc.execErr, refuse: tc.refuse}
 			var stderr bytes.Buffer
 			if code := run(tc.argv, env, r.deps(self, &stderr)); code != tc.wantCode {
 				t.Fatalf("exit %d, want %d (stderr %q)", code, tc.wantCode, stderr.String())

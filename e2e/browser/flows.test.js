@@ -146,6 +146,19 @@ describe("stytch-desktop in a browser against wails dev", () => {
           if (t && window.__headings.at(-1) !== t) window.__headings.push(t);
         }
       }).observe(document, { childList: true, subtree: true, characterData: true });
+      // Issue 22 #3: "Sign out" busy (spinner) although nobody pressed it,
+      // e.g. while the app stores the session just after a sign-in.
+      window.__signOutBusyUnpressed = 0;
+      let pressed = false;
+      document.addEventListener("click", (e) => {
+        if (e.target instanceof Element && e.target.closest("button")?.textContent.trim() === "Sign out") pressed = true;
+      }, true);
+      new MutationObserver(() => {
+        for (const b of document.querySelectorAll('button[aria-busy="true"]')) {
+          if (b.textContent.trim() === "Sign out" && !pressed) window.__signOutBusyUnpressed++;
+        }
+        if (!document.querySelector('button[aria-busy="true"]')) pressed = false;
+      }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-busy"] });
     });
   });
 
@@ -339,7 +352,22 @@ describe("stytch-desktop in a browser against wails dev", () => {
     await page.getByRole("button", { name: "Continue with Microsoft" }).waitFor({ timeout: STEP_MS });
     await screenshot("sign-in-with-providers");
     const before = await openedURLCount();
-    await page.getByRole("button", { name: "Continue with Google" }).click();
+    // Issue 22 #1: from an empty, focused email field, a real mouse press and
+    // release on the button (not a keyboard or programmatic click). Leaving
+    // the field used to show its error above the buttons on the press, which
+    // moved them ~23 px down before the release: the click was lost.
+    const field = page.getByLabel("Work email");
+    await field.fill("");
+    await field.click();
+    const google = page.getByRole("button", { name: "Continue with Google" });
+    const box = await google.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await new Promise((r) => setTimeout(r, 150)); // a person's press lasts this long
+    const held = await google.boundingBox();
+    assert.equal(held.y, box.y, "the button stays under the pointer while it is pressed");
+    assert.equal(await page.getByText("Enter your work email address.").count(), 0, "no error about the unused email field");
+    await page.mouse.up();
     await seeScreen("Continue with Google");
     await seeText("Browser didn't bring you back? Paste the link here");
     await screenshot("browser-open-google");
@@ -366,9 +394,11 @@ describe("stytch-desktop in a browser against wails dev", () => {
     await screenshot("browser-open-sso");
     const start = await nextOpenedURL(before);
     assert.ok(start.includes("/v1/public/sso/start?"), "SSO start URL");
+    await page.evaluate(() => (window.__signOutBusyUnpressed = 0));
     await signInInBrowser(start, DEMO, "local-idp-okta");
 
     await seeScreen("You're signed in");
+    assert.equal(await page.evaluate(() => window.__signOutBusyUnpressed), 0, "Sign out never showed busy after the SSO sign-in");
     await seeText("Globex Corporation");
     await seeText(DEMO);
     await screenshot("signed-in-sso");
@@ -475,7 +505,25 @@ describe("stytch-desktop in a browser against wails dev", () => {
     const cont = page.getByRole("button", { name: "Continue", exact: true });
     assert.ok(await cont.isDisabled(), "Continue waits for the confirmation");
     await screenshot("mfa-backup-codes");
-    await page.getByRole("checkbox", { name: "I saved these codes somewhere safe" }).check();
+    // Issue 22 #4: the checkbox sits next to its label's text at every width
+    // (a full-width checkbox put the text at the far side of the row).
+    const box = page.getByRole("checkbox", { name: "I saved these codes somewhere safe" });
+    for (const width of [320, 420, 520, 800, 1280]) {
+      await page.setViewportSize({ width, height: 760 });
+      const gap = await box.evaluate((el) => {
+        const text = [...el.parentElement.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+        const range = document.createRange();
+        range.selectNodeContents(text);
+        const t = range.getClientRects()[0];
+        const b = el.getBoundingClientRect();
+        return { x: t.left - b.right, overlapY: Math.min(b.bottom, t.bottom) - Math.max(b.top, t.top), w: b.width };
+      });
+      assert.ok(gap.x >= 0 && gap.x <= 16, `at ${width} px the label's text starts ${gap.x.toFixed(0)} px after the checkbox (want 0-16)`);
+      assert.ok(gap.overlapY > 0, `at ${width} px the checkbox and its label's first line share a row`);
+      assert.ok(gap.w <= 32, `at ${width} px the checkbox is ${gap.w.toFixed(0)} px wide`);
+    }
+    await page.setViewportSize({ width: 520, height: 760 });
+    await box.check();
     await cont.click();
     await seeScreen("You're signed in");
     await seeText("Vault Labs");

@@ -386,6 +386,30 @@ describe("notices and banners", () => {
     expect(await screen.findByRole("heading", { name: "Check your email" })).toBeInTheDocument();
   });
 
+  // Issue 22 #3: just after a sign-in the session is still being stored
+  // (busy, nothing started on this screen). That must not read as "signing out".
+  it("signed_in while the app stores the session: says so, Sign out shows no spinner", async () => {
+    const { backend, user } = setup({ ...sampleView("signed_in"), busy: true });
+    const signOut = await screen.findByRole("button", { name: "Sign out" });
+    expect(signOut).toBeDisabled();
+    expect(signOut).not.toHaveAttribute("aria-busy", "true");
+    expect(signOut.querySelector(".spinner")).toBeNull();
+    expect(screen.getByRole("status")).toHaveTextContent("Saving your session on this computer…");
+    // Stored: nothing busy is left, and Sign out is the user's to press.
+    backend.emit({ ...sampleView("signed_in"), busy: false, seq: 99 });
+    await waitFor(() => expect(signOut).not.toBeDisabled());
+    expect(screen.queryByText("Saving your session on this computer…")).not.toBeInTheDocument();
+    // Pressed by the user, it is Sign out that works.
+    let finish!: () => void;
+    backend.SignOut = vi.fn(() => new Promise<View>((r) => (finish = () => r({ ...sampleView("signed_out"), seq: 100 }))));
+    await user.click(signOut);
+    expect(signOut).toHaveAttribute("aria-busy", "true");
+    expect(signOut.querySelector(".spinner")).not.toBeNull();
+    expect(screen.queryByText("Saving your session on this computer…")).not.toBeInTheDocument();
+    finish();
+    expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
+  });
+
   it("a rejected call shows the unknown notice instead of failing silently", async () => {
     const { backend, user } = setup(sampleView("signed_in"));
     backend.SignOut = vi.fn(async () => {

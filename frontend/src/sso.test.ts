@@ -32,6 +32,39 @@ describe("first screen", () => {
     expect(screen.getByRole("status")).toHaveTextContent(/waiting for your browser/i);
   });
 
+  // Issue 22 #1: leaving the email field for a provider button must not
+  // validate it (the message would move the buttons under the pointer
+  // between press and release); nor does leaving it empty.
+  it("going from the email field to another way of signing in shows no email error", async () => {
+    for (const typed of ["", "ada@"]) {
+      const { backend, user } = setup(sampleView("signed_out"));
+      const input = await screen.findByLabelText("Work email");
+      await user.click(input);
+      if (typed) await user.type(input, typed);
+      const google = screen.getByRole("button", { name: "Continue with Google" });
+      // Pressed, not yet released: focus has moved, nothing may have appeared.
+      await user.pointer({ keys: "[MouseLeft>]", target: google });
+      expect(google).toHaveFocus();
+      expect(screen.queryByText("Enter your work email address.")).not.toBeInTheDocument();
+      expect(screen.queryByText(/name@company\.com/)).not.toBeInTheDocument();
+      await user.pointer({ keys: "[/MouseLeft]", target: google });
+      expect(calls(backend, "StartOAuth")).toEqual([["StartOAuth", "google"]]);
+      document.body.innerHTML = "";
+    }
+  });
+
+  it("an empty field left for elsewhere stays quiet; a typed one is checked after the click", async () => {
+    const { user } = setup(sampleView("signed_out"));
+    const input = await screen.findByLabelText("Work email");
+    await user.click(input);
+    await user.click(screen.getByRole("heading", { name: "Sign in" }));
+    expect(screen.queryByText("Enter your work email address.")).not.toBeInTheDocument();
+    await user.type(input, "ada@");
+    await user.click(screen.getByRole("heading", { name: "Sign in" }));
+    expect(await screen.findByText(/name@company\.com/)).toBeInTheDocument();
+    expect(input).toHaveAttribute("aria-invalid", "true");
+  });
+
   it("shows no buttons when no provider is configured, and SSO only in the direct mode", async () => {
     setup({ ...sampleView("signed_out"), oauthProviders: null, ssoAvailable: true });
     await screen.findByRole("heading", { name: "Sign in" });
