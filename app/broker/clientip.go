@@ -38,3 +38,14 @@ func clientIP(r *http.Request, trustedHops int) string {
 	}
 	return peer
 }
+
+// clientKey is what per-client limits count: the address for IPv4, its /64
+// for IPv6. One IPv6 subscriber is routinely given a whole /64, so keying
+// each /128 would hand one client 2^64 separate buckets.
+func clientKey(ip string) string {
+	a := net.ParseIP(ip)
+	if a == nil || a.To4() != nil {
+		return ip
+	}
+	return a.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}

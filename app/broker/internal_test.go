@@ -39,22 +39,22 @@ func TestMemoryLimiterGCRA(t *testing.T) {
 	m := newMemoryLimiter(clock)
 	r := Rate{N: 3, Per: 30 * time.Second}
 	for i := range 3 {
-		if ok, _ := m.allow("k", r); !ok {
+		if ok, _ := m.allow("k", r, true); !ok {
 			t.Fatalf("burst event %d refused", i)
 		}
 	}
-	ok, retry := m.allow("k", r)
+	ok, retry := m.allow("k", r, true)
 	if ok || retry != 10*time.Second {
 		t.Fatalf("4th event: allowed=%v retry=%v, want refused for 10s", ok, retry)
 	}
-	if ok, _ := m.allow("other", r); !ok {
+	if ok, _ := m.allow("other", r, true); !ok {
 		t.Fatal("another key shares the bucket")
 	}
 	now = now.Add(10 * time.Second)
-	if ok, _ := m.allow("k", r); !ok {
+	if ok, _ := m.allow("k", r, true); !ok {
 		t.Fatal("one event not admitted after one emission interval")
 	}
-	if ok, _ := m.allow("k", r); ok {
+	if ok, _ := m.allow("k", r, true); ok {
 		t.Fatal("a time.Second event admitted within the interval")
 	}
 }

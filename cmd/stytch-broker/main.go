@@ -135,13 +135,14 @@ Options:
 	fs.StringVar(&o.redisURL, "redis-url", "", "share rate limits between replicas through this Redis (redis://host:6379/0); default: in memory")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM); with --tls-key")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "private key (PEM) for --tls-cert")
-	fs.Var(rateFlag{&o.limits.IP}, "limit-ip", "API calls per client IP, N/period or off")
+	fs.Var(rateFlag{&o.limits.IP}, "limit-ip", "requests per client (IPv4 address or IPv6 /64), refused ones included; N/period or off")
 	fs.Var(rateFlag{&o.limits.Email}, "limit-email", "email sends per address")
-	fs.Var(rateFlag{&o.limits.Domain}, "limit-email-domain", "email sends per email domain")
+	fs.Var(rateFlag{&o.limits.Domain}, "limit-email-domain", "email sends per email domain and client (IPv4 address or IPv6 /64)")
 	fs.Var(rateFlag{&o.limits.OTPSend}, "limit-otp-send", "SMS sends and TOTP creations per intermediate session, member and phone prefix")
 	fs.Var(rateFlag{&o.limits.OTPAttempt}, "limit-otp-attempt", "SMS, TOTP and recovery-code attempts per intermediate session and member")
 	fs.Var(rateFlag{&o.limits.CodeIP}, "limit-code-ip", "sign-in code redeems (/open/redeem) per client IP")
 	fs.Var(rateFlag{&o.limits.Code}, "limit-code", "sign-in code redeems per pending flow and per code")
+	fs.Var(rateFlag{&o.limits.CodeIssue}, "limit-code-issue", "sign-in codes the /open page makes per client")
 	return fs
 }
 
