@@ -415,3 +415,40 @@ func TestBreakerClosesWhenRedisReturns(t *testing.T) {
 }
 
 var _ = context.Background
+
+// Stytch answering a one-time token after the broker's deadline: the caller
+// is told upstream_timeout, and its retry with the same token and verifier
+// gets the answer Stytch gave (the token is spent upstream), on this
+// replica or, through Redis, on another. Another verifier gets nothing.
+func TestLateAnswerToOneTimeTokenIsKept(t *testing.T) {
+	rs := startRedis(t)
+	e := newEnv(t, sharedLimiter(t, rs.url), func(c *broker.Config) { c.UpstreamTimeout = 300 * time.Millisecond })
+	other := &env{t: t, api: e.api, upstream: e.upstream, rec: e.rec}
+	other.startBroker(sharedLimiter(t, rs.url), func(c *broker.Config) { c.UpstreamTimeout = 300 * time.Millisecond })
+	for i, retryAt := range []*env{e, other} {
+		addr := fmt.Sprintf("late%d@example.com", i)
+		verifier, challenge := pkcePair()
+		if a := e.post("/v1/b2b/magic_links/email/discovery/send", map[string]any{"email_address": addr, "pkce_code_challenge": challenge}); a.status != 200 {
+			t.Fatalf("send: %d %s", a.status, a.raw)
+		}
+		token := e.linkToken(addr)
+		e.rec.slow("/v1/b2b/magic_links/discovery/authenticate", 600*time.Millisecond)
+		body := map[string]any{"discovery_magic_links_token": token, "pkce_code_verifier": verifier}
+		if a := e.post("/v1/b2b/magic_links/discovery/authenticate", body); a.status != 504 || a.str("error_type") != "upstream_timeout" {
+			t.Fatalf("slow authenticate: %d %s", a.status, a.raw)
+		}
+		e.rec.slow("", 0)
+		time.Sleep(700 * time.Millisecond) // the late answer arrives and is kept
+		wrong, _ := pkcePair()
+		if a := retryAt.post("/v1/b2b/magic_links/discovery/authenticate", map[string]any{"discovery_magic_links_token": token, "pkce_code_verifier": wrong}); a.status == 200 {
+			t.Fatalf("retry with another verifier got the answer: %s", a.raw)
+		}
+		a := retryAt.post("/v1/b2b/magic_links/discovery/authenticate", body)
+		if a.status != 200 || a.str("intermediate_session_token") == "" {
+			t.Fatalf("retry %d with the same token and verifier: %d %s", i, a.status, a.raw)
+		}
+		if a := retryAt.post("/v1/b2b/magic_links/discovery/authenticate", body); a.status == 200 {
+			t.Fatalf("the kept answer was given twice: %s", a.raw)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"stytch-desktop/app/broker"
 	"stytch-desktop/app/broker/brokertest"
@@ -45,9 +46,28 @@ type recorder struct {
 	next http.Handler
 	mu   sync.Mutex
 	reqs []seen
+	// slowPath, when set, is answered only after slowFor: Stytch being
+	// slow after it has done the work (the token is spent on the way in).
+	slowPath string
+	slowFor  time.Duration
+}
+
+func (r *recorder) slow(path string, d time.Duration) {
+	r.mu.Lock()
+	r.slowPath, r.slowFor = path, d
+	r.mu.Unlock()
 }
 
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	delay := time.Duration(0)
+	if req.URL.Path == r.slowPath {
+		delay = r.slowFor
+	}
+	r.mu.Unlock()
+	if delay > 0 {
+		defer time.Sleep(delay)
+	}
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
 	i := len(r.reqs)

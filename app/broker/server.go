@@ -49,6 +49,7 @@ type Broker struct {
 	logHash   keyHasher
 	metrics   *metrics
 	open      *openpage.Handler // /open and /open/redeem; nil unless the redirect URL is this broker's /open
+	replay    *replayer         // answers to one-time tokens that came after the caller's deadline
 
 	jwksMu      sync.Mutex
 	jwksBody    []byte
@@ -76,6 +77,7 @@ func New(cfg Config) (*Broker, error) {
 		metrics:   newMetrics(),
 	}
 	b.breaker = newBreaker(cfg.Now, b.metrics)
+	b.replay = b.newReplayer()
 	if err := b.newOpenPage(); err != nil {
 		return nil, fmt.Errorf("broker configuration: %w", err)
 	}
@@ -186,7 +188,13 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, x *exchange, requ
 		return errInternal()
 	}
 	t0 := time.Now()
-	ans, fe := b.forward(r.Context(), http.MethodPost, rt.path, out, true, r.UserAgent())
+	var ans *upstreamAnswer
+	var fe *apiError
+	if ot, ok := req.(oneTimeToken); ok {
+		ans, fe = b.forwardOneTime(r.Context(), rt, ot, out, r.UserAgent())
+	} else {
+		ans, fe = b.forward(r.Context(), http.MethodPost, rt.path, out, true, r.UserAgent())
+	}
 	elapsed := time.Since(t0)
 	b.metrics.upstream.observe(elapsed, rt.name)
 	x.upstreamMS = float64(elapsed.Microseconds()) / 1000
