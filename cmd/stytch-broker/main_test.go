@@ -171,7 +171,7 @@ func startCommand(t *testing.T, extra ...string) *command {
 	args := append([]string{"--project-id", api.ProjectID(), "--secret-file", secretFile, "--upstream", upstream,
 		"--redirect-url", "stytch-desktop://auth/callback", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, extra...)
 	go func() { c.done <- run(ctx, args, env(nil), c.stdout, io.Discard) }()
-	re := regexp.MustCompile(`"api":"(http://127\.0\.0\.1:\d+)","ops":"(http://127\.0\.0\.1:\d+)"`)
+	re := regexp.MustCompile(`"api":"(https?://127\.0\.0\.1:\d+)","ops":"((?:http://127\.0\.0\.1:\d+)?)"`)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		if m := re.FindStringSubmatch(c.stdout.String()); m != nil {
 			c.apiURL, c.opsURL = m[1], m[2]

@@ -15,13 +15,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,6 +39,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
 
+	"stytch-desktop/app/broker/brokertest"
 	"stytch-desktop/app/localstytch"
 )
 
@@ -397,7 +396,7 @@ func (h *harness) flow(ctx context.Context) (ok bool) {
 		fail("send", err)
 		return false
 	}
-	token, err := h.linkToken(addr)
+	token, err := brokertest.EmulatorLinkToken(http.DefaultClient, h.emulator, addr)
 	if err != nil {
 		h.st.add(failedUnclear, "email: "+err.Error())
 		return false
@@ -434,33 +433,6 @@ func (h *harness) flow(ctx context.Context) (ok bool) {
 	}
 	h.st.add(completed, "")
 	return true
-}
-
-// linkToken reads the newest email to addr from the local API's outbox and
-// follows its link as a browser would, to the redirect carrying the token.
-func (h *harness) linkToken(addr string) (string, error) {
-	resp, err := http.Get(h.emulator + "/emulator/messages?limit=1&to=" + url.QueryEscape(addr))
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var m struct {
-		Messages []localstytch.Message `json:"messages"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || len(m.Messages) == 0 {
-		return "", fmt.Errorf("no email to %s (%v)", addr, err)
-	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	r, err := c.Get(m.Messages[0].Link)
-	if err != nil {
-		return "", err
-	}
-	r.Body.Close()
-	u, err := url.Parse(r.Header.Get("Location"))
-	if err != nil {
-		return "", err
-	}
-	return u.Query().Get("token"), nil
 }
 
 func TestChaos(t *testing.T) {
