@@ -36,6 +36,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/discovery/intermediatesessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/discovery"
 	emaildiscovery "github.com/stytchauth/stytch-go/v16/stytch/b2b/magiclinks/email/discovery"
+	"github.com/stytchauth/stytch-go/v16/stytch/b2b/otp/sms"
 	"github.com/stytchauth/stytch-go/v16/stytch/b2b/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
 
@@ -475,7 +476,9 @@ func TestChaos(t *testing.T) {
 				"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", ops), "--redis-url", fmt.Sprintf("redis://127.0.0.1:%d/0", redisPort),
 				"--upstream-timeout", upstreamTimeout.String(), "--shutdown-timeout", "15s",
 				// The flows all come from this machine's address and one domain.
-				"--limit-ip", "1000000/1m", "--limit-email-domain", "1000000/1m"}}
+				"--limit-ip", "1000000/1m", "--limit-email-domain", "1000000/1m",
+				// Checked after the faults: a member's code attempts (the flows use none).
+				"--limit-otp-attempt", "3/10m"}}
 		p.start(t)
 		t.Cleanup(func() { p.signal(syscall.SIGKILL) })
 		replicas = append(replicas, p)
@@ -604,6 +607,10 @@ func TestChaos(t *testing.T) {
 		time.Sleep(1100 * time.Millisecond) // the local API's one email a second per address
 	}
 
+	// A member's code attempts are counted once across replicas: after 3
+	// wrong codes (Stytch judged each), the 4th is refused by the broker.
+	attemptRefusedAt := h.attemptLimit(t)
+
 	// Tokens whose authenticate a live replica answered with an error are
 	// still unspent: the app's retry works.
 	spent := 0
@@ -625,6 +632,7 @@ func TestChaos(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "tokens refused by a live replica then retried: %d, spent: %d\n", len(st.pendingTokens), spent)
 	fmt.Fprintf(&b, "email limit after Redis returned: send %d of one address refused (limit 5/1m), replicas used %d\n", refusedAt, len(replicasUsed))
+	fmt.Fprintf(&b, "code-attempt limit after Redis returned: attempt %d of one member refused by the broker (limit 3/10m)\n", attemptRefusedAt)
 	for i, r := range rss {
 		if len(r) > 0 {
 			fmt.Fprintf(&b, "replica %d RSS: first %d KiB, max %d KiB, last %d KiB (%d samples)\n", i, r[0], maxInt(r), r[len(r)-1], len(r))
@@ -637,6 +645,9 @@ func TestChaos(t *testing.T) {
 	}
 	if st.completed < st.attempted/2 {
 		t.Errorf("only %d of %d flows completed", st.completed, st.attempted)
+	}
+	if attemptRefusedAt != 4 {
+		t.Errorf("after Redis returned, the per-member attempt limit refused attempt %d (want the 4th)", attemptRefusedAt)
 	}
 	if refusedAt != 6 {
 		t.Errorf("after Redis returned, the per-address limit refused send %d (want the 6th)", refusedAt)
@@ -653,6 +664,43 @@ func TestChaos(t *testing.T) {
 			t.Errorf("replica %d holds %d KiB at the end (%d KiB at its first sample)", i, last, r[0])
 		}
 	}
+}
+
+// attemptLimit signs the demo member in to Fortress Bank (MFA by SMS) and
+// tries wrong codes through the balancer until the broker refuses one; it
+// returns which attempt was refused (0: none of 6).
+func (h *harness) attemptLimit(t *testing.T) int {
+	t.Helper()
+	ctx := context.Background()
+	verifier, challenge := pkcePair()
+	if _, err := h.client.MagicLinks.Email.Discovery.Send(ctx, &emaildiscovery.SendParams{EmailAddress: localstytch.DemoEmail, PkceCodeChallenge: challenge}); err != nil {
+		t.Fatalf("attempt check: send: %v", err)
+	}
+	token, err := brokertest.EmulatorLinkToken(http.DefaultClient, h.emulator, localstytch.DemoEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := h.client.MagicLinks.Discovery.Authenticate(ctx, &discovery.AuthenticateParams{DiscoveryMagicLinksToken: token, PkceCodeVerifier: verifier})
+	if err != nil {
+		t.Fatalf("attempt check: authenticate: %v", err)
+	}
+	ex, err := h.client.Discovery.IntermediateSessions.Exchange(ctx, &intermediatesessions.ExchangeParams{
+		IntermediateSessionToken: auth.IntermediateSessionToken, OrganizationID: "fortress"})
+	if err != nil || ex.IntermediateSessionToken == "" {
+		t.Fatalf("attempt check: exchange into fortress: %v", err)
+	}
+	for i := 1; i <= 6; i++ {
+		_, err := h.client.OTPs.Sms.Authenticate(ctx, &sms.AuthenticateParams{OrganizationID: "fortress", MemberID: ex.MemberID,
+			Code: "000000", IntermediateSessionToken: ex.IntermediateSessionToken})
+		var se stytcherror.Error
+		if !errors.As(err, &se) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+		if se.StatusCode == http.StatusTooManyRequests && strings.HasPrefix(string(se.RequestID), "request-id-broker-") {
+			return i
+		}
+	}
+	return 0
 }
 
 func maxInt(v []int) int {
