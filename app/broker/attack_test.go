@@ -361,14 +361,14 @@ func TestHungRedisTripsBreaker(t *testing.T) {
 		t.Fatalf("first call with Redis hung took %v (one timeout expected)", d)
 	}
 	for i := range 5 {
-		if a, d := attempt(); d > 300*time.Millisecond || a.status == 503 {
+		if a, d := attempt(); d > 700*time.Millisecond || a.status == 503 { // well under one 1 s timeout
 			t.Fatalf("call %d with the breaker open: %v, %d", i, d, a.status)
 		}
 	}
 	_, ch := pkcePair()
 	t0 := time.Now()
 	a := e.post("/v1/b2b/magic_links/email/discovery/send", map[string]any{"email_address": "a@b.example", "pkce_code_challenge": ch})
-	if a.status != 503 || a.str("error_type") != "rate_limiter_unavailable" || time.Since(t0) > 300*time.Millisecond {
+	if a.status != 503 || a.str("error_type") != "rate_limiter_unavailable" || time.Since(t0) > 700*time.Millisecond {
 		t.Fatalf("send with Redis down: %d %s after %v", a.status, a.raw, time.Since(t0))
 	}
 	m := get(t, e.ops+"/metrics")
@@ -386,9 +386,6 @@ func TestHungRedisTripsBreaker(t *testing.T) {
 // After the breaker trips on a stopped Redis, a restarted Redis is used
 // again after the cooldown, and the shared limits hold again.
 func TestBreakerClosesWhenRedisReturns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits out the breaker's cooldown")
-	}
 	rs := startRedis(t)
 	e := newEnv(t, sharedLimiter(t, rs.url), func(c *broker.Config) { c.Limits = broker.DefaultLimits })
 	rs.stop()

@@ -48,11 +48,15 @@ func (br *breaker) open() bool {
 }
 
 func (br *breaker) failed(err error) {
-	if errors.Is(err, errBreakerOpen) || errors.Is(err, context.Canceled) {
-		return // nothing learned: the store was not asked, or the caller left
+	if errors.Is(err, errBreakerOpen) {
+		return // the store was not asked
 	}
 	br.mu.Lock()
 	defer br.mu.Unlock()
+	if errors.Is(err, context.Canceled) {
+		br.probe = false // the caller left: nothing learned, but let the next one probe
+		return
+	}
 	if !br.down {
 		br.trips.inc()
 	}

@@ -44,8 +44,11 @@ func clientIP(r *http.Request, trustedHops int) string {
 // each /128 would hand one client 2^64 separate buckets.
 func clientKey(ip string) string {
 	a := net.ParseIP(ip)
-	if a == nil || a.To4() != nil {
+	switch {
+	case a == nil:
 		return ip
+	case a.To4() != nil:
+		return a.To4().String() // ::ffff:192.0.2.1 is 192.0.2.1
 	}
 	return a.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
