@@ -448,4 +448,19 @@ func TestLateAnswerToOneTimeTokenIsKept(t *testing.T) {
 			t.Fatalf("the kept answer was given twice: %s", a.raw)
 		}
 	}
+	// A retry while Stytch is still working on the first call (same replica)
+	// waits for that call instead of spending nothing but the caller's time
+	// on Stytch's "already used".
+	verifier, challenge := pkcePair()
+	if a := e.post("/v1/b2b/magic_links/email/discovery/send", map[string]any{"email_address": "late9@example.com", "pkce_code_challenge": challenge}); a.status != 200 {
+		t.Fatalf("send: %d %s", a.status, a.raw)
+	}
+	body := map[string]any{"discovery_magic_links_token": e.linkToken("late9@example.com"), "pkce_code_verifier": verifier}
+	e.rec.slow("/v1/b2b/magic_links/discovery/authenticate", 450*time.Millisecond)
+	if a := e.post("/v1/b2b/magic_links/discovery/authenticate", body); a.status != 504 {
+		t.Fatalf("slow authenticate: %d %s", a.status, a.raw)
+	}
+	if a := e.post("/v1/b2b/magic_links/discovery/authenticate", body); a.status != 200 || a.str("intermediate_session_token") == "" {
+		t.Fatalf("retry while the first call runs: %d %s", a.status, a.raw)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"stytch-desktop/app/openpage"
@@ -54,6 +55,59 @@ type replayer struct {
 	key    []byte
 	local  *openpage.MemoryStore
 	shared openpage.Store // nil without Redis
+
+	mu      sync.Mutex
+	flights map[string]*flight // one-time tokens whose upstream call is running on this replica
+}
+
+// flight is one running upstream call for a one-time token. A retry with
+// the same token and verifier that arrives while it runs waits for it (the
+// token is already on its way to Stytch; a second call would only be told
+// "already used") and then takes the kept answer.
+type flight struct {
+	verifier []byte // MAC of the verifier: only its owner may wait for the answer
+	done     chan struct{}
+}
+
+func (rp *replayer) verifierMAC(token, verifier string) []byte {
+	return rp.derive("verifier", token+"\x00"+verifier)
+}
+
+// running returns the flight for key if it belongs to the same verifier.
+func (rp *replayer) running(key, token, verifier string) *flight {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	if f := rp.flights[key]; f != nil && hmac.Equal(f.verifier, rp.verifierMAC(token, verifier)) {
+		return f
+	}
+	return nil
+}
+
+// begin registers a flight for key, unless one runs already (then nil).
+func (rp *replayer) begin(key, token, verifier string) *flight {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	if rp.flights[key] != nil {
+		return nil
+	}
+	if rp.flights == nil {
+		rp.flights = map[string]*flight{}
+	}
+	f := &flight{verifier: rp.verifierMAC(token, verifier), done: make(chan struct{})}
+	rp.flights[key] = f
+	return f
+}
+
+func (rp *replayer) end(key string, f *flight) {
+	if f == nil {
+		return
+	}
+	rp.mu.Lock()
+	if rp.flights[key] == f {
+		delete(rp.flights, key)
+	}
+	rp.mu.Unlock()
+	close(f.done)
 }
 
 func (b *Broker) newReplayer() *replayer {
@@ -149,9 +203,24 @@ func (rp *replayer) take(ctx context.Context, token, verifier string) (*upstream
 // answer that comes too late for the caller is kept for its retry.
 func (b *Broker) forwardOneTime(ctx context.Context, rt *route, req oneTimeToken, body []byte, userAgent string) (*upstreamAnswer, *apiError) {
 	token, verifier := req.oneTime()
-	if ans, err := b.replay.take(ctx, token, verifier); err == nil {
+	rp := b.replay
+	key := rp.storeKey(token)
+	if f := rp.running(key, token, verifier); f != nil {
+		wait := time.NewTimer(b.cfg.UpstreamTimeout)
+		select {
+		case <-f.done:
+			wait.Stop()
+		case <-wait.C:
+			return nil, errUpstreamTimeout()
+		case <-ctx.Done():
+			wait.Stop()
+			return nil, errUpstreamTimeout()
+		}
+	}
+	if ans, err := rp.take(ctx, token, verifier); err == nil {
 		return ans, nil
 	}
+	f := rp.begin(key, token, verifier)
 	type result struct {
 		ans *upstreamAnswer
 		e   *apiError
@@ -165,14 +234,16 @@ func (b *Broker) forwardOneTime(ctx context.Context, rt *route, req oneTimeToken
 	defer timer.Stop()
 	select {
 	case r := <-done:
+		rp.end(key, f)
 		return r.ans, r.e
 	case <-timer.C:
 	case <-ctx.Done():
 	}
 	go func() {
 		if r := <-done; r.e == nil {
-			b.replay.keep(token, verifier, r.ans)
+			rp.keep(token, verifier, r.ans)
 		}
+		rp.end(key, f) // after keep: a waiting retry finds the answer
 	}()
 	return nil, errUpstreamTimeout()
 }

@@ -247,7 +247,7 @@ func (b *Broker) limitClient(ctx context.Context, x *exchange) *apiError {
 var codeErrors = map[string]bool{
 	"otp_code_not_found": true, "unable_to_auth_otp_code": true, "invalid_totp_code": true,
 	"unable_to_authenticate_totp": true, "totp_code_already_authenticated": true,
-	"recovery_code_used_as_totp_code": true, "invalid_recovery_code": true,
+	"recovery_code_used_as_totp_code": true, "invalid_recovery_code": true, "unable_to_authenticate_recovery_code": true,
 }
 
 // confirmsIdentity says whether Stytch's answer shows that it accepted the
