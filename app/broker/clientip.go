@@ -38,3 +38,17 @@ func clientIP(r *http.Request, trustedHops int) string {
 	}
 	return peer
 }
+
+// clientKey is what per-client limits count: the address for IPv4, its /64
+// for IPv6. One IPv6 subscriber is routinely given a whole /64, so keying
+// each /128 would hand one client 2^64 separate buckets.
+func clientKey(ip string) string {
+	a := net.ParseIP(ip)
+	switch {
+	case a == nil:
+		return ip
+	case a.To4() != nil:
+		return a.To4().String() // ::ffff:192.0.2.1 is 192.0.2.1
+	}
+	return a.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}

@@ -54,13 +54,14 @@ type Config struct {
 
 // Limits are the broker's rate limits. A zero Rate turns that limit off.
 type Limits struct {
-	IP         Rate // every API call, per client IP
+	IP         Rate // every request (refused ones too), per client: IPv4 address or IPv6 /64
 	Email      Rate // email sends, per email address
-	Domain     Rate // email sends, per email domain
+	Domain     Rate // email sends, per email domain and client (one source cannot use it up for everyone)
 	OTPSend    Rate // SMS sends and TOTP creations, per intermediate session/session, member and phone prefix
 	OTPAttempt Rate // SMS/TOTP/recovery-code attempts, per intermediate session/session and member
 	CodeIP     Rate // sign-in code redeems (/open/redeem), per client IP
 	Code       Rate // sign-in code redeems, per pending flow (PKCE challenge) and per code typed
+	CodeIssue  Rate // sign-in codes made by the /open page, per client
 }
 
 // DefaultLimits suit one company: generous per IP (offices share NAT
@@ -68,11 +69,12 @@ type Limits struct {
 var DefaultLimits = Limits{
 	IP:         Rate{N: 600, Per: time.Minute},
 	Email:      Rate{N: 5, Per: time.Minute},
-	Domain:     Rate{N: 300, Per: time.Minute},
+	Domain:     Rate{N: 120, Per: time.Minute},
 	OTPSend:    Rate{N: 5, Per: 10 * time.Minute},
 	OTPAttempt: Rate{N: 10, Per: 10 * time.Minute},
 	CodeIP:     Rate{N: 30, Per: 10 * time.Minute},
 	Code:       Rate{N: 5, Per: 5 * time.Minute},
+	CodeIssue:  Rate{N: 60, Per: 10 * time.Minute},
 }
 
 // Rate is N events per Per, with a burst of N (GCRA).

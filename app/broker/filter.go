@@ -3,7 +3,6 @@ package broker
 import (
 	"bytes"
 	"encoding/json"
-	"slices"
 )
 
 // filtersDiscovered marks the routes whose answer lists discovered
@@ -17,11 +16,12 @@ var filtersDiscovered = map[string]bool{
 }
 
 // filterDiscovered removes discovered_organizations entries whose
-// organization id and slug are both outside allowed. Everything else in
+// organization id and slug are both outside the allow-list (the ids learned
+// from the same answer count: checkAnswer has just learned them). Everything else in
 // Stytch's answer is kept as it came (fields are re-encoded, values not).
 // An answer it cannot read is returned unchanged: Stytch's shape is the
 // authority, and the exchange is still refused for a foreign organization.
-func filterDiscovered(body []byte, allowed []string) []byte {
+func filterDiscovered(body []byte, judge func(string) orgVerdict) []byte {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(body, &top) != nil {
 		return body
@@ -45,7 +45,7 @@ func filterDiscovered(body []byte, allowed []string) []byte {
 		if json.Unmarshal(item, &d) != nil {
 			return body
 		}
-		if slices.Contains(allowed, d.Organization.ID) || slices.Contains(allowed, d.Organization.Slug) {
+		if judge(d.Organization.ID) == orgAllowed || judge(d.Organization.Slug) == orgAllowed {
 			kept = append(kept, item)
 		}
 	}

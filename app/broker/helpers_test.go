@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"stytch-desktop/app/broker"
 	"stytch-desktop/app/broker/brokertest"
@@ -45,9 +46,28 @@ type recorder struct {
 	next http.Handler
 	mu   sync.Mutex
 	reqs []seen
+	// slowPath, when set, is answered only after slowFor: Stytch being
+	// slow after it has done the work (the token is spent on the way in).
+	slowPath string
+	slowFor  time.Duration
+}
+
+func (r *recorder) slow(path string, d time.Duration) {
+	r.mu.Lock()
+	r.slowPath, r.slowFor = path, d
+	r.mu.Unlock()
 }
 
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	delay := time.Duration(0)
+	if req.URL.Path == r.slowPath {
+		delay = r.slowFor
+	}
+	r.mu.Unlock()
+	if delay > 0 {
+		defer time.Sleep(delay)
+	}
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
 	i := len(r.reqs)
@@ -265,3 +285,51 @@ func (e *env) signIn(addr, slug string) (token, jwt string, secrets []string) {
 }
 
 var _ = context.Background
+
+// discover runs the discovery sign-in for addr through the broker and
+// returns the intermediate session and the organizations it lists.
+func (e *env) discover(addr string) (ist string, orgs []map[string]any) {
+	e.t.Helper()
+	verifier, challenge := pkcePair()
+	if a := e.post("/v1/b2b/magic_links/email/discovery/send", map[string]any{
+		"email_address": addr, "pkce_code_challenge": challenge}); a.status != 200 {
+		e.t.Fatalf("send: %d %s", a.status, a.raw)
+	}
+	a := e.post("/v1/b2b/magic_links/discovery/authenticate", map[string]any{
+		"discovery_magic_links_token": e.linkToken(addr), "pkce_code_verifier": verifier})
+	if a.status != 200 {
+		e.t.Fatalf("authenticate: %d %s", a.status, a.raw)
+	}
+	list, _ := a.body["discovered_organizations"].([]any)
+	for _, d := range list {
+		if m, ok := d.(map[string]any)["organization"].(map[string]any); ok {
+			orgs = append(orgs, m)
+		}
+	}
+	return a.str("intermediate_session_token"), orgs
+}
+
+// mfaIST signs addr in and exchanges into org, which asks for MFA: the
+// intermediate session that MFA calls need, and the member's id.
+func (e *env) mfaIST(addr, org string) (ist, member string) {
+	e.t.Helper()
+	ist, _ = e.discover(addr)
+	a := e.post("/v1/b2b/discovery/intermediate_sessions/exchange", map[string]any{
+		"intermediate_session_token": ist, "organization_id": org})
+	if a.status != 200 || a.str("intermediate_session_token") == "" || a.str("member_id") == "" {
+		e.t.Fatalf("exchange into %s: %d %s", org, a.status, a.raw)
+	}
+	return a.str("intermediate_session_token"), a.str("member_id")
+}
+
+// orgID is the id of the organization slug among orgs.
+func orgID(t *testing.T, orgs []map[string]any, slug string) string {
+	t.Helper()
+	for _, o := range orgs {
+		if o["organization_slug"] == slug {
+			return o["organization_id"].(string)
+		}
+	}
+	t.Fatalf("organization %s not discovered", slug)
+	return ""
+}

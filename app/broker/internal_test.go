@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -39,22 +41,69 @@ func TestMemoryLimiterGCRA(t *testing.T) {
 	m := newMemoryLimiter(clock)
 	r := Rate{N: 3, Per: 30 * time.Second}
 	for i := range 3 {
-		if ok, _ := m.allow("k", r); !ok {
+		if ok, _ := m.allow("k", r, true); !ok {
 			t.Fatalf("burst event %d refused", i)
 		}
 	}
-	ok, retry := m.allow("k", r)
+	ok, retry := m.allow("k", r, true)
 	if ok || retry != 10*time.Second {
 		t.Fatalf("4th event: allowed=%v retry=%v, want refused for 10s", ok, retry)
 	}
-	if ok, _ := m.allow("other", r); !ok {
+	if ok, _ := m.allow("other", r, true); !ok {
 		t.Fatal("another key shares the bucket")
 	}
 	now = now.Add(10 * time.Second)
-	if ok, _ := m.allow("k", r); !ok {
+	if ok, _ := m.allow("k", r, true); !ok {
 		t.Fatal("one event not admitted after one emission interval")
 	}
-	if ok, _ := m.allow("k", r); ok {
+	if ok, _ := m.allow("k", r, true); ok {
 		t.Fatal("a time.Second event admitted within the interval")
+	}
+}
+
+// The breaker opens on a failure, lets exactly one probe through after the
+// cooldown, closes on its success, and a probe whose caller left does not
+// keep it open for good.
+func TestBreaker(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	br := newBreaker(func() time.Time { return now }, newMetrics())
+	if br.open() {
+		t.Fatal("open before any failure")
+	}
+	br.failed(errors.New("i/o timeout"))
+	if !br.open() {
+		t.Fatal("closed right after a failure")
+	}
+	now = now.Add(breakerCooldown)
+	if br.open() {
+		t.Fatal("no probe after the cooldown")
+	}
+	if !br.open() {
+		t.Fatal("a second caller probed while the first probe runs")
+	}
+	br.failed(context.Canceled)
+	if br.open() {
+		t.Fatal("the probe's caller left and nobody may probe again")
+	}
+	br.succeeded()
+	if br.open() || br.state.v.Load() != 0 || br.trips.v.Load() != 1 {
+		t.Fatalf("after a successful probe: open=%v down=%d trips=%d", br.open(), br.state.v.Load(), br.trips.v.Load())
+	}
+}
+
+// IPv6 clients are counted by /64, IPv4 by address.
+func TestClientKey(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", true},
+		{"2001:db8:1:2::1", "2001:db8:1:3::1", false},
+		{"192.0.2.1", "192.0.2.2", false},
+		{"::ffff:192.0.2.1", "192.0.2.1", true},
+	} {
+		if got := clientKey(c.a) == clientKey(c.b); got != c.same {
+			t.Errorf("clientKey(%s) == clientKey(%s): %v, want %v", c.a, c.b, got, c.same)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"sync"
 	"time"
 
@@ -26,11 +27,22 @@ const (
 	limitCodeIP           limitKind = limitKind(openpage.LimitIP)
 	limitCodeFlow         limitKind = limitKind(openpage.LimitFlow)
 	limitCodeCode         limitKind = limitKind(openpage.LimitCode)
+	limitCodeIssue        limitKind = "code_issue_ip"
+	// limitUnavailable labels refusals because the shared store is down
+	// (not a limit that was reached).
+	limitUnavailable limitKind = "limiter_unavailable"
 )
 
+// limitKey is one bucket a request is counted in.
 type limitKey struct {
 	kind  limitKind
 	value string // plain; hashed before it is used as a key
+	// confirmed: the value is caller-chosen text naming someone else's
+	// identity (a member id, a phone prefix). It is charged only after
+	// Stytch has accepted the caller's token for that identity, so nobody
+	// can use up another member's budget with made-up tokens; before the
+	// call it is only checked (a full bucket still refuses).
+	confirmed bool
 }
 
 func (l Limits) rate(k limitKind) Rate {
@@ -49,6 +61,8 @@ func (l Limits) rate(k limitKind) Rate {
 		return l.CodeIP
 	case limitCodeFlow, limitCodeCode:
 		return l.Code
+	case limitCodeIssue:
+		return l.CodeIssue
 	}
 	return Rate{}
 }
@@ -58,6 +72,8 @@ func (l Limits) rate(k limitKind) Rate {
 // sends and falls back to its local limits for everything else.
 type SharedLimiter interface {
 	Allow(ctx context.Context, key string, r Rate) (allowed bool, retryAfter time.Duration, err error)
+	// Peek says whether Allow would admit one event, without counting it.
+	Peek(ctx context.Context, key string, r Rate) (allowed bool, retryAfter time.Duration, err error)
 	Ping(ctx context.Context) error
 }
 
@@ -75,8 +91,9 @@ func newMemoryLimiter(now func() time.Time) *memoryLimiter {
 }
 
 // allow admits one event for key under r (burst r.N). When refused it
-// returns how long until one event would be admitted.
-func (m *memoryLimiter) allow(key string, r Rate) (bool, time.Duration) {
+// returns how long until one event would be admitted. With commit false it
+// only answers.
+func (m *memoryLimiter) allow(key string, r Rate, commit bool) (bool, time.Duration) {
 	now := m.now()
 	interval := r.Per / time.Duration(r.N)
 	m.mu.Lock()
@@ -94,7 +111,9 @@ func (m *memoryLimiter) allow(key string, r Rate) (bool, time.Duration) {
 	if now.Before(allowAt) {
 		return false, allowAt.Sub(now)
 	}
-	m.tat[key] = next
+	if commit {
+		m.tat[key] = next
+	}
 	return true, 0
 }
 
@@ -106,6 +125,12 @@ func (m *memoryLimiter) sweep(now time.Time) {
 			delete(m.tat, k)
 		}
 	}
+}
+
+func (m *memoryLimiter) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.tat)
 }
 
 // keyHasher turns limit values (emails, tokens, IPs) into keys that are the
@@ -132,34 +157,58 @@ type limitResult struct {
 	sharedDown bool
 }
 
+// limitMode says what checkLimits does with each key.
+type limitMode int
+
+const (
+	chargeUnconfirmed limitMode = iota // before the call: charge plain keys, check confirmed ones
+	chargeConfirmed                    // after Stytch accepted the token: charge confirmed keys
+)
+
 // checkLimits applies each key's limit. With a shared store, its answer
-// wins; when it fails, sends are refused (fail closed: an attacker who can
-// break Redis must not get unlimited emails or texts) and other routes use
-// this replica's own limits.
-func (b *Broker) checkLimits(ctx context.Context, cl class, keys []limitKey) limitResult {
+// wins; when it fails (or the breaker knows it is down), sends are refused
+// (fail closed: an attacker who can break Redis must not get unlimited
+// emails or texts) and other routes use this replica's own limits.
+func (b *Broker) checkLimits(ctx context.Context, cl class, keys []limitKey, mode ...limitMode) limitResult {
+	md := chargeUnconfirmed
+	if len(mode) > 0 {
+		md = mode[0]
+	}
 	for _, k := range keys {
 		r := b.cfg.Limits.rate(k.kind)
-		if r.off() {
+		if r.off() || (md == chargeConfirmed && !k.confirmed) {
 			continue
 		}
+		commit := md == chargeConfirmed || !k.confirmed
 		key := b.cfg.ProjectID + ":" + string(k.kind) + ":" + b.limitHash.sum(k.value)
 		allowed, retry := true, time.Duration(0)
 		useLocal := b.cfg.Shared == nil
 		if !useLocal {
 			var err error
-			allowed, retry, err = b.cfg.Shared.Allow(ctx, key, r)
+			if b.breaker.open() {
+				err = errBreakerOpen
+			} else if commit {
+				allowed, retry, err = b.cfg.Shared.Allow(ctx, key, r)
+			} else {
+				allowed, retry, err = b.cfg.Shared.Peek(ctx, key, r)
+			}
 			if err != nil {
-				b.metrics.sharedErrors.inc()
-				if cl == classEmailSend || cl == classOTPSend {
-					return limitResult{refused: errLimiterUnavailable(), kind: k.kind, sharedDown: true}
+				if !errors.Is(err, errBreakerOpen) {
+					b.metrics.sharedErrors.inc()
+				}
+				b.breaker.failed(err)
+				if (cl == classEmailSend || cl == classOTPSend) && md == chargeUnconfirmed {
+					return limitResult{refused: errLimiterUnavailable(), kind: limitUnavailable, sharedDown: true}
 				}
 				useLocal = true
+			} else {
+				b.breaker.succeeded()
 			}
 		}
 		if useLocal {
-			allowed, retry = b.local.allow(key, r)
+			allowed, retry = b.local.allow(key, r, commit)
 		}
-		if !allowed {
+		if !allowed && md == chargeUnconfirmed {
 			secs := int((retry + time.Second - 1) / time.Second)
 			if secs < 1 {
 				secs = 1

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"stytch-desktop/app/broker"
+	"stytch-desktop/app/localstytch"
 )
 
 func TestParseRate(t *testing.T) {
@@ -83,16 +84,30 @@ func TestLocalLimits(t *testing.T) {
 	}
 }
 
-// OTP attempts are limited per intermediate session and per member.
+// OTP attempts are limited per intermediate session and per member: the
+// member's attempts count across its intermediate sessions once Stytch has
+// accepted each one (a wrong code is an attempt; a made-up token is not the
+// member's, see TestMadeUpTokensDoNotLockOutMembers).
 func TestOTPAttemptLimit(t *testing.T) {
 	e := newEnv(t, func(cfg *broker.Config) { cfg.Limits = broker.Limits{OTPAttempt: broker.Rate{N: 3, Per: time.Hour}} })
-	var a answer
-	for i := range 4 {
-		a = e.post("/v1/b2b/otps/sms/authenticate", map[string]any{
-			"organization_id": "northwind", "member_id": "member-test-1", "code": "00000" + strconv.Itoa(i),
-			"intermediate_session_token": "ist-" + strconv.Itoa(i)}) // a new IST each time: the member key still counts
+	ist1, member := e.mfaIST(localstytch.DemoEmail, "fortress")
+	time.Sleep(1100 * time.Millisecond) // one email a second per address
+	ist2, _ := e.mfaIST(localstytch.DemoEmail, "fortress")
+	attempt := func(ist string, i int) answer {
+		return e.post("/v1/b2b/otps/sms/authenticate", map[string]any{
+			"organization_id": "fortress", "member_id": member, "code": "00000" + strconv.Itoa(i),
+			"intermediate_session_token": ist})
 	}
-	if a.status != http.StatusTooManyRequests {
+	for i := range 3 {
+		if a := attempt(ist1, i); a.status == http.StatusTooManyRequests || a.status == 200 {
+			t.Fatalf("attempt %d: %d %s", i, a.status, a.raw)
+		}
+	}
+	// A new intermediate session of the same member: the member key counts.
+	if a := attempt(ist2, 3); a.status != http.StatusTooManyRequests {
 		t.Fatalf("4th attempt for one member: %d %s", a.status, a.raw)
+	}
+	if !containsJSONField(e.logs.String(), "limit", "otp_attempt_member") {
+		t.Fatalf("the refusal is not the member limit:\n%s", e.logs.String())
 	}
 }

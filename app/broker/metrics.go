@@ -21,6 +21,8 @@ type metrics struct {
 	limited      *counterVec // route, limit
 	upstream     *histogramVec
 	sharedErrors *counter
+	breakerTrips *counter
+	sharedDown   *gauge
 }
 
 func newMetrics() *metrics {
@@ -30,6 +32,8 @@ func newMetrics() *metrics {
 		upstream: newHistogramVec("stytch_broker_upstream_duration_seconds", "Latency of calls to Stytch, by route.",
 			[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}, "route"),
 		sharedErrors: &counter{name: "stytch_broker_shared_limiter_errors_total", help: "Calls to the shared (Redis) rate-limit store that failed."},
+		breakerTrips: &counter{name: "stytch_broker_shared_limiter_breaker_trips_total", help: "Times the shared (Redis) store was found down and the broker switched to local limits."},
+		sharedDown:   &gauge{name: "stytch_broker_shared_limiter_down", help: "1 while the broker treats the shared (Redis) store as down (limits are this replica's own, sends are refused)."},
 	}
 }
 
@@ -39,6 +43,8 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	m.limited.write(w)
 	m.upstream.write(w)
 	m.sharedErrors.write(w)
+	m.breakerTrips.write(w)
+	m.sharedDown.write(w)
 }
 
 type counter struct {
@@ -50,6 +56,17 @@ func (c *counter) inc() { c.v.Add(1) }
 
 func (c *counter) write(w io.Writer) {
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", c.name, c.help, c.name, c.name, c.v.Load())
+}
+
+type gauge struct {
+	name, help string
+	v          atomic.Int64
+}
+
+func (g *gauge) set(v int64) { g.v.Store(v) }
+
+func (g *gauge) write(w io.Writer) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", g.name, g.help, g.name, g.name, g.v.Load())
 }
 
 type counterVec struct {

@@ -25,9 +25,9 @@ func (b *Broker) newOpenPage() error {
 	if !openpage.IsOpenURL(b.cfg.RedirectURL) {
 		return nil
 	}
-	store, ok := b.cfg.Shared.(openpage.Store)
-	if !ok {
-		store = openpage.NewMemoryStore(b.cfg.Now)
+	var store openpage.Store = openpage.NewMemoryStore(b.cfg.Now)
+	if shared, ok := b.cfg.Shared.(openpage.Store); ok {
+		store = breakerStore{b: b, inner: shared} // a down Redis fails at once, not after its timeout
 	}
 	m := hmac.New(sha256.New, []byte(b.cfg.Secret))
 	m.Write([]byte("stytch-broker/open-codes"))
@@ -54,16 +54,19 @@ func (b *Broker) serveOpen(w http.ResponseWriter, r *http.Request, x *exchange) 
 	switch r.URL.Path {
 	case openpage.PagePath:
 		x.route = &openPageRoute
-		if res := b.checkLimits(r.Context(), classOther, []limitKey{{kind: limitIP, value: x.ip}}); res.refused != nil {
-			b.metrics.limited.inc(x.route.name, string(res.kind))
-			x.limit = res.kind
-			return true, res.refused
+		if e := b.limitClient(r.Context(), x); e != nil {
+			return true, e
 		}
-		b.open.Page(w, r)
+		out := b.open.PageFor(w, r, clientKey(x.ip))
+		x.errorType = out.ErrorType
+		if out.ErrorType == openpage.ErrTooManyRequests {
+			x.limit = limitKind(out.Limit)
+			b.metrics.limited.inc(x.route.name, string(out.Limit))
+		}
 		return true, nil
 	case openpage.RedeemPath:
 		x.route = &openRedeemRoute
-		out := b.open.Redeem(w, r, x.ip)
+		out := b.open.Redeem(w, r, clientKey(x.ip))
 		x.errorType, x.limit = out.ErrorType, limitKind(out.Limit)
 		if out.Status == http.StatusTooManyRequests {
 			b.metrics.limited.inc(x.route.name, string(out.Limit))

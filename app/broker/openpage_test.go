@@ -283,8 +283,11 @@ func TestOpenCodesSharedAcrossReplicas(t *testing.T) {
 	// Redis down: the page still opens the app (no code), redeem says so.
 	rs.stop()
 	down := a.page("stytch_token_type=discovery&token="+strings.Repeat("Q", 44), "Mozilla/5.0 (X11; Linux x86_64)")
-	if down.status != 200 || codeRe.MatchString(down.raw) || !strings.Contains(down.raw, "could not be made") {
-		t.Fatalf("page with Redis down: %d", down.status)
+	if down.status != 200 || codeRe.MatchString(down.raw) || !strings.Contains(down.raw, "Sign-in codes are unavailable right now") {
+		t.Fatalf("page with Redis down: %d %s", down.status, down.raw)
+	}
+	if !containsJSONField(a.logs.String(), "error_type", "code_unavailable") {
+		t.Fatalf("the access log does not say the code was unavailable:\n%s", a.logs.String())
 	}
 	if got := redeem(t, a.url, code, ch); got.status != 503 || got.str("error_type") != "code_store_unavailable" {
 		t.Fatalf("redeem with Redis down: %d %s", got.status, got.raw)

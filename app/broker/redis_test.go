@@ -15,8 +15,9 @@ import (
 // redisServer is a real redis-server (Debian's package) on a free loopback
 // port, without persistence, stopped by its PID when the test ends.
 type redisServer struct {
-	url string
-	cmd *exec.Cmd
+	url  string
+	cmd  *exec.Cmd
+	port int
 }
 
 func startRedis(t *testing.T) *redisServer {
@@ -32,12 +33,23 @@ func startRedis(t *testing.T) *redisServer {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
+	return startRedisOn(t, bin, port)
+}
+
+// restartRedis starts a fresh redis-server where the stopped r was.
+func restartRedis(t *testing.T, r *redisServer) *redisServer {
+	t.Helper()
+	return startRedisOn(t, r.cmd.Path, r.port)
+}
+
+func startRedisOn(t *testing.T, bin string, port int) *redisServer {
+	t.Helper()
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--daemonize", "no", "--loglevel", "warning", "--dir", t.TempDir())
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)
 	}
-	r := &redisServer{url: fmt.Sprintf("redis://127.0.0.1:%d/0", port), cmd: cmd}
+	r := &redisServer{url: fmt.Sprintf("redis://127.0.0.1:%d/0", port), cmd: cmd, port: port}
 	t.Cleanup(r.stop)
 	lim, err := broker.NewRedisLimiter(r.url)
 	if err != nil {

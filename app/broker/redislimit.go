@@ -46,6 +46,20 @@ func (l *RedisLimiter) Allow(ctx context.Context, key string, r Rate) (bool, tim
 	return res.Allowed > 0, res.RetryAfter, nil
 }
 
+// Peek says whether Allow would admit one event now, without counting it:
+// redis_rate's GCRA with cost 0 reports how many events remain.
+func (l *RedisLimiter) Peek(ctx context.Context, key string, r Rate) (bool, time.Duration, error) {
+	res, err := l.lim.AllowN(ctx, "stytch-broker:"+key, redis_rate.Limit{Rate: r.N, Burst: r.N, Period: r.Per}, 0)
+	if err != nil {
+		return false, 0, fmt.Errorf("redis rate limit: %w", err)
+	}
+	if res.Remaining >= 1 {
+		return true, 0, nil
+	}
+	retry := res.ResetAfter - r.Per + r.Per/time.Duration(r.N)
+	return false, max(retry, time.Second), nil
+}
+
 // Ping checks Redis for /readyz.
 func (l *RedisLimiter) Ping(ctx context.Context) error {
 	if err := l.rdb.Ping(ctx).Err(); err != nil {

@@ -10,14 +10,24 @@ import (
 // ruleCtx carries one request through its route's rules: the company's
 // policy in, the rate-limit keys and the (hashed-for-logs) email out.
 type ruleCtx struct {
-	cfg   *Config
-	keys  []limitKey
-	email string // normalised; only ever logged as a keyed hash
+	cfg    *Config
+	client string // the client's limit key (clientKey)
+	keys   []limitKey
+	email  string // normalised; only ever logged as a keyed hash
+	org    string // the organization the request names, if any
 }
 
 func (rc *ruleCtx) limit(kind limitKind, value string) {
 	if value != "" {
 		rc.keys = append(rc.keys, limitKey{kind: kind, value: value})
+	}
+}
+
+// limitConfirmed records a key charged only once Stytch has accepted the
+// caller's token for it (see limitKey.confirmed).
+func (rc *ruleCtx) limitConfirmed(kind limitKind, value string) {
+	if value != "" {
+		rc.keys = append(rc.keys, limitKey{kind: kind, value: value, confirmed: true})
 	}
 }
 
@@ -97,36 +107,56 @@ func exactlyOne(names string, values ...string) *apiError {
 	return nil
 }
 
-// email normalises an address, applies the domain allow-list and records
-// the per-email and per-domain limit keys.
-func email(rc *ruleCtx, addr string) *apiError {
-	a := strings.ToLower(strings.TrimSpace(addr))
-	at := strings.LastIndexByte(a, '@')
+// email normalises an address in place (trimmed, ASCII lower case: what is
+// checked is what is forwarded), applies the domain allow-list and records
+// the per-address and per-domain limit keys. Non-ASCII addresses are
+// refused: Unicode case folding maps look-alikes onto allowed names (the
+// Kelvin sign K folds to k, so "ban\u212A.example" would pass a list naming
+// bank.example), and an internationalised domain can be sent in its ASCII
+// (xn--) form. The per-address key ignores a +tag, so one mailbox gets one
+// allowance however many tags are tried; the per-domain key is per client,
+// so one source cannot use up a domain's allowance for everyone else.
+func email(rc *ruleCtx, addr *string) *apiError {
+	a := strings.TrimSpace(*addr)
 	if a == "" {
 		return errBadRequest("email_address is required.")
 	}
-	if at <= 0 || at == len(a)-1 || len(a) > 254 || strings.ContainsAny(a, " \t\r\n,;<>") {
+	for i := 0; i < len(a); i++ {
+		if a[i] < 0x21 || a[i] > 0x7e {
+			return errInvalidEmail()
+		}
+	}
+	a = strings.ToLower(a) // ASCII only, so this is exact
+	at := strings.LastIndexByte(a, '@')
+	if at <= 0 || at == len(a)-1 || len(a) > 254 || strings.Count(a, "@") != 1 || strings.ContainsAny(a, ",;<>()[]\\\"") {
 		return errInvalidEmail()
 	}
-	domain := a[at+1:]
+	local, domain := a[:at], a[at+1:]
+	if strings.Trim(domain, "abcdefghijklmnopqrstuvwxyz0123456789-.") != "" || !strings.Contains(domain, ".") ||
+		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return errInvalidEmail()
+	}
 	if len(rc.cfg.AllowedEmailDomains) > 0 && !slices.Contains(rc.cfg.AllowedEmailDomains, domain) {
 		return errEmailDomainNotAllowed()
 	}
+	*addr = a
 	rc.email = a
-	rc.limit(limitEmail, a)
-	rc.limit(limitDomain, domain)
+	if plus := strings.IndexByte(local, '+'); plus > 0 {
+		local = local[:plus]
+	}
+	rc.limit(limitEmail, local+"@"+domain)
+	rc.limit(limitDomain, domain+"\x00"+rc.client)
 	return nil
 }
 
-// organization applies the optional organization allow-list (ids or slugs,
-// exactly as the caller names the organization).
+// organization requires the organization a request names and records it
+// for the allow-list, which the broker judges with what it has learned from
+// Stytch (orgs.go).
 func organization(rc *ruleCtx, id string) *apiError {
 	if id == "" {
 		return errBadRequest("organization_id is required.")
 	}
-	if len(rc.cfg.AllowedOrganizations) > 0 && !slices.Contains(rc.cfg.AllowedOrganizations, id) {
-		return errOrganizationNotAllowed()
-	}
+	rc.org = id
 	return nil
 }
 
@@ -145,7 +175,7 @@ func phone(rc *ruleCtx, number string, kind limitKind) *apiError {
 	}) {
 		return errPhoneCountryNotAllowed()
 	}
-	rc.limit(kind, number[:min(len(number), 6)])
+	rc.limitConfirmed(kind, number[:min(len(number), 6)])
 	return nil
 }
 
@@ -158,7 +188,7 @@ func mfaToken(rc *ruleCtx, ist, session, jwt, member string, tokenKind, memberKi
 	if err := required("member_id", member); err != nil {
 		return err
 	}
-	rc.limit(tokenKind, ist+session+jwt)
-	rc.limit(memberKind, member)
+	rc.limit(tokenKind, ist+session+jwt) // the caller's own (possibly made-up) token: its cost
+	rc.limitConfirmed(memberKind, member)
 	return nil
 }

@@ -27,7 +27,7 @@ type discoverySend struct {
 
 func (r *discoverySend) apply(rc *ruleCtx) *apiError {
 	return first(
-		email(rc, r.EmailAddress),
+		email(rc, &r.EmailAddress),
 		pkce("pkce_code_challenge", r.PkceCodeChallenge),
 		fixed("discovery_redirect_url", &r.DiscoveryRedirectURL, rc.cfg.RedirectURL),
 		fixed("login_template_id", &r.LoginTemplateID, rc.cfg.LoginTemplateID),
@@ -51,7 +51,7 @@ type loginOrSignup struct {
 func (r *loginOrSignup) apply(rc *ruleCtx) *apiError {
 	return first(
 		organization(rc, r.OrganizationID),
-		email(rc, r.EmailAddress),
+		email(rc, &r.EmailAddress),
 		pkce("pkce_code_challenge", r.PkceCodeChallenge),
 		fixed("login_redirect_url", &r.LoginRedirectURL, rc.cfg.RedirectURL),
 		fixed("signup_redirect_url", &r.SignupRedirectURL, rc.cfg.RedirectURL),

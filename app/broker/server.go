@@ -15,6 +15,7 @@ package broker
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -42,10 +43,13 @@ type Broker struct {
 	client    *http.Client
 	basicAuth string
 	local     *memoryLimiter
+	breaker   *breaker
+	orgs      orgNames
 	limitHash keyHasher
 	logHash   keyHasher
 	metrics   *metrics
 	open      *openpage.Handler // /open and /open/redeem; nil unless the redirect URL is this broker's /open
+	replay    *replayer         // answers to one-time tokens that came after the caller's deadline
 
 	jwksMu      sync.Mutex
 	jwksBody    []byte
@@ -72,6 +76,8 @@ func New(cfg Config) (*Broker, error) {
 		logHash:   newKeyHasher(cfg.Secret, "access-log"),
 		metrics:   newMetrics(),
 	}
+	b.breaker = newBreaker(cfg.Now, b.metrics)
+	b.replay = b.newReplayer()
 	if err := b.newOpenPage(); err != nil {
 		return nil, fmt.Errorf("broker configuration: %w", err)
 	}
@@ -113,21 +119,31 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, x *exchange, requ
 	if served, e := b.serveOpen(w, r, x); served {
 		return e
 	}
-	if strings.HasPrefix(path, jwksPrefix) {
-		if strings.TrimPrefix(path, jwksPrefix) != b.cfg.ProjectID || r.URL.RawPath != "" {
-			return errRouteNotFound()
-		}
+	rt, ok := b.routes[path]
+	isJWKS := strings.HasPrefix(path, jwksPrefix) && strings.TrimPrefix(path, jwksPrefix) == b.cfg.ProjectID
+	switch {
+	case r.URL.RawPath != "":
+		ok = false
+	case isJWKS:
 		x.route = &jwksRoute
+	case ok:
+		x.route = rt
+	}
+	// Every request counts against its client, refused ones too: a flood of
+	// unknown paths, wrong methods or content types costs the flooder its
+	// own allowance and stops at it.
+	if e := b.limitClient(r.Context(), x); e != nil {
+		return e
+	}
+	if isJWKS && r.URL.RawPath == "" {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return errMethodNotAllowed()
 		}
 		return b.serveJWKS(w, r, x)
 	}
-	rt, ok := b.routes[path]
-	if !ok || r.URL.RawPath != "" {
+	if !ok {
 		return errRouteNotFound()
 	}
-	x.route = rt
 	// No CORS: the broker never answers a preflight, so a web page cannot
 	// call it from a browser; only native clients (the app, SDKs) can.
 	if r.Method != http.MethodPost {
@@ -139,11 +155,6 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, x *exchange, requ
 	if r.ContentLength > maxBody {
 		return errBadRequest("The request body must be at most 16 KiB.")
 	}
-	if res := b.checkLimits(r.Context(), rt.class, []limitKey{{kind: limitIP, value: x.ip}}); res.refused != nil {
-		b.metrics.limited.inc(rt.name, string(res.kind))
-		x.limit = res.kind
-		return res.refused
-	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		return errBadRequest("The request body must be at most 16 KiB.")
@@ -152,11 +163,20 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, x *exchange, requ
 	if e := decodeStrict(body, req); e != nil {
 		return e
 	}
-	rc := &ruleCtx{cfg: &b.cfg}
+	rc := &ruleCtx{cfg: &b.cfg, client: clientKey(x.ip)}
 	e := req.apply(rc)
 	x.email = rc.email
 	if e != nil {
 		return e
+	}
+	askStytch := false
+	if rc.org != "" {
+		switch b.judgeOrganization(rc.org) {
+		case orgRefused:
+			return errOrganizationNotAllowed()
+		case orgAskStytch:
+			askStytch = true
+		}
 	}
 	if res := b.checkLimits(r.Context(), rt.class, rc.keys); res.refused != nil {
 		b.metrics.limited.inc(rt.name, string(res.kind))
@@ -168,7 +188,13 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, x *exchange, requ
 		return errInternal()
 	}
 	t0 := time.Now()
-	ans, fe := b.forward(r.Context(), http.MethodPost, rt.path, out, true, r.UserAgent())
+	var ans *upstreamAnswer
+	var fe *apiError
+	if ot, ok := req.(oneTimeToken); ok {
+		ans, fe = b.forwardOneTime(r.Context(), rt, ot, out, r.UserAgent())
+	} else {
+		ans, fe = b.forward(r.Context(), http.MethodPost, rt.path, out, true, r.UserAgent())
+	}
 	elapsed := time.Since(t0)
 	b.metrics.upstream.observe(elapsed, rt.name)
 	x.upstreamMS = float64(elapsed.Microseconds()) / 1000
@@ -176,6 +202,9 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, x *exchange, requ
 		return fe
 	}
 	x.errorType = ans.errorType
+	if confirmsIdentity(rt.class, ans) {
+		b.checkLimits(r.Context(), rt.class, rc.keys, chargeConfirmed)
+	}
 	if ans.status == http.StatusUnauthorized && ans.errorType == "unauthorized_credentials" {
 		// Stytch refused the broker's own secret. Passing the 401 on would
 		// make apps treat it like an expired session and sign people out;
@@ -186,14 +215,51 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request, x *exchange, requ
 	if ans.retryAfter != "" {
 		w.Header().Set("Retry-After", ans.retryAfter)
 	}
-	if ans.status == http.StatusOK && len(b.cfg.AllowedOrganizations) > 0 && filtersDiscovered[rt.name] {
-		ans.body = filterDiscovered(ans.body, b.cfg.AllowedOrganizations)
+	if ans.status == http.StatusOK {
+		if e := b.checkAnswer(r.Context(), ans.body, askStytch); e != nil {
+			return e
+		}
+		if len(b.cfg.AllowedOrganizations) > 0 && filtersDiscovered[rt.name] {
+			ans.body = filterDiscovered(ans.body, b.judgeOrganization)
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(ans.status)
 	_, _ = w.Write(ans.body)
 	return nil
+}
+
+// limitClient charges one request to the client's own allowance.
+func (b *Broker) limitClient(ctx context.Context, x *exchange) *apiError {
+	res := b.checkLimits(ctx, classOther, []limitKey{{kind: limitIP, value: clientKey(x.ip)}})
+	if res.refused != nil {
+		b.metrics.limited.inc(x.route.name, string(res.kind))
+		x.limit = res.kind
+	}
+	return res.refused
+}
+
+// codeErrors are Stytch's answers to a wrong or spent code: the token and
+// member were accepted (the code was judged), so the attempt counts against
+// the member. Answers about the token itself (not found, other member or
+// organization) do not: they prove nothing about whose attempt it was.
+var codeErrors = map[string]bool{
+	"otp_code_not_found": true, "unable_to_auth_otp_code": true, "invalid_totp_code": true,
+	"unable_to_authenticate_totp": true, "totp_code_already_authenticated": true,
+	"recovery_code_used_as_totp_code": true, "invalid_recovery_code": true, "unable_to_authenticate_recovery_code": true,
+}
+
+// confirmsIdentity says whether Stytch's answer shows that it accepted the
+// caller's token for the member (and phone) the request named.
+func confirmsIdentity(cl class, ans *upstreamAnswer) bool {
+	switch cl {
+	case classOTPSend:
+		return ans.status == http.StatusOK
+	case classOTPAttempt:
+		return ans.status == http.StatusOK || codeErrors[ans.errorType]
+	}
+	return false
 }
 
 // decodeStrict parses body as exactly one JSON object of dst's schema;

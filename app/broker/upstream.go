@@ -28,7 +28,11 @@ type upstreamAnswer struct {
 // retried authenticate fails on the spent token and hides the first
 // answer). The deadline bounds how long a caller waits.
 func (b *Broker) forward(ctx context.Context, method, path string, body []byte, withSecret bool, userAgent string) (*upstreamAnswer, *apiError) {
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.UpstreamTimeout)
+	return b.forwardWithin(ctx, method, path, body, withSecret, userAgent, b.cfg.UpstreamTimeout)
+}
+
+func (b *Broker) forwardWithin(ctx context.Context, method, path string, body []byte, withSecret bool, userAgent string, timeout time.Duration) (*upstreamAnswer, *apiError) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var rd io.Reader
 	if body != nil {

@@ -97,11 +97,23 @@ func IsOpenURL(raw string) bool {
 func RedeemURL(openURL string) string { return strings.TrimSuffix(openURL, PagePath) + RedeemPath }
 
 // Page serves GET /open.
-func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) Page(w http.ResponseWriter, r *http.Request) { h.PageFor(w, r, r.RemoteAddr) }
+
+// Error types of the page (Outcome.ErrorType); the page itself still opens
+// the app.
+const (
+	ErrCodeUnavailable = "code_unavailable" // the store failed: the page says codes are unavailable
+)
+
+// PageFor serves GET /open for a client (its limit key). A code is made only
+// for GET (a HEAD, e.g. a mail scanner's, gets the headers alone) and only
+// within the client's LimitIssue allowance. The outcome is for the caller's
+// log and metrics.
+func (h *Handler) PageFor(w http.ResponseWriter, r *http.Request, client string) Outcome {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
+		return Outcome{Status: http.StatusMethodNotAllowed, ErrorType: "method_not_allowed"}
 	}
 	nonce := newNonce()
 	securityHeaders(w, nonce)
@@ -117,16 +129,36 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 	if err != nil || (link.TokenType != deeplink.Discovery && link.TokenType != deeplink.MultiTenant) {
 		w.WriteHeader(http.StatusBadRequest)
 		renderPage(w, r, pageData{Nonce: nonce, Invalid: true})
-		return
+		return Outcome{Status: http.StatusBadRequest, ErrorType: ErrBadRequest}
 	}
-	code, err := h.issue(r.Context(), link)
 	d := pageData{Nonce: nonce, AppLink: appLink, Phone: isPhone(r.UserAgent()), TTLSeconds: int(h.cfg.TTL / time.Second),
 		TTLMinutes: int(h.cfg.TTL / time.Minute)}
-	if err == nil {
+	out := Outcome{Status: http.StatusOK}
+	if r.Method == http.MethodHead {
+		renderPage(w, r, d)
+		return out
+	}
+	var retry time.Duration
+	if h.cfg.Limit != nil {
+		retry, err = h.cfg.Limit.Allow(r.Context(), LimitIssue, client)
+	}
+	switch {
+	case err != nil:
+		out.ErrorType, out.Limit = ErrCodeUnavailable, LimitIssue
+	case retry > 0:
+		d.Busy = true
+		out.ErrorType, out.Limit = ErrTooManyRequests, LimitIssue
+	default:
+		code, err := h.issue(r.Context(), link)
+		if err != nil {
+			out.ErrorType = ErrCodeUnavailable
+			break
+		}
 		d.Code, d.Spelled = signcode.Group(code), spell(code)
 		d.CodeLink = h.scheme + "://" + deeplink.CallbackHost + signcode.CodeLinkPath + "?code=" + signcode.Group(code)
 	}
 	renderPage(w, r, d)
+	return out
 }
 
 // issue makes a fresh code for link and stores its sealed record.

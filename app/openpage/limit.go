@@ -13,6 +13,9 @@ const (
 	LimitIP   LimitKind = "code_attempt_ip"   // the client's address
 	LimitFlow LimitKind = "code_attempt_flow" // the app's pending flow (its PKCE challenge)
 	LimitCode LimitKind = "code_attempt_code" // the code typed (by its keyed hash)
+	// LimitIssue counts codes made for one client (the /open page's GETs):
+	// without it anyone could fill the store with codes for made-up tokens.
+	LimitIssue LimitKind = "code_issue_ip"
 )
 
 // Limiter admits one redeem attempt for kind and value (already a hash or

@@ -12,6 +12,7 @@ type pageData struct {
 	AppLink    string // the app's link (carries the token): only in the Open button's href
 	CodeLink   string // what Copy link copies: carries the code, not the token
 	Code       string // grouped; "" when no code could be stored
+	Busy       bool   // no code: this client reached its issuance limit (else: the store failed)
 	Spelled    string
 	TTLSeconds int
 	TTLMinutes int
@@ -100,7 +101,7 @@ summary { cursor: pointer; font-weight: 600; padding: .6rem 0; } /* list-item: k
 </details>
 {{- end}}
 {{- else}}
-<p>A sign-in code could not be made right now.{{if .Phone}} Open this email on your computer instead.{{end}}</p>
+<p role="status" id="code-unavailable">{{if .Busy}}No more sign-in codes can be made from this network for a few minutes.{{else}}Sign-in codes are unavailable right now.{{end}}{{if .Phone}} Open this email on your computer instead, or try the link again later.{{else}} Use the button above, or try the link again later.{{end}}</p>
 {{- end}}
 {{- if .Phone}}
 <p class="muted">Reading this on the computer with stytch-desktop? <a href="{{safeURL .AppLink}}" id="open">Open stytch-desktop</a>.</p>

@@ -26,7 +26,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -36,6 +35,7 @@ import (
 	"time"
 
 	"stytch-desktop/app/broker"
+	"stytch-desktop/app/broker/brokertest"
 	"stytch-desktop/app/localstytch"
 )
 
@@ -260,7 +260,7 @@ func flow(c *http.Client, api *localstytch.Server, direct, via, addr string) (st
 		jsonBody(map[string]any{"email_address": addr, "pkce_code_challenge": challenge})); err != nil || st != 200 {
 		return "", fmt.Errorf("send: %d %v %s", st, err, b)
 	}
-	token, err := linkToken(c, direct, addr)
+	token, err := brokertest.EmulatorLinkToken(c, direct, addr)
 	if err != nil {
 		return "", err
 	}
@@ -286,34 +286,6 @@ func flow(c *http.Client, api *localstytch.Server, direct, via, addr string) (st
 		return "", fmt.Errorf("session: %d %v %s", st, err, b)
 	}
 	return s.Token, nil
-}
-
-func linkToken(c *http.Client, direct, addr string) (string, error) {
-	resp, err := c.Get(direct + "/emulator/messages?to=" + url.QueryEscape(addr))
-	if err != nil {
-		return "", err
-	}
-	var m struct {
-		Messages []struct {
-			Link string `json:"link"`
-		} `json:"messages"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&m)
-	resp.Body.Close()
-	if err != nil || len(m.Messages) == 0 {
-		return "", fmt.Errorf("no email to %s", addr)
-	}
-	nc := &http.Client{Transport: c.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err = nc.Get(m.Messages[0].Link)
-	if err != nil {
-		return "", err
-	}
-	resp.Body.Close()
-	u, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil {
-		return "", err
-	}
-	return u.Query().Get("token"), nil
 }
 
 func post(c *http.Client, base, path string, body []byte) (int, []byte, error) {

@@ -78,6 +78,8 @@ type options struct {
 	domains, orgs, phones                                           listFlag
 	allowCreate                                                     bool
 	upstreamTimeout, shutdownTimeout                                time.Duration
+	headerTimeout, idleTimeout                                      time.Duration
+	maxConns, maxOpsConns                                           int
 	proxyHops                                                       int
 	redisURL, tlsCert, tlsKey, appURL                               string
 	limits                                                          broker.Limits
@@ -130,18 +132,23 @@ Options:
 	fs.Var(&o.phones, "allow-phone-prefix", "only these E.164 prefixes get SMS codes, e.g. +1,+44 (default: any)")
 	fs.BoolVar(&o.allowCreate, "allow-organization-create", false, "let members create organizations (name and slug only)")
 	fs.DurationVar(&o.upstreamTimeout, "upstream-timeout", 10*time.Second, "deadline of each call to Stytch")
+	fs.DurationVar(&o.headerTimeout, "header-timeout", 10*time.Second, "how long a client may take to send a request's headers (both listeners)")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", time.Minute, "how long an idle keep-alive connection is kept open (both listeners)")
+	fs.IntVar(&o.maxConns, "max-connections", 2048, "most connections open at once on the API listener; more are closed at once")
+	fs.IntVar(&o.maxOpsConns, "max-ops-connections", 64, "most connections open at once on the ops listener")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to let in-flight requests finish on SIGTERM")
 	fs.IntVar(&o.proxyHops, "trusted-proxy-hops", 0, "number of proxies in front of the broker that append to X-Forwarded-For (0: use the peer address)")
 	fs.StringVar(&o.redisURL, "redis-url", "", "share rate limits between replicas through this Redis (redis://host:6379/0); default: in memory")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM); with --tls-key")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "private key (PEM) for --tls-cert")
-	fs.Var(rateFlag{&o.limits.IP}, "limit-ip", "API calls per client IP, N/period or off")
+	fs.Var(rateFlag{&o.limits.IP}, "limit-ip", "requests per client (IPv4 address or IPv6 /64), refused ones included; N/period or off")
 	fs.Var(rateFlag{&o.limits.Email}, "limit-email", "email sends per address")
-	fs.Var(rateFlag{&o.limits.Domain}, "limit-email-domain", "email sends per email domain")
+	fs.Var(rateFlag{&o.limits.Domain}, "limit-email-domain", "email sends per email domain and client (IPv4 address or IPv6 /64)")
 	fs.Var(rateFlag{&o.limits.OTPSend}, "limit-otp-send", "SMS sends and TOTP creations per intermediate session, member and phone prefix")
 	fs.Var(rateFlag{&o.limits.OTPAttempt}, "limit-otp-attempt", "SMS, TOTP and recovery-code attempts per intermediate session and member")
 	fs.Var(rateFlag{&o.limits.CodeIP}, "limit-code-ip", "sign-in code redeems (/open/redeem) per client IP")
 	fs.Var(rateFlag{&o.limits.Code}, "limit-code", "sign-in code redeems per pending flow and per code")
+	fs.Var(rateFlag{&o.limits.CodeIssue}, "limit-code-issue", "sign-in codes the /open page makes per client")
 	return fs
 }
 
@@ -215,13 +222,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer b.Close()
 
-	api := &http.Server{Handler: b, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: o.upstreamTimeout + 20*time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
+	if o.headerTimeout <= 0 || o.idleTimeout <= 0 || o.maxConns < 1 || o.maxOpsConns < 1 {
+		return errors.New("--header-timeout, --idle-timeout, --max-connections and --max-ops-connections must be positive")
+	}
+	// Both listeners bound the time to send headers, the time a keep-alive
+	// connection may idle, and the connections open at once, so slow or
+	// idle clients cannot hold the broker's resources.
+	api := &http.Server{Handler: b, ReadHeaderTimeout: o.headerTimeout, ReadTimeout: o.headerTimeout + 20*time.Second,
+		WriteTimeout: o.upstreamTimeout + 20*time.Second, IdleTimeout: o.idleTimeout, MaxHeaderBytes: 32 << 10,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	apiLn, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
+	apiLn = newCapListener(apiLn, o.maxConns)
 	scheme := "http"
 	if o.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
@@ -240,12 +254,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { errc <- serve(api, apiLn) }()
 	metricsURL := ""
 	if o.metricsAddr != "" {
-		ops := &http.Server{Handler: b.OpsHandler(), ReadHeaderTimeout: 5 * time.Second}
+		ops := &http.Server{Handler: b.OpsHandler(), ReadHeaderTimeout: o.headerTimeout, ReadTimeout: o.headerTimeout + 5*time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: o.idleTimeout, MaxHeaderBytes: 16 << 10,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 		opsLn, err := net.Listen("tcp", o.metricsAddr)
 		if err != nil {
 			_ = api.Close()
 			return fmt.Errorf("--metrics-addr: %w", err)
 		}
+		opsLn = newCapListener(opsLn, o.maxOpsConns)
 		servers = append(servers, ops)
 		metricsURL = "http://" + opsLn.Addr().String()
 		go func() { errc <- serve(ops, opsLn) }()

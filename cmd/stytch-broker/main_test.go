@@ -107,38 +107,8 @@ func TestBadValuesSayWhatToFix(t *testing.T) {
 // serves the API and the ops listener, keeps the secret out of its output,
 // and shuts down gracefully when its context ends.
 func TestRunsAndShutsDown(t *testing.T) {
-	api, err := localstytch.New(localstytch.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	upstream, err := api.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = api.Close(context.Background()) })
-	secretFile := filepath.Join(t.TempDir(), "secret")
-	if err := os.WriteFile(secretFile, []byte(api.Secret()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--project-id", api.ProjectID(), "--secret-file", secretFile, "--upstream", upstream,
-			"--redirect-url", "stytch-desktop://auth/callback", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"},
-			env(nil), &stdout, io.Discard)
-	}()
-	re := regexp.MustCompile(`"api":"(http://127\.0\.0\.1:\d+)","ops":"(http://127\.0\.0\.1:\d+)"`)
-	var m []string
-	for deadline := time.Now().Add(10 * time.Second); m == nil; {
-		if m = re.FindStringSubmatch(stdout.String()); m == nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("no listening line:\n%s", stdout.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	c := startCommand(t)
+	api, m, cancel, done, stdout := c.api, []string{"", c.apiURL, c.opsURL}, c.cancel, c.done, c.stdout
 	resp, err := http.Post(m[1]+"/v1/b2b/sessions/authenticate", "application/json", strings.NewReader(`{"session_token":"nope"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -166,5 +136,49 @@ func TestRunsAndShutsDown(t *testing.T) {
 	}
 	if out := stdout.String(); strings.Contains(out, api.Secret()) || !strings.Contains(out, "shutting down") {
 		t.Fatalf("output shows the secret or no shutdown line:\n%s", out)
+	}
+}
+
+// command is the broker command running in front of a local API.
+type command struct {
+	api            *localstytch.Server
+	apiURL, opsURL string
+	cancel         context.CancelFunc
+	done           chan error
+	stdout         *syncBuffer
+}
+
+// startCommand runs the command (secret from a file) with extra flags and
+// waits for its listening line.
+func startCommand(t *testing.T, extra ...string) *command {
+	t.Helper()
+	api, err := localstytch.New(localstytch.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream, err := api.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api.Close(context.Background()) })
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte(api.Secret()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	c := &command{api: api, cancel: cancel, done: make(chan error, 1), stdout: &syncBuffer{}}
+	args := append([]string{"--project-id", api.ProjectID(), "--secret-file", secretFile, "--upstream", upstream,
+		"--redirect-url", "stytch-desktop://auth/callback", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, extra...)
+	go func() { c.done <- run(ctx, args, env(nil), c.stdout, io.Discard) }()
+	re := regexp.MustCompile(`"api":"(https?://127\.0\.0\.1:\d+)","ops":"((?:http://127\.0\.0\.1:\d+)?)"`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(c.stdout.String()); m != nil {
+			c.apiURL, c.opsURL = m[1], m[2]
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no listening line:\n%s", c.stdout.String())
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,18 +8,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"stytch-desktop/app/localstytch"
 )
 
 // selfSigned writes a certificate for 127.0.0.1 and its key, PEM-encoded.
@@ -59,36 +54,13 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 
 // With --tls-cert/--tls-key the API is served over HTTPS only.
 func TestServesTLS(t *testing.T) {
-	api, err := localstytch.New(localstytch.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	upstream, err := api.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = api.Close(context.Background()) })
 	certFile, keyFile, pool := selfSigned(t, t.TempDir())
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--project-id", api.ProjectID(), "--upstream", upstream, "--redirect-url", "stytch-desktop://auth/callback",
-			"--addr", "127.0.0.1:0", "--metrics-addr", "", "--tls-cert", certFile, "--tls-key", keyFile},
-			env(map[string]string{"STYTCH_SECRET": api.Secret()}), &stdout, io.Discard)
-	}()
-	re := regexp.MustCompile(`"api":"(https://127\.0\.0\.1:\d+)"`)
-	var m []string
-	for deadline := time.Now().Add(10 * time.Second); m == nil; {
-		if m = re.FindStringSubmatch(stdout.String()); m == nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("no https listening line:\n%s", stdout.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+	cmd := startCommand(t, "--metrics-addr", "", "--tls-cert", certFile, "--tls-key", keyFile)
+	api, cancel, done := cmd.api, cmd.cancel, cmd.done
+	if !strings.HasPrefix(cmd.apiURL, "https://") {
+		t.Fatalf("listening on %s, want https", cmd.apiURL)
 	}
+	m := []string{"", cmd.apiURL}
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	resp, err := c.Get(m[1] + "/v1/b2b/sessions/jwks/" + api.ProjectID())
 	if err != nil {

@@ -6,8 +6,11 @@ package brokertest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -63,9 +66,9 @@ func Start(t testing.TB, projectID, secret, upstream string, opts ...func(*broke
 // are fixed vocabularies, numbers, addresses or hashes.
 var logFields = map[string]*regexp.Regexp{
 	"time": nil, "level": nil,
-	"msg":         regexp.MustCompile(`^(request|stytch refused the broker's project credentials: check the project id and secret)$`),
+	"msg":         regexp.MustCompile(`^(request|stytch refused the broker's project credentials: check the project id and secret|could not revoke the session of an organization outside the allow-list)$`),
 	"route":       regexp.MustCompile(`^[a-z_.]+$`),
-	"method":      regexp.MustCompile(`^[A-Z]+$`),
+	"method":      regexp.MustCompile(`^([A-Z]+|other)$`),
 	"status":      nil,
 	"latency_ms":  nil,
 	"upstream_ms": nil,
@@ -119,4 +122,35 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// EmulatorLinkToken reads the newest email to addr from a standalone local
+// API's outbox (GET /emulator/messages) and follows its link as a browser
+// would, returning the token of the redirect into the app.
+func EmulatorLinkToken(c *http.Client, emulatorURL, addr string) (string, error) {
+	resp, err := c.Get(emulatorURL + "/emulator/messages?limit=1&to=" + url.QueryEscape(addr))
+	if err != nil {
+		return "", fmt.Errorf("read the outbox: %w", err)
+	}
+	var m struct {
+		Messages []struct {
+			Link string `json:"link"`
+		} `json:"messages"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	if err != nil || len(m.Messages) == 0 {
+		return "", fmt.Errorf("no email to %s", addr)
+	}
+	nc := &http.Client{Transport: c.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = nc.Get(m.Messages[0].Link)
+	if err != nil {
+		return "", fmt.Errorf("follow the link: %w", err)
+	}
+	resp.Body.Close()
+	u, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		return "", fmt.Errorf("the link's redirect: %w", err)
+	}
+	return u.Query().Get("token"), nil
 }
