@@ -338,7 +338,7 @@ update-desktop-database "$XDG_DATA_HOME/applications" 2>/dev/null
 xdg-mime default stytch-desktop.desktop x-scheme-handler/stytch-desktop
 check "scheme handler registered (xdg-mime query default)" \
 	test "$(xdg-mime query default x-scheme-handler/stytch-desktop)" = stytch-desktop.desktop
-# The demo backend (frontend/src/lib/fake.ts) is for Vite's dev server only.
+# The demo backend (frontend/src/lib/demo.ts) is for Vite's dev server only.
 check "the production build holds no demo backend" bash -c '! grep -qaF organization-test-acme "$0"' "$BIN"
 # The handler exists to skip loading GTK/WebKit (~170 libraries bound
 # eagerly) on every click: it must link none of them, and links nothing at all.

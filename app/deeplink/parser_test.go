@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Sandbox-shaped tokens from the Stytch docs (see reference §3/§5).
+// Sandbox-shaped tokens, shaped like the examples in Stytch's public docs.
 const (
 	tokPadded = "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94="
 	tokPlain  = "rM_kw42CWBhsHLF62V75jELMbvJ87njMe3tFVj7Qupu7"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-// Written by app/signin's TestViewSequences from the real flows against the local API.
+// Written by app/signin's TestViewSequencesGolden from the real flows against the local API.
 import fixture from "../../app/signin/testdata/view-sequences.json";
 import App from "./App.svelte";
 import { orgAction, switchAction } from "./lib/orgs";

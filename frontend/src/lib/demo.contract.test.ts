@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-// Written by app/signin's TestViewSequences from the real flows against the local API.
+// Written by app/signin's TestViewSequencesGolden from the real flows against the local API.
 import fixture from "../../../app/signin/testdata/view-sequences.json";
 import { DemoBackend } from "./demo";
 import { recordedOrganizations, type Reduced, type RecordedStep } from "./replay";
@@ -9,7 +9,7 @@ import type { View } from "./types";
 // and the real Go backend: the same steps produce the same view sequences,
 // reduced to what the screens branch on. If this fails after a change to the
 // flows, make demo.ts follow them; if the flows changed on purpose, the Go test
-// regenerates the fixture (UPDATE_VIEW_SEQUENCES=1 go test -run TestViewSequences ./app/signin).
+// regenerates the fixture (go test ./app/signin -run Golden -update).
 
 type Step = RecordedStep & { status?: number; errorType?: string; retryAfter?: number };
 

@@ -5,7 +5,7 @@ import type { MFAView, Membership, Notice, Organization, Screen, View } from "./
 import { suggestSlug } from "./validate";
 
 // The test fake that replays recorded view sequences: what the real Go flows
-// emitted, step by step, against the local API (TestViewSequences writes
+// emitted, step by step, against the local API (TestViewSequencesGolden writes
 // app/signin/testdata/view-sequences.json). Each call the screens make must
 // be the recording's next step; the views recorded for it are then emitted
 // in order. A call the recording doesn't have is a mismatch (mismatches),
@@ -13,7 +13,7 @@ import { suggestSlug } from "./validate";
 // order, fails its test. The recording keeps what the screens branch on;
 // expand() fills in the display data around it.
 
-/** One recorded step, as TestViewSequences writes it. */
+/** One recorded step, as TestViewSequencesGolden writes it. */
 export interface RecordedStep {
   do: string;
   email?: string;
