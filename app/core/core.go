@@ -12,10 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"stytch-desktop/app/accesstoken"
 	"stytch-desktop/app/codeclient"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/keychain"
 	"stytch-desktop/app/openpage"
+	"stytch-desktop/app/sessionhub"
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/stytchclient"
 )
@@ -39,6 +41,9 @@ type Core struct {
 	Config   config.Config
 	Flows    *signin.Flows
 	InboxURL string // local mode only
+	// Hub is the signed-in session for the rest of the client (the agent,
+	// the company API); the flows keep it on their session.
+	Hub *sessionhub.Hub
 
 	local localAPI // local mode's in-process Stytch-compatible API (local.go)
 	log   *slog.Logger
@@ -88,6 +93,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 		secrets = keychain.NewKeyring(KeychainService(cfg), keychain.WithTimeout(time.Minute))
 	}
 	redirect, codes := c.openPage()
+	c.Hub = &sessionhub.Hub{}
 	c.Flows = signin.New(signin.Config{
 		Mode:             string(cfg.Mode),
 		Backend:          cfg.Backend(),
@@ -100,6 +106,11 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 		Now:              opts.Now,
 		Logger:           log,
 		Browser:          c.browserConfig(opts),
+		Session: c.Hub.Follow(api, accesstoken.Options{
+			OnTransient: func(err error) {
+				log.Warn("no fresh session JWT right now; the session is kept", "error", err.Error())
+			},
+		}),
 	}, api, secrets)
 	return c, nil
 }

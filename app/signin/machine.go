@@ -40,6 +40,7 @@ type Flows struct {
 
 	op     chan struct{} // capacity 1: holding it is running the one operation
 	emitMu sync.Mutex    // orders state notifications
+	obsMu  sync.Mutex    // orders the calls of cfg.Session (session.go)
 
 	mu   sync.Mutex // guards everything below
 	view View
