@@ -46,6 +46,11 @@ func wantHeld(t *testing.T, h *harness, hub *sessionhub.Hub, f *signin.Flows) ac
 	if !slices.Contains(id.Roles, "stytch_member") {
 		t.Fatalf("roles %v lack stytch_member", id.Roles)
 	}
+	// The screen shows the session's roles (kept in the keychain record,
+	// so a restore shows them before Stytch answers).
+	if !slices.Equal(v.Roles, id.Roles) {
+		t.Fatalf("view roles %v, session roles %v", v.Roles, id.Roles)
+	}
 	tok, err := hub.Token(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +140,9 @@ func TestSessionObserverFollowsTheSession(t *testing.T) {
 			}
 			if id, ok := hub.Current(); ok {
 				t.Fatalf("hub still holds %+v after sign-out", id)
+			}
+			if v := again.View(); v.Roles != nil {
+				t.Fatalf("roles still on the view after sign-out: %v", v.Roles)
 			}
 			if _, err := hub.Token(ctx); !errors.Is(err, accesstoken.ErrSessionEnded) {
 				t.Fatalf("Token after sign-out: %v", err)

@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -24,6 +25,12 @@ type liveSession struct {
 	rec *sessionRecord
 	jwt string // the latest session JWT (5-minute life); memory and keychain
 	gen uint64 // which adoption this is: background answers about another are dropped
+}
+
+// recordOf is what is kept of a signed-in answer.
+func recordOf(a Authentication) *sessionRecord {
+	return &sessionRecord{Token: a.SessionToken, Member: a.Member, Organization: a.Organization,
+		Roles: slices.Clone(a.Roles), ExpiresAt: a.ExpiresAt}
 }
 
 // adopt makes rec the current session; the intermediate session it came
@@ -144,6 +151,7 @@ func (f *Flows) showSignedIn(a Action, rec *sessionRecord, offline, notRemembere
 	f.update(a, func(v *View) {
 		v.Screen = ScreenSignedIn
 		v.Member, v.Organization = &m, &o
+		v.Roles = slices.Clone(rec.Roles)
 		v.Email = m.Email
 		v.SessionExpiresAt = nil
 		if !exp.IsZero() {
@@ -321,9 +329,9 @@ func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 	cancel()
 	switch KindOf(err) {
 	case "":
-		next := &sessionRecord{Token: token, Member: a.Member, Organization: a.Organization, ExpiresAt: a.ExpiresAt}
-		if a.SessionToken != "" {
-			next.Token = a.SessionToken
+		next := recordOf(a)
+		if next.Token == "" {
+			next.Token = token
 		}
 		applied := false
 		f.update(EvSessionChecked, func(v *View) {
@@ -337,6 +345,7 @@ func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 			}
 			m, o, exp := next.Member, next.Organization, next.ExpiresAt
 			v.Member, v.Organization, v.SessionExpiresAt = &m, &o, &exp
+			v.Roles = slices.Clone(next.Roles)
 			v.Offline = false
 			if v.Notice != nil && v.Notice.Kind == KindNetwork {
 				v.Notice = nil
@@ -390,7 +399,7 @@ func (f *Flows) endSession(gen uint64, err error) error {
 		v.MFA, v.OtherOrganizations = nil, nil
 		v.Screen = ScreenSignedOut
 		v.Email = email
-		v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
+		v.Member, v.Organization, v.SessionExpiresAt, v.Roles = nil, nil, nil, nil
 		v.Offline = false
 		v.Notice = noticeFor(err)
 	})
@@ -449,7 +458,7 @@ func (f *Flows) SignOut(ctx context.Context) error {
 	f.update(a, func(v *View) {
 		v.Screen = ScreenSignedOut
 		v.Email = email
-		v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
+		v.Member, v.Organization, v.SessionExpiresAt, v.Roles = nil, nil, nil, nil
 		v.MFA, v.OtherOrganizations, v.BackupCodesLeft = nil, nil, nil
 		v.Offline, v.KeychainWarning = false, ""
 		v.Notice = &Notice{Kind: KindSignedOut}
