@@ -34,6 +34,9 @@ type Options struct {
 	// OpenBrowser opens the system browser (SSO and OAuth round trips);
 	// app/lifecycle sets it from the window. Nil: those buttons don't show.
 	OpenBrowser func(url string) error
+	// AgentSocket is where app/lifecycle serves the session to the CLI
+	// (main passes agent.SocketPath()); "": no agent (tests).
+	AgentSocket string
 }
 
 // Core is the running backend.
@@ -45,8 +48,10 @@ type Core struct {
 	// the company API); the flows keep it on their session.
 	Hub *sessionhub.Hub
 
-	local localAPI // local mode's in-process Stytch-compatible API (local.go)
-	log   *slog.Logger
+	local      localAPI // local mode's in-process Stytch-compatible API (local.go)
+	exampleAPI closer   // local mode's in-process example company API (local.go)
+	companyAPI string   // its URL
+	log        *slog.Logger
 }
 
 // KeychainService names the keychain items of one configuration, so local-mode
@@ -136,7 +141,7 @@ func (c *Core) adapterFor(ctx context.Context, opts Options) (signin.Stytch, err
 	var sc stytchclient.Config
 	switch cfg.Mode {
 	case config.ModeLocal:
-		base, err := c.startLocal(opts)
+		base, err := c.startLocal(ctx, opts)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrLocalAPI, err)
 		}
@@ -179,9 +184,30 @@ func (c *Core) openPage() (string, signin.CodeRedeemer) {
 	return cfg.RedirectURL(), nil
 }
 
+// CompanyAPIURL is the company API the app calls as the member: the
+// configured one, else (local mode) the example API running beside the
+// local Stytch-compatible API; "" when there is none.
+func (c *Core) CompanyAPIURL() string {
+	if c.Config.CompanyAPIURL != "" {
+		return c.Config.CompanyAPIURL
+	}
+	return c.companyAPI
+}
+
+// closer is something Start started that Close stops.
+type closer interface {
+	Close(ctx context.Context) error
+}
+
 // Close stops what Start started.
 func (c *Core) Close(ctx context.Context) error {
-	if c == nil || c.local == nil {
+	if c == nil {
+		return nil
+	}
+	if c.exampleAPI != nil {
+		_ = c.exampleAPI.Close(ctx)
+	}
+	if c.local == nil {
 		return nil
 	}
 	err := c.local.Close(ctx)
