@@ -213,6 +213,15 @@ func (l *Lifecycle) Shutdown(ctx context.Context) {
 // flows waits (bounded) for Start and returns the flows, or nil when the
 // backend is not running.
 func (l *Lifecycle) flows() *signin.Flows {
+	if c := l.backend(); c != nil {
+		return c.Flows
+	}
+	return nil
+}
+
+// backend waits (bounded) for Start and returns the core, or nil when it is
+// not running.
+func (l *Lifecycle) backend() *core.Core {
 	select {
 	case <-l.ready:
 	case <-time.After(linkWait):
@@ -220,10 +229,7 @@ func (l *Lifecycle) flows() *signin.Flows {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.core == nil {
-		return nil
-	}
-	return l.core.Flows
+	return l.core
 }
 
 // deliver hands a link from the door to the flows. A link that arrives while
