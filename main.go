@@ -21,6 +21,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"stytch-desktop/app"
+	"stytch-desktop/app/agent"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/handoff"
@@ -57,8 +58,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stytch-desktop:", err)
 		os.Exit(2)
 	}
+	sock, err := agent.SocketPath()
+	if err != nil {
+		logger.Warn("no agent socket for the CLI", "error", err.Error())
+	}
 	lc := lifecycle.New(cfg, core.Options{
-		Logger: logger,
+		Logger:      logger,
+		AgentSocket: sock,
 		// For test rigs that register a wrapper as the scheme handler.
 		SkipSchemeRegistration: os.Getenv("STYTCH_DESKTOP_SKIP_SCHEME_REGISTRATION") == "1",
 	})

@@ -9,6 +9,7 @@ package app
 import (
 	"context"
 
+	"stytch-desktop/app/companyapi"
 	"stytch-desktop/app/lifecycle"
 	"stytch-desktop/app/signin"
 )
@@ -24,6 +25,10 @@ type flows = signin.Flows
 
 // State returns the current view.
 func (a *App) State() signin.View { return a.lc.State() }
+
+// CompanyAPIMe asks the company's API who the member is, with the session's
+// JWT, which stays in Go (the signed-in screen's "Welcome, …").
+func (a *App) CompanyAPIMe() companyapi.Me { return a.lc.CompanyAPIMe() }
 
 // SendLink emails a sign-in link to the address.
 func (a *App) SendLink(email string) signin.View {

@@ -55,6 +55,7 @@ const (
 	EnvPublicToken     = "STYTCH_PUBLIC_TOKEN"    // public by design: the SSO/OAuth start URLs carry it
 	EnvOAuthProviders  = "STYTCH_OAUTH_PROVIDERS" // e.g. google,microsoft; "none" hides the buttons
 	EnvPublicAPIURL    = "STYTCH_PUBLIC_API_URL"  // where the browser reaches Stytch's public endpoints (a custom domain)
+	EnvCompanyAPIURL   = "STYTCH_DESKTOP_API_URL" // the company's own API the app calls as the member (docs/using-the-session.md)
 )
 
 // OAuthProviderNames are the providers Stytch's B2B OAuth start endpoints
@@ -91,6 +92,9 @@ type Config struct {
 	// Stytch's API for the project (or BaseURL in direct mode): a Stytch
 	// custom domain, or the standalone local API behind a broker.
 	PublicAPIURL string
+	// CompanyAPIURL is the company's protected API the app calls with the
+	// member's session JWT ("" = none; local mode then runs the example API).
+	CompanyAPIURL string
 	// OAuthProviders is STYTCH_OAUTH_PROVIDERS as validated ("" = the
 	// default, "none" = no buttons); see Providers.
 	OAuthProviders string

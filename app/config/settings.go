@@ -50,6 +50,7 @@ var settings = []setting{
 	{env: EnvPublicToken, file: "public_token", apply: applyPublicToken,
 		baked: &bakedPublicToken, bakedWhat: "public token"},
 	{env: EnvPublicAPIURL, file: "public_api_url", apply: applyPublicAPIURL},
+	{env: EnvCompanyAPIURL, file: "api_url", apply: applyCompanyAPIURL},
 	{env: EnvOAuthProviders, file: "oauth_providers", apply: applyOAuthProviders},
 	{env: EnvOrganization, file: "organization", apply: applyOrganization},
 	{env: EnvSessionDuration, file: "session_duration", apply: applySessionDuration},
@@ -123,6 +124,15 @@ func applyPublicAPIURL(c *Config, v string) error {
 	case err != nil:
 		return fmt.Errorf("%s: %w", EnvPublicAPIURL, err)
 	}
+	return nil
+}
+
+func applyCompanyAPIURL(c *Config, v string) error {
+	u, err := checkBaseURL(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", EnvCompanyAPIURL, err)
+	}
+	c.CompanyAPIURL = u
 	return nil
 }
 

@@ -15,6 +15,7 @@ func TestFileAndEnvironmentAgreeOnEverySetting(t *testing.T) {
 		EnvMode: "broker", EnvProjectID: "project-test-abc", EnvBrokerURL: "https://auth.example.com/",
 		EnvPublicToken: token, EnvPublicAPIURL: "https://login.example.com", EnvOAuthProviders: "GitHub,google",
 		EnvOrganization: "acme", EnvSessionDuration: "90", EnvScheme: "acme-desktop", EnvRedirectURL: "https://auth.example.com/open",
+		EnvCompanyAPIURL: "https://api.example.com",
 	}
 	direct := map[string]string{EnvMode: "direct", EnvProjectID: "project-test-abc", EnvSecret: "secret-test-x", EnvBaseURL: "http://127.0.0.1:8787"}
 	covered := map[string]bool{}

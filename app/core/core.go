@@ -12,10 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"stytch-desktop/app/accesstoken"
 	"stytch-desktop/app/codeclient"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/keychain"
 	"stytch-desktop/app/openpage"
+	"stytch-desktop/app/sessionhub"
 	"stytch-desktop/app/signin"
 	"stytch-desktop/app/stytchclient"
 )
@@ -32,6 +34,9 @@ type Options struct {
 	// OpenBrowser opens the system browser (SSO and OAuth round trips);
 	// app/lifecycle sets it from the window. Nil: those buttons don't show.
 	OpenBrowser func(url string) error
+	// AgentSocket is where app/lifecycle serves the session to the CLI
+	// (main passes agent.SocketPath()); "": no agent (tests).
+	AgentSocket string
 }
 
 // Core is the running backend.
@@ -39,9 +44,14 @@ type Core struct {
 	Config   config.Config
 	Flows    *signin.Flows
 	InboxURL string // local mode only
+	// Hub is the signed-in session for the rest of the client (the agent,
+	// the company API); the flows keep it on their session.
+	Hub *sessionhub.Hub
 
-	local localAPI // local mode's in-process Stytch-compatible API (local.go)
-	log   *slog.Logger
+	local      localAPI // local mode's in-process Stytch-compatible API (local.go)
+	exampleAPI closer   // local mode's in-process example company API (local.go)
+	companyAPI string   // its URL
+	log        *slog.Logger
 }
 
 // KeychainService names the keychain items of one configuration, so local-mode
@@ -88,6 +98,7 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 		secrets = keychain.NewKeyring(KeychainService(cfg), keychain.WithTimeout(time.Minute))
 	}
 	redirect, codes := c.openPage()
+	c.Hub = &sessionhub.Hub{}
 	c.Flows = signin.New(signin.Config{
 		Mode:             string(cfg.Mode),
 		Backend:          cfg.Backend(),
@@ -100,6 +111,11 @@ func Start(ctx context.Context, cfg config.Config, opts Options) (*Core, error) 
 		Now:              opts.Now,
 		Logger:           log,
 		Browser:          c.browserConfig(opts),
+		Session: c.Hub.Follow(api, accesstoken.Options{
+			OnTransient: func(err error) {
+				log.Warn("no fresh session JWT right now; the session is kept", "error", err.Error())
+			},
+		}),
 	}, api, secrets)
 	return c, nil
 }
@@ -125,7 +141,7 @@ func (c *Core) adapterFor(ctx context.Context, opts Options) (signin.Stytch, err
 	var sc stytchclient.Config
 	switch cfg.Mode {
 	case config.ModeLocal:
-		base, err := c.startLocal(opts)
+		base, err := c.startLocal(ctx, opts)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrLocalAPI, err)
 		}
@@ -168,9 +184,30 @@ func (c *Core) openPage() (string, signin.CodeRedeemer) {
 	return cfg.RedirectURL(), nil
 }
 
+// CompanyAPIURL is the company API the app calls as the member: the
+// configured one, else (local mode) the example API running beside the
+// local Stytch-compatible API; "" when there is none.
+func (c *Core) CompanyAPIURL() string {
+	if c.Config.CompanyAPIURL != "" {
+		return c.Config.CompanyAPIURL
+	}
+	return c.companyAPI
+}
+
+// closer is something Start started that Close stops.
+type closer interface {
+	Close(ctx context.Context) error
+}
+
 // Close stops what Start started.
 func (c *Core) Close(ctx context.Context) error {
-	if c == nil || c.local == nil {
+	if c == nil {
+		return nil
+	}
+	if c.exampleAPI != nil {
+		_ = c.exampleAPI.Close(ctx)
+	}
+	if c.local == nil {
 		return nil
 	}
 	err := c.local.Close(ctx)

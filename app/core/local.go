@@ -3,19 +3,22 @@
 package core
 
 import (
+	"context"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
+	"stytch-desktop/app/exampleapi"
 	"stytch-desktop/app/localstytch"
 )
 
 // startLocal starts the local API, preferring the port it had last time so
 // that links in emails sent before a restart still reach it. The local API
 // is in every build but a company's (-tags nolocalapi: local_off.go).
-func (c *Core) startLocal(opts Options) (string, error) {
+func (c *Core) startLocal(ctx context.Context, opts Options) (string, error) {
 	dir := opts.StateDir
 	if dir == "" {
 		d, err := os.UserConfigDir()
@@ -57,5 +60,27 @@ func (c *Core) startLocal(opts Options) (string, error) {
 		_ = os.WriteFile(portFile, []byte(base[i+1:]), 0o600)
 	}
 	c.local = srv
+	c.startExampleAPI(ctx, base)
 	return base, nil
+}
+
+// exampleTokenAge is how long the in-process example API trusts a session
+// JWT it checked locally before asking the local API again.
+const exampleTokenAge = time.Minute
+
+// startExampleAPI runs the example company API (app/exampleapi) beside the
+// local API, so local mode shows the whole loop: sign in, then the app
+// calls a protected API as the member. Unless STYTCH_DESKTOP_API_URL chose
+// another API. A failure only costs that demo: it is logged, sign-in works.
+func (c *Core) startExampleAPI(ctx context.Context, base string) {
+	if c.Config.CompanyAPIURL != "" {
+		return
+	}
+	run, err := exampleapi.Start(ctx, "127.0.0.1:0", c.local.ProjectID(), c.local.Secret(), base, exampleTokenAge)
+	if err != nil {
+		c.log.Warn("local mode: the example company API did not start", "error", err.Error())
+		return
+	}
+	c.exampleAPI, c.companyAPI = run, run.URL
+	c.log.Info("local mode: example company API running", "url", run.URL)
 }

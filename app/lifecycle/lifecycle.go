@@ -9,10 +9,12 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
 
+	"stytch-desktop/app/agent"
 	"stytch-desktop/app/config"
 	"stytch-desktop/app/core"
 	"stytch-desktop/app/deeplink"
@@ -63,6 +65,7 @@ type Lifecycle struct {
 	cancel   context.CancelFunc
 	win      Window
 	core     *core.Core
+	agent    io.Closer // the CLI's agent socket (nil: not listening)
 	startErr error
 	stopped  bool
 	warning  signin.Kind // a condition of the whole run, on every view (Warn)
@@ -130,10 +133,29 @@ func (l *Lifecycle) start(win Window) {
 		return
 	}
 	go l.checkSchemeRegistration(ctx)
+	l.listenAgent(c)
 	c.Flows.Subscribe(func(v signin.View) { win.Emit(StateEvent, l.decorate(v)) })
 	_ = c.Flows.Restore(ctx)
 	l.markSettled()
 	l.links.Ready()
+}
+
+// listenAgent serves the session to the CLI (stytch-desktop auth) on the
+// per-user socket. Without it the CLI falls back to the keychain, so a
+// failure (another copy of the app serves it, an unsafe directory, Windows)
+// is logged and the app runs on.
+func (l *Lifecycle) listenAgent(c *core.Core) {
+	if l.opts.AgentSocket == "" {
+		return
+	}
+	srv, err := agent.Listen(l.opts.AgentSocket, c.Hub, agent.Options{Logger: l.log.With("component", "agent")})
+	if err != nil {
+		l.log.Warn("the CLI's agent socket is not served; stytch-desktop auth uses the keychain", "error", err.Error())
+		return
+	}
+	l.mu.Lock()
+	l.agent = srv
+	l.mu.Unlock()
 }
 
 // checkSchemeRegistration makes sure the link scheme opens this binary for
@@ -177,8 +199,11 @@ func (l *Lifecycle) Shutdown(ctx context.Context) {
 	l.once.Do(func() { l.markReady(); close(l.done) }) // Start never ran: now it never will
 	<-l.done
 	l.mu.Lock()
-	c = l.core
+	c, ag := l.core, l.agent
 	l.mu.Unlock()
+	if ag != nil {
+		_ = ag.Close() // first: the CLI gets no token from a closing app
+	}
 	if c != nil {
 		c.Flows.Close()
 		_ = c.Close(ctx)
@@ -188,6 +213,15 @@ func (l *Lifecycle) Shutdown(ctx context.Context) {
 // flows waits (bounded) for Start and returns the flows, or nil when the
 // backend is not running.
 func (l *Lifecycle) flows() *signin.Flows {
+	if c := l.backend(); c != nil {
+		return c.Flows
+	}
+	return nil
+}
+
+// backend waits (bounded) for Start and returns the core, or nil when it is
+// not running.
+func (l *Lifecycle) backend() *core.Core {
 	select {
 	case <-l.ready:
 	case <-time.After(linkWait):
@@ -195,10 +229,7 @@ func (l *Lifecycle) flows() *signin.Flows {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.core == nil {
-		return nil
-	}
-	return l.core.Flows
+	return l.core
 }
 
 // deliver hands a link from the door to the flows. A link that arrives while

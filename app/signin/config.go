@@ -32,6 +32,9 @@ type Config struct {
 	// Codes redeems sign-in codes from the /open page (code.go); nil when
 	// the redirect URL is the app's scheme (no page, no code entry).
 	Codes CodeRedeemer
+	// Session is told which member session is held (session.go), so the
+	// rest of the client follows it; nil: nobody is told.
+	Session SessionObserver
 }
 
 // Defaults, in one place.

@@ -35,6 +35,7 @@ var boundActions = map[string]Action{
 	"State":                "",
 	"OpenInbox":            "",
 	"SuggestSlug":          "",
+	"CompanyAPIMe":         "", // a read: the company API, not the flows
 	"SendLink":             ActSendLink,
 	"Resend":               ActResend,
 	"UseAnotherEmail":      ActUseAnotherEmail,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,7 @@ type Flows struct {
 
 	op     chan struct{} // capacity 1: holding it is running the one operation
 	emitMu sync.Mutex    // orders state notifications
+	obsMu  sync.Mutex    // orders the calls of cfg.Session (session.go)
 
 	mu   sync.Mutex // guards everything below
 	view View
@@ -98,6 +100,7 @@ func (f *Flows) snapshotLocked() View {
 	v := f.view
 	v.Organizations = append([]Organization(nil), f.view.Organizations...)
 	v.OtherOrganizations = append([]Organization(nil), f.view.OtherOrganizations...)
+	v.Roles = slices.Clone(f.view.Roles)
 	if v.MFA != nil {
 		m := *v.MFA
 		m.AllowedMethods = append([]string(nil), m.AllowedMethods...)

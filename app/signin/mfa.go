@@ -84,7 +84,7 @@ func (f *Flows) mfaEffect(ctx context.Context, a Action, op string, st *mfaStep,
 	case mfaShow:
 		return nil, nil
 	case mfaKeepSession:
-		rec := &sessionRecord{Token: eff.auth.SessionToken, Member: eff.auth.Member, Organization: eff.auth.Organization, ExpiresAt: eff.auth.ExpiresAt}
+		rec := recordOf(eff.auth)
 		f.adopt(rec, eff.auth.SessionJWT)
 		storeErr := f.storeRecord(ctx, keySession, rec)
 		if storeErr == nil {
@@ -279,7 +279,7 @@ func (f *Flows) leaveMFA(a Action, email string, err error) error {
 			if email != "" {
 				v.Email = email
 			}
-			v.MFA, v.Organization, v.Organizations, v.Member = nil, nil, nil, nil
+			v.MFA, v.Organization, v.Organizations, v.Member, v.Roles = nil, nil, nil, nil, nil
 		})
 	}
 	if err == nil {

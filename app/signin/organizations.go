@@ -186,7 +186,7 @@ func (f *Flows) finish(ctx context.Context, a Action, auth Authentication) error
 
 // signIn adopts the member session of a signed-in answer and stores it.
 func (f *Flows) signIn(ctx context.Context, a Action, auth Authentication) error {
-	rec := &sessionRecord{Token: auth.SessionToken, Member: auth.Member, Organization: auth.Organization, ExpiresAt: auth.ExpiresAt}
+	rec := recordOf(auth)
 	f.adopt(rec, auth.SessionJWT)
 	// Shown at once; stored before this operation ends (quitting waits for
 	// it, see app/lifecycle), so the keychain's few milliseconds are not

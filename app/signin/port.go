@@ -125,6 +125,7 @@ type Authentication struct {
 	IntermediateSessionToken string `json:"-"`
 	Member                   Member
 	Organization             Organization
+	Roles                    []string // the member session's roles (stytch_member, stytch_admin, custom ones)
 	ExpiresAt                time.Time
 	MFARequired              bool
 	MFA                      MFAState // when MFARequired

@@ -38,6 +38,7 @@ type sessionRecord struct {
 	Token        string       `json:"token"`
 	Member       Member       `json:"member"`
 	Organization Organization `json:"organization"`
+	Roles        []string     `json:"roles,omitempty"` // the member's roles in this session (a record from before roles were kept has none)
 	ExpiresAt    time.Time    `json:"expires_at"`
 	// SignedOut marks a session the user signed out of whose revoke Stytch
 	// has not confirmed yet: it is never shown again, only revoked.

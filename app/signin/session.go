@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -26,15 +27,96 @@ type liveSession struct {
 	gen uint64 // which adoption this is: background answers about another are dropped
 }
 
+// recordOf is what is kept of a signed-in answer.
+func recordOf(a Authentication) *sessionRecord {
+	return &sessionRecord{Token: a.SessionToken, Member: a.Member, Organization: a.Organization,
+		Roles: slices.Clone(a.Roles), ExpiresAt: a.ExpiresAt}
+}
+
 // adopt makes rec the current session; the intermediate session it came
 // from is spent.
 func (f *Flows) adopt(rec *sessionRecord, jwt string) uint64 {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.gens++
 	f.session = &liveSession{rec: rec, jwt: jwt, gen: f.gens}
 	f.inter = nil
-	return f.gens
+	gen := f.gens
+	f.mu.Unlock()
+	f.tellAdopted(gen)
+	return gen
+}
+
+// SessionObserver is told which member session the flows hold, so the rest
+// of the client (the token source behind the company API, the CLI agent)
+// follows it: Adopted at a sign-in, a restore, an organization switch;
+// Ended when the session is gone (sign-out, Stytch ended it). The interface
+// is the sign-in core's, as the hook is; app/sessionhub implements it. Calls
+// are serialized and reflect the latest change: an Adopted for a session
+// that is already gone again is skipped, an Ended while a newer session is
+// held too.
+type SessionObserver interface {
+	Adopted(AdoptedSession)
+	Ended()
+}
+
+// AdoptedSession is what an observer needs to hand out JWTs for a session.
+// Token is the session itself: it is for the refresher only (never a log,
+// a screen, the agent socket).
+type AdoptedSession struct {
+	Token          string
+	JWT            string // the latest session JWT ("" when none)
+	Member         Member
+	Organization   Organization
+	SessionMinutes int // how far a refresh extends the session, as the flows' own checks do
+	// End reports Stytch's definite answer that this session is gone (say,
+	// a refresh found it revoked). The flows end it as their own check
+	// would: the sign-in screen with the "session ended" notice, the
+	// keychain cleared. Ignored once this session is no longer the current
+	// one. Safe from any goroutine; returns once that is done.
+	End func(error)
+}
+
+// String keeps the tokens out of any log that prints an AdoptedSession.
+func (s AdoptedSession) String() string {
+	return "session of " + s.Member.ID + " in " + s.Organization.ID
+}
+
+// tellAdopted tells the observer about the session of generation gen,
+// unless it is no longer the current one.
+func (f *Flows) tellAdopted(gen uint64) {
+	if f.cfg.Session == nil {
+		return
+	}
+	f.obsMu.Lock()
+	defer f.obsMu.Unlock()
+	f.mu.Lock()
+	if f.currentGenLocked() != gen {
+		f.mu.Unlock()
+		return
+	}
+	rec, jwt := *f.session.rec, f.session.jwt
+	f.mu.Unlock()
+	f.cfg.Session.Adopted(AdoptedSession{
+		Token: rec.Token, JWT: jwt, Member: rec.Member, Organization: rec.Organization,
+		SessionMinutes: f.sessionMinutes(),
+		End:            func(err error) { _ = f.endSession(gen, err) },
+	})
+}
+
+// tellEnded tells the observer the session is gone, unless a new one was
+// adopted meanwhile (its Adopted came or comes after).
+func (f *Flows) tellEnded() {
+	if f.cfg.Session == nil {
+		return
+	}
+	f.obsMu.Lock()
+	defer f.obsMu.Unlock()
+	f.mu.Lock()
+	held := f.session != nil
+	f.mu.Unlock()
+	if !held {
+		f.cfg.Session.Ended()
+	}
 }
 
 // currentGenLocked is the generation of the current session, 0 when none.
@@ -48,7 +130,6 @@ func (f *Flows) currentGenLocked() uint64 {
 // drop forgets the current session in memory and stops its monitor.
 func (f *Flows) drop() *sessionRecord {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	var rec *sessionRecord
 	if f.session != nil {
 		rec = f.session.rec
@@ -58,6 +139,10 @@ func (f *Flows) drop() *sessionRecord {
 		f.stopMonitor()
 		f.stopMonitor = nil
 	}
+	f.mu.Unlock()
+	if rec != nil {
+		f.tellEnded()
+	}
 	return rec
 }
 
@@ -66,6 +151,7 @@ func (f *Flows) showSignedIn(a Action, rec *sessionRecord, offline, notRemembere
 	f.update(a, func(v *View) {
 		v.Screen = ScreenSignedIn
 		v.Member, v.Organization = &m, &o
+		v.Roles = slices.Clone(rec.Roles)
 		v.Email = m.Email
 		v.SessionExpiresAt = nil
 		if !exp.IsZero() {
@@ -243,9 +329,9 @@ func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 	cancel()
 	switch KindOf(err) {
 	case "":
-		next := &sessionRecord{Token: token, Member: a.Member, Organization: a.Organization, ExpiresAt: a.ExpiresAt}
-		if a.SessionToken != "" {
-			next.Token = a.SessionToken
+		next := recordOf(a)
+		if next.Token == "" {
+			next.Token = token
 		}
 		applied := false
 		f.update(EvSessionChecked, func(v *View) {
@@ -259,6 +345,7 @@ func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 			}
 			m, o, exp := next.Member, next.Organization, next.ExpiresAt
 			v.Member, v.Organization, v.SessionExpiresAt = &m, &o, &exp
+			v.Roles = slices.Clone(next.Roles)
 			v.Offline = false
 			if v.Notice != nil && v.Notice.Kind == KindNetwork {
 				v.Notice = nil
@@ -277,30 +364,7 @@ func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 		}
 		return nil
 	case KindSessionExpired:
-		applied := false
-		f.update(EvSessionEnded, func(v *View) {
-			if f.currentGenLocked() != gen {
-				return
-			}
-			applied = true
-			f.session = nil
-			f.mfa, f.inter = nil, nil // a switch in progress ends with the session it came from
-			v.MFA, v.OtherOrganizations = nil, nil
-			v.Screen = ScreenSignedOut
-			v.Email = rec.Member.Email
-			v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
-			v.Offline = false
-			v.Notice = noticeFor(err)
-		})
-		if !applied {
-			return errStale
-		}
-		bctx, cancel := context.WithTimeout(f.bg, f.cfg.KeychainTimeout)
-		defer cancel()
-		f.deleteRecord(bctx, keySession)
-		f.deleteRecord(bctx, keyJWT)
-		f.log.Info("session ended", "op", op)
-		return errSessionGone
+		return f.endSession(gen, err)
 	default:
 		// Transient (network, timeouts, 5xx, 429, malformed answers): keep
 		// everything, show offline, retry later.
@@ -312,6 +376,43 @@ func (f *Flows) checkSession(ctx context.Context, gen uint64) error {
 		f.log.Warn("session check failed; will retry", "kind", string(KindOf(err)), "error", err.Error())
 		return withOp(op, err)
 	}
+}
+
+// endSession applies Stytch's definite answer that the session of
+// generation gen is gone: the sign-in screen with the email pre-filled and
+// the "session ended" notice, the stored session deleted. It returns
+// errStale when gen is no longer the current session, else errSessionGone.
+func (f *Flows) endSession(gen uint64, err error) error {
+	applied := false
+	f.update(EvSessionEnded, func(v *View) {
+		if f.currentGenLocked() != gen {
+			return
+		}
+		applied = true
+		email := f.session.rec.Member.Email
+		f.session = nil
+		if f.stopMonitor != nil {
+			f.stopMonitor() // when the monitor itself got the answer, it returns anyway
+			f.stopMonitor = nil
+		}
+		f.mfa, f.inter = nil, nil // a switch in progress ends with the session it came from
+		v.MFA, v.OtherOrganizations = nil, nil
+		v.Screen = ScreenSignedOut
+		v.Email = email
+		v.Member, v.Organization, v.SessionExpiresAt, v.Roles = nil, nil, nil, nil
+		v.Offline = false
+		v.Notice = noticeFor(err)
+	})
+	if !applied {
+		return errStale
+	}
+	f.tellEnded()
+	bctx, cancel := context.WithTimeout(f.bg, f.cfg.KeychainTimeout)
+	defer cancel()
+	f.deleteRecord(bctx, keySession)
+	f.deleteRecord(bctx, keyJWT)
+	f.log.Info("session ended", "op", "end session")
+	return errSessionGone
 }
 
 // SignOut forgets the session here first, durably, then revokes it at
@@ -357,7 +458,7 @@ func (f *Flows) SignOut(ctx context.Context) error {
 	f.update(a, func(v *View) {
 		v.Screen = ScreenSignedOut
 		v.Email = email
-		v.Member, v.Organization, v.SessionExpiresAt = nil, nil, nil
+		v.Member, v.Organization, v.SessionExpiresAt, v.Roles = nil, nil, nil, nil
 		v.MFA, v.OtherOrganizations, v.BackupCodesLeft = nil, nil, nil
 		v.Offline, v.KeychainWarning = false, ""
 		v.Notice = &Notice{Kind: KindSignedOut}

@@ -92,10 +92,13 @@ type View struct {
 	Member                 *Member        `json:"member,omitempty"`
 	Organization           *Organization  `json:"organization,omitempty"`
 	SessionExpiresAt       *time.Time     `json:"sessionExpiresAt,omitempty"`
-	Offline                bool           `json:"offline"`
-	KeychainWarning        string         `json:"keychainWarning,omitempty"`
-	Busy                   bool           `json:"busy"`
-	Notice                 *Notice        `json:"notice,omitempty"`
+	// Roles are the signed-in member's roles in this session (RBAC), for
+	// showing them and role-gated actions; the company's API decides.
+	Roles           []string `json:"roles,omitempty"`
+	Offline         bool     `json:"offline"`
+	KeychainWarning string   `json:"keychainWarning,omitempty"`
+	Busy            bool     `json:"busy"`
+	Notice          *Notice  `json:"notice,omitempty"`
 	// OAuthProviders are the "Continue with …" buttons of the first screen
 	// (and of the direct-organization mode), e.g. ["google","microsoft"].
 	OAuthProviders []string `json:"oauthProviders,omitempty"`

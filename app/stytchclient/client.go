@@ -345,8 +345,11 @@ func authentication(ok bool, token, jwt, ist string, m organizations.Member, o o
 	if mfaReq != nil {
 		a.MFA = mfaState(mfaReq, m, o)
 	}
-	if ms != nil && ms.ExpiresAt != nil {
-		a.ExpiresAt = *ms.ExpiresAt
+	if ms != nil {
+		a.Roles = ms.Roles
+		if ms.ExpiresAt != nil {
+			a.ExpiresAt = *ms.ExpiresAt
+		}
 	}
 	return a
 }

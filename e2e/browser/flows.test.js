@@ -200,6 +200,12 @@ describe("stytch-desktop in a browser against wails dev", () => {
     await seeScreen("You're signed in");
     await seeText("E2E Startup");
     await seeText(NEW_EMAIL);
+    if (process.env.E2E_MODE !== "broker") {
+      // Local mode runs the example company API beside the local API: the app
+      // calls it with the session JWT (in Go) and shows who it says we are.
+      await seeText(`Welcome, ${NEW_EMAIL}`);
+      await page.getByText(/^Roles: .*stytch_admin/).first().waitFor({ state: "visible", timeout: STEP_MS });
+    }
     await screenshot("signed-in-new-org");
     const keys = await keychainKeys();
     assert.ok(keys.includes("session"), `the session is in the keychain (keys: ${keys})`);

@@ -319,9 +319,12 @@ describe("needs_more_auth and signed_in", () => {
       sessionExpiresAt: "2030-01-02T03:04:00Z",
       offline: true,
       keychainWarning: "not_remembered" as const,
+      roles: ["stytch_member", "stytch_admin"],
     };
     const { backend, user } = setup(view);
     expect(await screen.findByText("Ada Lovelace")).toBeInTheDocument();
+    expect(screen.getByText("Roles")).toBeInTheDocument();
+    expect(screen.getByText("stytch_member, stytch_admin")).toBeInTheDocument();
     expect(screen.getByText("ada@example.com")).toBeInTheDocument();
     expect(screen.getByText("Acme Corp")).toBeInTheDocument();
     expect(screen.getByText(/^Session ends .*2030/)).toBeInTheDocument();
@@ -343,6 +346,7 @@ describe("needs_more_auth and signed_in", () => {
     setup(sampleView("signed_in"));
     await screen.findByText("Ada Lovelace");
     expect(screen.queryByText("Offline")).not.toBeInTheDocument();
+    expect(screen.queryByText("Roles")).not.toBeInTheDocument(); // none in the view: no empty row
     expect(screen.queryByText(/keychain isn't available/)).not.toBeInTheDocument();
   });
 });

@@ -92,6 +92,13 @@ func WaitFor(t testing.TB, cond func() bool) {
 // Both stop when the test ends (the lifecycle first).
 func StartDirect(t testing.TB, store signin.Secrets) (*lifecycle.Lifecycle, *Recorder, *localstytch.Server, string) {
 	t.Helper()
+	return StartDirectWith(t, core.Options{Secrets: store})
+}
+
+// StartDirectWith is StartDirect with more of the core's options (the
+// state directory and scheme registration are the test's own).
+func StartDirectWith(t testing.TB, opts core.Options) (*lifecycle.Lifecycle, *Recorder, *localstytch.Server, string) {
+	t.Helper()
 	srv, err := localstytch.New(localstytch.Options{Seed: true})
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +113,8 @@ func StartDirect(t testing.TB, store signin.Secrets) (*lifecycle.Lifecycle, *Rec
 	if err != nil {
 		t.Fatal(err)
 	}
-	lc := lifecycle.New(cfg, core.Options{Secrets: store, StateDir: t.TempDir(), SkipSchemeRegistration: true})
+	opts.StateDir, opts.SkipSchemeRegistration = t.TempDir(), true
+	lc := lifecycle.New(cfg, opts)
 	win := &Recorder{}
 	lc.Start(win)
 	t.Cleanup(func() { lc.Shutdown(context.Background()) })

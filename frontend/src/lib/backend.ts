@@ -1,3 +1,4 @@
+import type { CompanyMe } from "./companyapi";
 import type { View } from "./types";
 
 // Backend is everything the screens may ask of the Go side. Every action
@@ -38,6 +39,8 @@ export interface Backend {
   SaveRecoveryCodes(): Promise<View>;
   ListOrganizations(): Promise<View>;
   SwitchOrganization(organizationId: string): Promise<View>;
+  /** Asks the company's API who the member is; the request (and the session JWT) stays in Go. */
+  CompanyAPIMe(): Promise<CompanyMe>;
   /** Subscribes to the backend's "state" event; returns an unsubscribe function. */
   onState(cb: (view: View) => void): () => void;
 }
@@ -103,6 +106,7 @@ export function wailsBackend(w: Window = window): Backend {
     SaveRecoveryCodes: () => app.SaveRecoveryCodes(),
     ListOrganizations: () => app.ListOrganizations(),
     SwitchOrganization: (id) => app.SwitchOrganization(id),
+    CompanyAPIMe: () => app.CompanyAPIMe(),
     onState(cb) {
       // Go's EventsEmit(ctx, "state", view) delivers the view as the first argument.
       const off = rt.EventsOn(STATE_EVENT, (data: unknown) => cb(data as View));

@@ -1,5 +1,6 @@
 import { normalizeCode } from "./code";
 import type { Backend } from "./backend";
+import type { CompanyMe } from "./companyapi";
 import type { Notice, Organization, Screen, View } from "./types";
 import { SCREENS } from "./types";
 import { MINUTE, SAMPLE_ORGS, SAMPLE_RECOVERY_CODES, iso, sampleMFA, sampleView } from "./samples";
@@ -561,6 +562,22 @@ export class DemoBackend implements Backend {
       if (back) return { ...back, otherOrganizations: null, notice: null };
       if (list) return { ...v, screen: "choosing_organization", organizations: list, organization: null, mfa: null, notice: null };
       return { screen: "signed_out", mode: v.mode, inboxUrl: v.inboxUrl, email: v.email, notice: null };
+    });
+  }
+
+  CompanyAPIMe(): Promise<CompanyMe> {
+    this.calls.push(["CompanyAPIMe"]);
+    const v = this.view;
+    if (v.screen !== "signed_in" || !v.member) return Promise.resolve({ status: "signed_out" });
+    return Promise.resolve({
+      status: "ok",
+      httpStatus: 200,
+      memberId: v.member.id,
+      email: v.member.email,
+      organizationId: v.organization?.id,
+      organizationName: v.organization?.name,
+      roles: v.roles ?? ["stytch_member"],
+      checkedWith: "jwks",
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Backend } from "./backend";
+import type { CompanyMe } from "./companyapi";
 import type { Call } from "./demo";
 import { MINUTE, iso, sampleMFA } from "./samples";
 import type { MFAView, Membership, Notice, Organization, Screen, View } from "./types";
@@ -236,4 +237,6 @@ export class ReplayBackend implements Backend {
   SaveRecoveryCodes = () => this.play("SaveRecoveryCodes", []);
   ListOrganizations = () => this.play("ListOrganizations", []);
   SwitchOrganization = (id: string) => this.play("SwitchOrganization", [id]);
+  // Not part of recorded sessions: the company API is not the sign-in flows.
+  CompanyAPIMe = (): Promise<CompanyMe> => Promise.resolve({ status: "not_configured" });
 }

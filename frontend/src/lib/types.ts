@@ -138,6 +138,8 @@ export interface View {
   member?: Member | null;
   organization?: Organization | null;
   sessionExpiresAt?: string;
+  /** The member's roles in this session, e.g. ["stytch_member", "stytch_admin"]. */
+  roles?: string[] | null;
   offline?: boolean;
   keychainWarning?: "" | "not_remembered";
   busy?: boolean;
