@@ -65,7 +65,7 @@ func noMFASecretAnywhere(t *testing.T, local bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &lifecycletest.LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dir := t.TempDir()
 	chosen := filepath.Join(t.TempDir(), "my-backup-codes.txt") // where the user saves the codes

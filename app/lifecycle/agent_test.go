@@ -1,7 +1,6 @@
 package lifecycle_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"stytch-desktop/app/agent"
@@ -29,23 +27,6 @@ func socketDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(d) })
 	return d
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // The running app serves its session to the CLI on the agent socket from
@@ -93,7 +74,7 @@ func TestAgentFailureIsNotFatal(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil { // umask aside
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &lifecycletest.LogBuffer{}
 	lc, _, _, _ := lifecycletest.StartDirectWith(t, core.Options{Secrets: keychaintest.NewMemory(),
 		AgentSocket: filepath.Join(dir, "agent.sock"), Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if v := sendLink(lc, "demo@example.com"); v.Screen != signin.ScreenLinkSent {

@@ -5,6 +5,7 @@
 package lifecycletest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"html"
@@ -174,4 +175,22 @@ func AppLink(t testing.TB, inboxURL, to string) (emailLink, appURL string) {
 	}
 	t.Fatalf("no email to %s", to)
 	return "", ""
+}
+
+// LogBuffer is a log sink safe for the app's goroutines and the test to share.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
