@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 )
 
 // The configuration file holds the non-secret settings for an app that the OS
@@ -152,7 +151,7 @@ func readFile(path string) (map[string]string, error) {
 	if fi.Mode().Perm()&0o022 != 0 {
 		return nil, fmt.Errorf("is writable by other users (mode %#o): run chmod 600 %s", fi.Mode().Perm(), path)
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+	if !ownedByMe(fi) {
 		return nil, errors.New("belongs to another user: it must be your own file")
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))

@@ -1,8 +1,12 @@
+//go:build linux
+
 // Command bench measures stytch-desktop as a person meets it, side by side
 // with a blank Wails app (Wails' own svelte-ts template, same Wails version
 // and build flags), and prints one table with a verdict per figure against
 // the targets of issue 13. `make bench` builds both apps and runs it; it is
 // never part of `make test` and its timings never gate CI.
+//
+// It drives Xvfb, process groups and /proc, so it is built on Linux only.
 //
 // Every figure that runs an app runs it in its own throw-away session: fresh
 // XDG directories and HOME, a private D-Bus session bus (dbus-run-session),
